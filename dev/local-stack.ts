@@ -1,0 +1,131 @@
+/**
+ * Starts the local stand-ins together: Redis (real or embedded) behind the Upstash-compatible server,
+ * the TaskRouter API double over a workspace model, and optionally the Functions on `twilio-run`.
+ * Used by `npm start`, the integration tests and the benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startRedisEngine, type RedisEngine } from './redis-engine';
+import { startUpstashServer, type UpstashServer } from './upstash-server';
+import { startTaskRouterDouble, type TaskRouterDouble, type TaskRouterDoubleOptions } from './taskrouter-double';
+import type { WorkspaceModel } from './workspace-model';
+
+const PROJECT_ROOT = join(__dirname, '..');
+
+/** Well-known local secrets: they protect nothing but loopback stand-ins. */
+export const LOCAL_AUTH_TOKEN = 'local-auth-token-0000000000000000';
+export const LOCAL_UPSTASH_TOKEN = 'local-upstash-token';
+
+export interface LocalStack {
+  engine: RedisEngine;
+  upstash: UpstashServer;
+  taskrouter: TaskRouterDouble;
+  /** Environment for the refresher and the Functions pointing at the stand-ins. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  model: WorkspaceModel;
+  requireRealRedis?: boolean;
+  double?: Partial<Omit<TaskRouterDoubleOptions, 'model' | 'authToken'>>;
+  upstashPort?: number;
+  taskrouterPort?: number;
+  log?: (message: string) => void;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const engine = await startRedisEngine({ ...(options.requireRealRedis === undefined ? {} : { requireReal: options.requireRealRedis }), ...(options.log ? { log: options.log } : {}) });
+  const upstash = await startUpstashServer({ engine, token: LOCAL_UPSTASH_TOKEN, ...(options.upstashPort ? { port: options.upstashPort } : {}) });
+  const taskrouter = await startTaskRouterDouble({ model: options.model, authToken: LOCAL_AUTH_TOKEN, ...options.double, ...(options.taskrouterPort ? { port: options.taskrouterPort } : {}) });
+  const env = {
+    TWILIO_ACCOUNT_SID: options.model.accountSid,
+    TWILIO_AUTH_TOKEN: LOCAL_AUTH_TOKEN,
+    TWILIO_WORKSPACE_SID: options.model.workspaceSid,
+    TWILIO_WORKFLOW_SID: options.model.workflows()[0]?.sid ?? '',
+    TASKROUTER_API_URL: taskrouter.url,
+    UPSTASH_REDIS_REST_URL: upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: LOCAL_UPSTASH_TOKEN,
+  };
+  return {
+    engine,
+    upstash,
+    taskrouter,
+    env,
+    stop: async () => {
+      await taskrouter.close();
+      await upstash.close();
+      await engine.stop();
+    },
+  };
+}
+
+export interface FunctionsServer {
+  url: string;
+  process: ChildProcess;
+  /** Everything twilio-run printed, for tests that search output for secrets. */
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the built Functions (dist/) on the real `twilio-run start`, on a free port, with `env` written
+ * to a temporary .env file (twilio-run replaces process.env with it).
+ */
+export async function startFunctions(env: Record<string, string>, options: { port?: number } = {}): Promise<FunctionsServer> {
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'qwt-env-'));
+  const envFile = join(dir, '.env');
+  writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));
+  const bin = join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
+  const child = spawn(bin, ['start', '--port', String(port), '--env', envFile, '--cwd', PROJECT_ROOT], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`twilio-run exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${url}/get-queue-times`, { signal: AbortSignal.timeout(2000) });
+      await response.text();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`twilio-run did not answer on ${url} within 60 s:\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return { url, process: child, output: () => output, stop };
+}

@@ -1,0 +1,258 @@
+/**
+ * A TaskRouter API double: the endpoints this project calls, with the wire shapes of the TaskRouter v1
+ * OpenAPI spec (snake_case, `meta` paging with absolute `next_page_url`), HTTP basic auth, a rate
+ * limit answered with 429 / code 20429, and injectable latency and faults.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { StatisticsQuery, WorkspaceModel } from './workspace-model';
+
+/** What a fault hook may do to one request instead of answering it normally. */
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  | { kind: 'reset' }
+  | { kind: 'garbled' }
+  | { kind: 'hang' };
+
+export interface RequestInfo {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** 1-based count of requests so far, this one included. */
+  count: number;
+}
+
+export interface TaskRouterDoubleOptions {
+  model: WorkspaceModel;
+  /** Basic-auth password accepted for the model's account SID (and for any `apiKeys`). */
+  authToken: string;
+  /** API key SID → secret, also accepted. */
+  apiKeys?: Record<string, string>;
+  /** Added to every response, ms. */
+  latencyMs?: number;
+  /** Above this many requests in any one-second window: 429 with code 20429. */
+  rateLimitPerSecond?: number;
+  /** Sent as Retry-After with rate-limit 429s when set. */
+  retryAfterSeconds?: number;
+  fault?: (request: RequestInfo) => Fault | undefined;
+  port?: number;
+}
+
+export interface TaskRouterDouble {
+  url: string;
+  server: Server;
+  /** Requests answered, by endpoint kind, and rate-limited ones. */
+  stats: { requests: number; rateLimited: number; byEndpoint: Record<string, number> };
+  /** Changes latency or faults while running. */
+  options: TaskRouterDoubleOptions;
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const PAGE_SIZE_DEFAULT = 50;
+const PAGE_SIZE_MAX = 1000;
+const MINUTES_DEFAULT = 15;
+const MINUTES_MAX = 43200;
+
+function pageSizeOf(query: URLSearchParams): number {
+  const raw = query.get('PageSize');
+  if (raw === null) return PAGE_SIZE_DEFAULT;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE_MAX) throw new ApiError(400, 20001, `PageSize must be between 1 and ${PAGE_SIZE_MAX}`);
+  return size;
+}
+
+function pageOf(query: URLSearchParams): number {
+  const raw = query.get('Page');
+  if (raw === null) return 0;
+  const page = Number(raw);
+  if (!Number.isInteger(page) || page < 0) throw new ApiError(400, 20001, 'Page must be a non-negative integer');
+  return page;
+}
+
+/** Reads Minutes or StartDate/EndDate (never both) into a window on the model's clock. */
+function statisticsQueryOf(query: URLSearchParams, nowMs: number): StatisticsQuery {
+  const minutesRaw = query.get('Minutes');
+  const start = query.get('StartDate');
+  const end = query.get('EndDate');
+  if (minutesRaw !== null && (start !== null || end !== null)) throw new ApiError(400, 20001, 'Minutes cannot be combined with StartDate or EndDate');
+  const taskChannel = query.get('TaskChannel') ?? undefined;
+  const splitRaw = query.get('SplitByWaitTime');
+  const splitByWaitTime = splitRaw === null ? undefined : splitRaw.split(',').map(Number);
+  if (splitByWaitTime?.some((value) => !Number.isFinite(value) || value < 0)) throw new ApiError(400, 20001, 'SplitByWaitTime must be comma-separated seconds');
+  if (start !== null || end !== null) {
+    const startMs = start === null ? nowMs - MINUTES_DEFAULT * 60_000 : Date.parse(start);
+    const endMs = end === null ? nowMs : Date.parse(end);
+    if (Number.isNaN(startMs) || Number.isNaN(endMs) || startMs > endMs) throw new ApiError(400, 20001, 'StartDate and EndDate must be ISO 8601 date-times, StartDate first');
+    return { startMs, endMs: Math.min(endMs, nowMs), taskChannel, splitByWaitTime };
+  }
+  const minutes = minutesRaw === null ? MINUTES_DEFAULT : Number(minutesRaw);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MINUTES_MAX) throw new ApiError(400, 20001, `Minutes must be between 1 and ${MINUTES_MAX}`);
+  return { startMs: nowMs - minutes * 60_000, endMs: nowMs, taskChannel, splitByWaitTime };
+}
+
+function authorised(header: string | undefined, options: TaskRouterDoubleOptions): boolean {
+  const match = /^Basic (.+)$/.exec(header ?? '');
+  if (!match) return false;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const user = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  if (user === options.model.accountSid) return password === options.authToken;
+  return options.apiKeys?.[user] !== undefined && options.apiKeys[user] === password;
+}
+
+export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): Promise<TaskRouterDouble> {
+  const stats = { requests: 0, rateLimited: 0, byEndpoint: {} as Record<string, number> };
+  const recent: number[] = [];
+  let baseUrl = '';
+
+  const paged = <T>(items: T[], key: string, path: string, query: URLSearchParams, render: (item: T) => object) => {
+    const pageSize = pageSizeOf(query);
+    const page = pageOf(query);
+    const slice = items.slice(page * pageSize, (page + 1) * pageSize);
+    const pageUrl = (n: number) => {
+      const params = new URLSearchParams(query);
+      params.set('PageSize', String(pageSize));
+      params.set('Page', String(n));
+      if (n > 0) params.set('PageToken', `PT${n}`);
+      else params.delete('PageToken');
+      return `${baseUrl}${path}?${params.toString()}`;
+    };
+    return {
+      [key]: slice.map(render),
+      meta: {
+        page,
+        page_size: pageSize,
+        first_page_url: pageUrl(0),
+        previous_page_url: page > 0 ? pageUrl(page - 1) : null,
+        next_page_url: (page + 1) * pageSize < items.length ? pageUrl(page + 1) : null,
+        url: pageUrl(page),
+        key,
+      },
+    };
+  };
+
+  const route = (method: string, path: string, query: URLSearchParams): { endpoint: string; body: object } => {
+    const model = options.model;
+    if (method !== 'GET') throw new ApiError(405, 20004, 'Method not allowed');
+    const match = /^\/v1\/Workspaces\/([^/]+)\/(TaskQueues|Workflows)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);
+    if (!match || match[1] !== model.workspaceSid) throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
+    const [, workspaceSid, collection, sid, sub] = match;
+    const nowMs = model.now();
+    const queueUrl = (queueSid: string) => `${baseUrl}/v1/Workspaces/${workspaceSid}/TaskQueues/${queueSid}`;
+    if (collection === 'Workflows') {
+      const workflow = model.workflows().find((candidate) => candidate.sid === sid);
+      if (!workflow || sub !== undefined) throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
+      return {
+        endpoint: 'workflow',
+        body: {
+          account_sid: model.accountSid, workspace_sid: workspaceSid, sid: workflow.sid, friendly_name: workflow.friendlyName,
+          configuration: JSON.stringify(workflow.configuration), assignment_callback_url: null, fallback_assignment_callback_url: null,
+          task_reservation_timeout: 120, document_content_type: 'application/json', date_created: workflow.dateCreated, date_updated: workflow.dateCreated,
+          url: `${baseUrl}/v1/Workspaces/${workspaceSid}/Workflows/${workflow.sid}`, links: {},
+        },
+      };
+    }
+    if (sid === undefined) {
+      return {
+        endpoint: 'queues',
+        body: paged(model.queues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName')), 'task_queues', path, query, (queue) => ({
+          account_sid: model.accountSid, assignment_activity_sid: null, assignment_activity_name: null, date_created: queue.dateCreated, date_updated: queue.dateCreated,
+          friendly_name: queue.friendlyName, max_reserved_workers: 1, reservation_activity_sid: null, reservation_activity_name: null, sid: queue.sid,
+          target_workers: queue.targetWorkers, task_order: 'FIFO', url: queueUrl(queue.sid), workspace_sid: workspaceSid,
+          links: { statistics: `${queueUrl(queue.sid)}/Statistics`, cumulative_statistics: `${queueUrl(queue.sid)}/CumulativeStatistics`, real_time_statistics: `${queueUrl(queue.sid)}/RealTimeStatistics` },
+        })),
+      };
+    }
+    if (sid === 'Statistics' && sub === undefined) {
+      const window = statisticsQueryOf(query, nowMs);
+      const queues = model.queues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName'));
+      return {
+        endpoint: 'statistics',
+        body: paged(queues, 'task_queues_statistics', path, query, (queue) => ({
+          account_sid: model.accountSid,
+          cumulative: model.cumulative(queue.sid, window),
+          realtime: model.realtime(queue.sid, window.taskChannel),
+          task_queue_sid: queue.sid,
+          workspace_sid: workspaceSid,
+        })),
+      };
+    }
+    const queue = model.queues().find((candidate) => candidate.sid === sid);
+    if (!queue) throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
+    if (sub === 'CumulativeStatistics') {
+      const window = statisticsQueryOf(query, nowMs);
+      return { endpoint: 'cumulative', body: { account_sid: model.accountSid, ...model.cumulative(queue.sid, window), task_queue_sid: queue.sid, workspace_sid: workspaceSid, url: `${queueUrl(queue.sid)}/CumulativeStatistics` } };
+    }
+    if (sub === 'RealTimeStatistics') {
+      return { endpoint: 'realtime', body: { account_sid: model.accountSid, ...model.realtime(queue.sid, query.get('TaskChannel') ?? undefined), task_queue_sid: queue.sid, workspace_sid: workspaceSid, url: `${queueUrl(queue.sid)}/RealTimeStatistics` } };
+    }
+    if (sub === undefined) return { endpoint: 'queue', body: { sid: queue.sid, friendly_name: queue.friendlyName, workspace_sid: workspaceSid, account_sid: model.accountSid } };
+    throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
+  };
+
+  const sendError = (response: ServerResponse, error: ApiError) => {
+    response.writeHead(error.status, { 'Content-Type': 'application/json', ...error.headers });
+    response.end(JSON.stringify({ code: error.code, message: error.message, more_info: `https://www.twilio.com/docs/errors/${error.code}`, status: error.status }));
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    stats.requests++;
+    const url = new URL(request.url ?? '/', 'http://double.invalid');
+    const info: RequestInfo = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, count: stats.requests };
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+    const fault = options.fault?.(info);
+    if (fault?.kind === 'hang') return; // never answers; the client's timeout must end it
+    if (fault?.kind === 'reset') return request.socket.destroy();
+    if (fault?.kind === 'status') {
+      return sendError(response, new ApiError(fault.status, fault.status === 429 ? 20429 : 20500, fault.status === 429 ? 'Too Many Requests' : 'Service unavailable', fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }));
+    }
+    if (options.rateLimitPerSecond !== undefined) {
+      const now = Date.now();
+      while (recent.length > 0 && recent[0]! <= now - 1000) recent.shift();
+      if (recent.length >= options.rateLimitPerSecond) {
+        stats.rateLimited++;
+        return sendError(response, new ApiError(429, 20429, 'Too Many Requests', options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) }));
+      }
+      recent.push(now);
+    }
+    if (!authorised(request.headers.authorization, options)) {
+      return sendError(response, new ApiError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' }));
+    }
+    const { endpoint, body } = route(info.method, info.path, info.query);
+    stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(fault?.kind === 'garbled' ? JSON.stringify(body).slice(0, 40) : JSON.stringify(body));
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (error instanceof ApiError) return sendError(response, error);
+      sendError(response, new ApiError(500, 20500, 'Internal server error'));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: baseUrl,
+    server,
+    stats,
+    options,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,20 @@
+/** Every variable the Functions read from `context` (see .env.example for each one's meaning). */
+export type Env = {
+  TWILIO_WORKSPACE_SID: string;
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  CACHE_TIMEOUT_MS?: string;
+  DEFAULT_WAIT_TIME?: string;
+  STALE_AFTER_SECONDS?: string;
+  CALLBACK_THRESHOLD_SECONDS?: string;
+  SPEECH_STYLE?: string;
+  SPEECH_WORDS?: string;
+  WAIT_TIME_API_KEY?: string;
+  HOLD_MUSIC_URL?: string;
+  ANNOUNCE_EVERY_SECONDS?: string;
+  MINIMUM_ANNOUNCED_SECONDS?: string;
+  VALIDATE_SIGNATURE?: string;
+};
+
+/** What a handler receives: query and body parameters (strings, or anything a JSON body held) and the request. */
+export type Event = Record<string, unknown> & { request: { cookies: {}; headers: {} } };

@@ -1,0 +1,40 @@
+/**
+ * Protected: the Enqueue Call widget's Hold Music TwiML URL. Announces the remaining wait (from
+ * `waitTime`, or read for `queueSid`), plays HOLD_MUSIC_URL, and loops. Always answers valid TwiML.
+ */
+import '@twilio-labs/serverless-runtime-types';
+import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
+import { DEFAULT_HOLD_MUSIC_URL, loadWaitTimeConfig, type WaitTimeConfig } from '../src/config';
+import { estimateFor, holdMusicTwiml, parseHoldMusicRequest } from '../src/functions/hold-music';
+import { redisFor, speechWordsOf } from '../src/functions/wait-time';
+import { ENGLISH } from '../src/speech';
+import type { Env, Event } from './env';
+
+function twimlResponse(twiml: string) {
+  const response = new Twilio.Response();
+  response.setStatusCode(200);
+  response.appendHeader('Content-Type', 'text/xml');
+  response.setBody(twiml);
+  return response;
+}
+
+export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {
+  const request = parseHoldMusicRequest(event);
+  try {
+    const config = loadWaitTimeConfig(context);
+    const { words, problem } = speechWordsOf(config);
+    if (problem) console.error(`hold-music: ${problem}`);
+    const estimate = await estimateFor(config, redisFor(config), request);
+    callback(null, twimlResponse(holdMusicTwiml(config, request, estimate, words)));
+  } catch (error) {
+    // Misconfigured or broken: the caller still hears music, never an application error.
+    console.error(`hold-music: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    const musicOnly: Pick<WaitTimeConfig, 'holdMusicUrl' | 'announceEverySeconds' | 'minimumAnnouncedSeconds' | 'speechStyle'> = {
+      holdMusicUrl: typeof context.HOLD_MUSIC_URL === 'string' && /^https?:\/\//.test(context.HOLD_MUSIC_URL) ? context.HOLD_MUSIC_URL : DEFAULT_HOLD_MUSIC_URL,
+      announceEverySeconds: 60,
+      minimumAnnouncedSeconds: 60,
+      speechStyle: 'approximate',
+    };
+    callback(null, twimlResponse(holdMusicTwiml(musicOnly, request, undefined, ENGLISH)));
+  }
+};

@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 60000,
+  // Integration tests start servers on fixed free ports they pick themselves; run files one at a time
+  // so two twilio-run processes never compete for the 2 cores.
+  maxWorkers: 1,
+};

@@ -1,0 +1,273 @@
+/**
+ * Configuration: read and validate the whole environment once, report every problem at once, treat ""
+ * as missing (GitHub passes unset secrets as empty strings), then hand typed config around.
+ * Scripts pass `process.env`; Functions pass `context`.
+ */
+import { ConfigError } from './errors';
+import { isSid } from './sids';
+import type { EstimatorName } from './estimator';
+import { ESTIMATOR_NAMES } from './estimator';
+import type { SpeechStyle } from './speech';
+import { SPEECH_STYLES } from './speech';
+
+/** Any bag of string variables: `process.env` or a Functions `context`. */
+export type EnvSource = Readonly<Record<string, unknown>>;
+
+export const DEFAULT_TASKROUTER_API_URL = 'https://taskrouter.twilio.com';
+export const DEFAULT_CHANNEL = 'voice';
+/** Twilio's own hold music, public and free to use. */
+export const DEFAULT_HOLD_MUSIC_URL = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
+
+/** Collects problems while reading variables, so all of them are reported together. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly source: EnvSource) {}
+
+  /** The trimmed value, or undefined when unset or empty. */
+  optional(name: string): string | undefined {
+    const raw = this.source[name];
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string') {
+      this.problems.push(`${name} must be a string`);
+      return undefined;
+    }
+    const value = raw.trim();
+    return value === '' ? undefined : value;
+  }
+
+  required(name: string, hint: string): string | undefined {
+    const value = this.optional(name);
+    if (value === undefined) this.problems.push(`${name} is required (${hint})`);
+    return value;
+  }
+
+  sid(name: string, prefix: 'AC' | 'WS' | 'WW' | 'SK', required: boolean): string | undefined {
+    const value = required ? this.required(name, `a SID starting with ${prefix}`) : this.optional(name);
+    if (value !== undefined && !isSid(value, prefix)) {
+      this.problems.push(`${name} must be ${prefix} followed by 32 hex digits`);
+      return undefined;
+    }
+    return value;
+  }
+
+  url(name: string, required: boolean, fallback?: string): string | undefined {
+    const value = required ? this.required(name, 'an http(s) URL') : (this.optional(name) ?? fallback);
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL`);
+      return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      this.problems.push(`${name} must be an http(s) URL`);
+      return undefined;
+    }
+    if (parsed.username || parsed.password) {
+      this.problems.push(`${name} must not carry credentials in the URL`);
+      return undefined;
+    }
+    return value.replace(/\/+$/, '');
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value)) {
+      this.problems.push(`${name} must be a whole number between ${min} and ${max}`);
+      return fallback;
+    }
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) {
+      this.problems.push(`${name} must be between ${min} and ${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  optionalInteger(name: string, min: number, max: number): number | undefined {
+    return this.optional(name) === undefined ? undefined : this.integer(name, 0, min, max);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of: ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (/^(1|true|yes)$/i.test(value)) return true;
+    if (/^(0|false|no)$/i.test(value)) return false;
+    this.problems.push(`${name} must be true or false`);
+    return fallback;
+  }
+
+  channels(name: string): string[] {
+    const value = this.optional(name) ?? DEFAULT_CHANNEL;
+    const channels = [...new Set(value.split(',').map((channel) => channel.trim().toLowerCase()))];
+    if (channels.some((channel) => !CHANNEL_PATTERN.test(channel))) {
+      this.problems.push(`${name} must be a comma-separated list of task channel names (e.g. voice,chat)`);
+      return [DEFAULT_CHANNEL];
+    }
+    return channels;
+  }
+
+  done<T>(config: T): T {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return config;
+  }
+}
+
+/** TaskRouter channel unique names: lowercase letters, digits, `-` and `_`. */
+export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
+/** Where the snapshot lives, shared by the refresher and the Functions. */
+export interface CacheConfig {
+  /** Upstash REST URL, e.g. `https://eu1-xxx.upstash.io`. */
+  url: string;
+  /** Upstash REST token. Secret. */
+  token: string;
+  workspaceSid: string;
+}
+
+/** Credentials for the Twilio REST API: an auth token or an API key and secret. */
+export interface TwilioCredentials {
+  accountSid: string;
+  /** Username for basic auth: the account SID or an API key SID. */
+  username: string;
+  /** Auth token or API secret. Secret. */
+  password: string;
+}
+
+export interface RefresherConfig {
+  twilio: TwilioCredentials;
+  cache: CacheConfig;
+  taskRouterApiUrl: string;
+  channels: string[];
+  windowMinutes: number;
+  estimator: EstimatorName;
+  snapshotTtlSeconds: number;
+  /** Bound on one whole refresh, retries included. */
+  refreshTimeoutSeconds: number;
+  requestTimeoutMs: number;
+}
+
+function readTwilioCredentials(env: EnvReader): TwilioCredentials | undefined {
+  const accountSid = env.sid('TWILIO_ACCOUNT_SID', 'AC', true);
+  const apiKey = env.sid('TWILIO_API_KEY', 'SK', false);
+  const apiSecret = env.optional('TWILIO_API_SECRET');
+  const authToken = env.optional('TWILIO_AUTH_TOKEN');
+  if (apiKey !== undefined || apiSecret !== undefined) {
+    if (apiKey === undefined) env.problems.push('TWILIO_API_KEY is required when TWILIO_API_SECRET is set');
+    if (apiSecret === undefined) env.problems.push('TWILIO_API_SECRET is required when TWILIO_API_KEY is set');
+    if (accountSid && apiKey && apiSecret) return { accountSid, username: apiKey, password: apiSecret };
+    return undefined;
+  }
+  if (authToken === undefined) {
+    env.problems.push('TWILIO_AUTH_TOKEN is required (or TWILIO_API_KEY and TWILIO_API_SECRET)');
+    return undefined;
+  }
+  return accountSid ? { accountSid, username: accountSid, password: authToken } : undefined;
+}
+
+function readCacheConfig(env: EnvReader): CacheConfig | undefined {
+  const url = env.url('UPSTASH_REDIS_REST_URL', true);
+  const token = env.required('UPSTASH_REDIS_REST_TOKEN', 'the REST token of the Upstash database');
+  const workspaceSid = env.sid('TWILIO_WORKSPACE_SID', 'WS', true);
+  return url && token && workspaceSid ? { url, token, workspaceSid } : undefined;
+}
+
+/** The refresher's configuration, from `process.env`. Throws ConfigError listing every problem. */
+export function loadRefresherConfig(source: EnvSource, options: { requireCache?: boolean } = {}): RefresherConfig {
+  const env = new EnvReader(source);
+  const twilio = readTwilioCredentials(env);
+  // A dry run writes nothing, so it needs no Upstash credentials, only the workspace.
+  const cache =
+    options.requireCache === false
+      ? { url: '', token: '', workspaceSid: env.sid('TWILIO_WORKSPACE_SID', 'WS', true)! }
+      : readCacheConfig(env);
+  const config = {
+    taskRouterApiUrl: env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL,
+    channels: env.channels('TASK_CHANNELS'),
+    windowMinutes: env.integer('STATISTICS_WINDOW_MINUTES', 15, 1, 43200),
+    estimator: env.oneOf('ESTIMATOR', ESTIMATOR_NAMES, 'default'),
+    snapshotTtlSeconds: env.integer('SNAPSHOT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
+    refreshTimeoutSeconds: env.integer('REFRESH_TIMEOUT_SECONDS', 120, 5, 3600),
+    requestTimeoutMs: env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000),
+  };
+  return env.done({ ...config, twilio: twilio!, cache: cache! });
+}
+
+export interface WorkflowSyncConfig {
+  twilio: TwilioCredentials;
+  workspaceSid: string;
+  workflowSid: string;
+  taskRouterApiUrl: string;
+  requestTimeoutMs: number;
+}
+
+/** `npm run sync:workflow`'s configuration. */
+export function loadWorkflowSyncConfig(source: EnvSource): WorkflowSyncConfig {
+  const env = new EnvReader(source);
+  const twilio = readTwilioCredentials(env);
+  const workspaceSid = env.sid('TWILIO_WORKSPACE_SID', 'WS', true);
+  const workflowSid = env.sid('TWILIO_WORKFLOW_SID', 'WW', true);
+  const taskRouterApiUrl = env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL;
+  const requestTimeoutMs = env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000);
+  return env.done({ twilio: twilio!, workspaceSid: workspaceSid!, workflowSid: workflowSid!, taskRouterApiUrl, requestTimeoutMs });
+}
+
+/** What the wait-time Functions read from `context`. */
+export interface WaitTimeConfig {
+  cache: CacheConfig;
+  /** Bound on the one Redis read, so Studio gets an answer well within its 10 s. */
+  cacheTimeoutMs: number;
+  /** Served with `status: "fallback"` when the cache is unreachable; undefined means answer 503. */
+  defaultWaitTime: number | undefined;
+  staleAfterSeconds: number;
+  callbackThresholdSeconds: number | undefined;
+  speechStyle: SpeechStyle;
+  /** JSON object of phrase templates overriding the English words (see src/speech.ts). */
+  speechWords: string | undefined;
+  /** When set, get-queue-times requires `key` equal to it. Secret. */
+  apiKey: string | undefined;
+  holdMusicUrl: string;
+  /** Seconds of music between two announcements in the hold loop. */
+  announceEverySeconds: number;
+  /** The lowest remaining wait a caller already waiting is told, in seconds. */
+  minimumAnnouncedSeconds: number;
+  /** Validate X-Twilio-Signature in code (for hosts other than Twilio's own). */
+  validateSignature: boolean;
+  authToken: string | undefined;
+}
+
+/** The Functions' configuration from `context`. Throws ConfigError listing every problem. */
+export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
+  const env = new EnvReader(source);
+  const cache = readCacheConfig(env);
+  const config = {
+    cacheTimeoutMs: env.integer('CACHE_TIMEOUT_MS', 2000, 100, 8000),
+    defaultWaitTime: env.optionalInteger('DEFAULT_WAIT_TIME', 0, 24 * 3600),
+    staleAfterSeconds: env.integer('STALE_AFTER_SECONDS', 300, 10, 7 * 24 * 3600),
+    callbackThresholdSeconds: env.optionalInteger('CALLBACK_THRESHOLD_SECONDS', 0, 24 * 3600),
+    speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, 'approximate'),
+    speechWords: env.optional('SPEECH_WORDS'),
+    apiKey: env.optional('WAIT_TIME_API_KEY'),
+    holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
+    announceEverySeconds: env.integer('ANNOUNCE_EVERY_SECONDS', 60, 10, 3600),
+    minimumAnnouncedSeconds: env.integer('MINIMUM_ANNOUNCED_SECONDS', 60, 0, 3600),
+    validateSignature: env.boolean('VALIDATE_SIGNATURE', false),
+    authToken: env.optional('AUTH_TOKEN') ?? env.optional('TWILIO_AUTH_TOKEN'),
+  };
+  if (config.validateSignature && config.authToken === undefined) {
+    env.problems.push('VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures');
+  }
+  return env.done({ ...config, cache: cache! });
+}

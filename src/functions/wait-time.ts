@@ -1,0 +1,165 @@
+/**
+ * The core of get-queue-times and hold-music: validate what Studio sent, read one queue from the
+ * snapshot, and describe its wait for a flow (JSON) or a caller (a phrase).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Redis } from '@upstash/redis';
+import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
+import { CacheError } from '../errors';
+import type { Confidence, EstimateReason } from '../estimator';
+import { isSid } from '../sids';
+import { announce, parseSpeechWords, type SpeechWords } from '../speech';
+import { createRedis } from '../cache/redis';
+import { readQueue, type QueueKey, type QueueWaitEntry } from '../cache/snapshot';
+import { HttpError, stringParameter } from './http';
+
+export interface WaitTimeRequest {
+  queue: QueueKey;
+  channel: string;
+}
+
+/** What get-queue-times answers with 200. Field names are a contract with Studio flows. */
+export interface QueueWaitTime {
+  queueSid: string | null;
+  queueName: string | null;
+  channel: string;
+  /** Whole seconds, or null when unknown. */
+  waitTime: number | null;
+  /** The same value, for flows built on the original project. */
+  waittime: number | null;
+  waitMinutes: number | null;
+  tasksWaiting: number | null;
+  availableWorkers: number | null;
+  updatedAt: string | null;
+  ageSeconds: number | null;
+  stale: boolean;
+  /** ok: a fresh-enough estimate; no_agents / no_data: unknown, and why; fallback: the configured default. */
+  status: 'ok' | 'no_agents' | 'no_data' | 'fallback';
+  confidence: Confidence;
+  reason: EstimateReason | 'cache_unavailable' | null;
+  /** Ready for a Say widget; null when the wait is unknown. */
+  phrase: string | null;
+  offerCallback: boolean;
+}
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Reads and validates queueSid / queueName / channel. Throws HttpError 400. */
+export function parseWaitTimeRequest(event: Record<string, unknown>): WaitTimeRequest {
+  const queueSid = stringParameter(event, 'queueSid', 'the TaskQueue SID, WQ followed by 32 hex digits');
+  const queueName = stringParameter(event, 'queueName', "the TaskQueue's friendly name");
+  const channel = (stringParameter(event, 'channel', 'the task channel, e.g. voice or chat') ?? DEFAULT_CHANNEL).toLowerCase();
+  if (!CHANNEL_PATTERN.test(channel)) throw new HttpError(400, 'invalid_parameter', 'channel must be a task channel name such as voice or chat');
+  if (queueSid !== undefined) {
+    if (!isSid(queueSid, 'WQ')) throw new HttpError(400, 'invalid_parameter', 'queueSid must be WQ followed by 32 hex digits');
+    return { queue: { queueSid }, channel };
+  }
+  if (queueName !== undefined) {
+    if (CONTROL_CHARACTERS.test(queueName)) throw new HttpError(400, 'invalid_parameter', 'queueName must not contain control characters');
+    return { queue: { queueName }, channel };
+  }
+  throw new HttpError(400, 'missing_parameter', 'queueSid or queueName is required');
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** When WAIT_TIME_API_KEY is set, the request's `key` must equal it (compared in constant time). */
+export function checkApiKey(config: Pick<WaitTimeConfig, 'apiKey'>, event: Record<string, unknown>): void {
+  if (config.apiKey === undefined) return;
+  const supplied = event['key'];
+  if (typeof supplied !== 'string' || !timingSafeEqual(digest(supplied), digest(config.apiKey))) {
+    throw new HttpError(401, 'unauthorized', 'a valid key parameter is required');
+  }
+}
+
+/** One Upstash client per warm container and configuration. */
+const clients = new Map<string, Redis>();
+
+export function redisFor(config: WaitTimeConfig): Redis {
+  const id = `${config.cache.url}\n${config.cache.token}\n${config.cacheTimeoutMs}`;
+  let redis = clients.get(id);
+  if (!redis) {
+    // One network retry at most: the timeout bounds the request, retries included.
+    redis = createRedis(config.cache, { timeoutMs: config.cacheTimeoutMs, retries: 1 });
+    clients.set(id, redis);
+  }
+  return redis;
+}
+
+/** Parsed SPEECH_WORDS, or the English words when it is unset or invalid (the error is logged by the caller). */
+export function speechWordsOf(config: Pick<WaitTimeConfig, 'speechWords'>): { words: SpeechWords; problem?: string } {
+  const parsed = parseSpeechWords(config.speechWords);
+  return typeof parsed === 'string' ? { words: parseSpeechWords(undefined) as SpeechWords, problem: parsed } : { words: parsed };
+}
+
+/** Describes a cached entry for a flow. Age never goes negative, even when clocks disagree. */
+export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, nowMs: number, words: SpeechWords): QueueWaitTime {
+  const readAtMs = Date.parse(entry.readAt);
+  const ageSeconds = Number.isNaN(readAtMs) ? null : Math.max(0, Math.round((nowMs - readAtMs) / 1000));
+  const waitTime = entry.estimatedWaitSeconds;
+  const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' ? 'no_agents' : 'no_data';
+  return {
+    queueSid: entry.queueSid,
+    queueName: entry.queueName,
+    channel: entry.channel,
+    waitTime,
+    waittime: waitTime,
+    waitMinutes: waitTime === null ? null : Math.ceil(waitTime / 60),
+    tasksWaiting: entry.inputs.tasksWaiting,
+    availableWorkers: entry.inputs.availableWorkers,
+    updatedAt: entry.readAt,
+    ageSeconds,
+    stale: ageSeconds === null || ageSeconds > config.staleAfterSeconds,
+    status,
+    confidence: entry.confidence,
+    reason: entry.reason ?? null,
+    phrase: waitTime === null ? null : announce(waitTime, config.speechStyle, words).phrase,
+    offerCallback: waitTime !== null && config.callbackThresholdSeconds !== undefined && waitTime > config.callbackThresholdSeconds,
+  };
+}
+
+/** The answer when the cache cannot be read and DEFAULT_WAIT_TIME is configured. */
+function fallback(config: WaitTimeConfig, request: WaitTimeRequest, defaultWaitTime: number, words: SpeechWords): QueueWaitTime {
+  return {
+    queueSid: 'queueSid' in request.queue ? request.queue.queueSid : null,
+    queueName: 'queueName' in request.queue ? request.queue.queueName : null,
+    channel: request.channel,
+    waitTime: defaultWaitTime,
+    waittime: defaultWaitTime,
+    waitMinutes: Math.ceil(defaultWaitTime / 60),
+    tasksWaiting: null,
+    availableWorkers: null,
+    updatedAt: null,
+    ageSeconds: null,
+    stale: true,
+    status: 'fallback',
+    confidence: 'low',
+    reason: 'cache_unavailable',
+    phrase: announce(defaultWaitTime, config.speechStyle, words).phrase,
+    offerCallback: config.callbackThresholdSeconds !== undefined && defaultWaitTime > config.callbackThresholdSeconds,
+  };
+}
+
+/**
+ * Looks the queue up and describes its wait. Throws HttpError: 404 unknown queue, 503 no snapshot or
+ * cache unreachable (unless DEFAULT_WAIT_TIME is set, then a fallback answer).
+ */
+export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueWaitTime> {
+  const { words } = speechWordsOf(config);
+  let lookup;
+  try {
+    lookup = await readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
+  } catch (error) {
+    if (!(error instanceof CacheError)) throw error;
+    if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
+    throw new HttpError(503, 'cache_unavailable', 'wait times are unavailable right now; try again shortly');
+  }
+  if (lookup.found) return describeEntry(config, lookup.entry, nowMs, words);
+  if (lookup.reason === 'no_snapshot') {
+    if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
+    throw new HttpError(503, 'no_snapshot', `no wait times are cached for channel ${request.channel}; is the refresher running?`);
+  }
+  throw new HttpError(404, 'unknown_queue', 'queueSid' in request.queue ? 'no queue with that queueSid is in the snapshot' : 'no queue with that queueName is in the snapshot');
+}

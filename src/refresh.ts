@@ -1,0 +1,91 @@
+/**
+ * One refresh: read every queue from TaskRouter, estimate each wait, write the snapshot. A read that
+ * fails or comes back partial throws before anything is written, so the previous snapshot stays.
+ */
+import type { Redis } from '@upstash/redis';
+import type { RefresherConfig } from './config';
+import { estimateWait } from './estimator';
+import { writeSnapshot, type QueueWaitEntry, type Snapshot, type WriteOutcome } from './cache/snapshot';
+import { createTaskRouterClient } from './taskrouter/client';
+import { readWorkspace, type WorkspaceReading } from './taskrouter/reader';
+
+export interface RefreshReport {
+  outcome: WriteOutcome | 'dry-run';
+  queues: number;
+  channels: string[];
+  requests: number;
+  retries: number;
+  durationMs: number;
+  /** Queues listed in one list but not the other, left out of this snapshot. */
+  skippedQueues: number;
+  snapshot: Snapshot;
+}
+
+export interface RefreshOptions {
+  redis: Redis;
+  dryRun?: boolean;
+  /** Told about each retry: the request path and status, never a URL with credentials. */
+  onRetry?: (info: { path: string; status: number | undefined; attempt: number; delayMs: number }) => void;
+  now?: () => number;
+}
+
+/** Builds the snapshot from a workspace reading, estimating each queue with the configured estimator. */
+export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, startedAtMs: number, durationMs: number, requests: number): Snapshot {
+  const entries = new Map<string, QueueWaitEntry[]>();
+  const queueSids = new Set<string>();
+  for (const [channel, readings] of reading.readings) {
+    entries.set(
+      channel,
+      readings.map((queue) => {
+        queueSids.add(queue.queueSid);
+        return {
+          queueSid: queue.queueSid,
+          queueName: queue.queueName,
+          channel,
+          ...estimateWait(config.estimator, queue.observation),
+          estimator: config.estimator,
+          inputs: queue.observation,
+          windowMinutes: reading.windowMinutes,
+          readAt: reading.readAt,
+        };
+      }),
+    );
+  }
+  return {
+    workspaceSid,
+    entries,
+    meta: {
+      startedAtMs,
+      refreshedAt: new Date(startedAtMs + durationMs).toISOString(),
+      queueCount: queueSids.size,
+      channels: config.channels,
+      durationMs,
+      requests,
+    },
+  };
+}
+
+/** Runs one refresh. Throws TaskRouterError or CacheError; on any throw the cache is untouched. */
+export async function refreshOnce(config: RefresherConfig, options: RefreshOptions): Promise<RefreshReport> {
+  const now = options.now ?? Date.now;
+  const startedAtMs = now();
+  const { client, http } = createTaskRouterClient(config.twilio, {
+    baseUrl: config.taskRouterApiUrl,
+    requestTimeoutMs: config.requestTimeoutMs,
+    deadline: startedAtMs + config.refreshTimeoutSeconds * 1000,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
+  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes);
+  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, startedAtMs, now() - startedAtMs, http.counters.requests);
+  const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds);
+  return {
+    outcome,
+    queues: snapshot.meta.queueCount,
+    channels: config.channels,
+    requests: http.counters.requests,
+    retries: http.counters.retries,
+    durationMs: now() - startedAtMs,
+    skippedQueues: reading.skippedQueueSids.length,
+    snapshot,
+  };
+}
