@@ -1,0 +1,604 @@
+/**
+ * A discrete-event simulation of a TaskRouter workspace. Tasks arrive per queue (Poisson with a rate
+ * that follows the scenario's curve, by thinning), carry a channel and a priority, wait, are reserved
+ * by an eligible worker with free capacity on their channel (highest priority first, then oldest),
+ * accepted after the reservation delay, handled (log-normal), wrapped up, or abandoned (exponential
+ * patience). Every statistic served is computed from what happened, with TaskRouter's meaning.
+ * Deterministic for a seed. Memory stays bounded: logs older than the retention are dropped.
+ */
+import { curveAt, type QueueSpec, type Scenario } from './scenario';
+import { EventQueue, type TimedEvent } from './event-queue';
+import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
+
+/** What the accuracy benchmark learns about each caller once their wait is over. */
+export interface ResolvedTask {
+  taskId: number;
+  queueSid: string;
+  channel: string;
+  priority: number;
+  arrivedAtMs: number;
+  /** Seconds from arrival to acceptance, or to abandonment. */
+  waitSeconds: number;
+  outcome: 'accepted' | 'abandoned';
+}
+
+export interface ArrivedTask {
+  taskId: number;
+  queueSid: string;
+  channel: string;
+  priority: number;
+  arrivedAtMs: number;
+}
+
+export interface SimulationOptions {
+  /** Epoch ms at which the scenario's minute 0 falls. */
+  startMs: number;
+  /** Logs older than this are dropped (statistics windows cannot reach further back). */
+  retentionMinutes?: number;
+  onArrival?: (task: ArrivedTask) => void;
+  onResolved?: (task: ResolvedTask) => void;
+}
+
+type TaskState = 'pending' | 'reserved' | 'assigned' | 'wrapping' | 'completed' | 'canceled';
+
+interface SimTask {
+  id: number;
+  queue: SimQueue;
+  channel: ChannelState;
+  priority: number;
+  arrivedAt: number;
+  state: TaskState;
+  worker: SimWorker | null;
+}
+
+/** Times (ms) with an optional value each, appended in time order; old entries pruned. */
+class TimeLog {
+  times: number[] = [];
+  values: number[] = [];
+  head = 0;
+  push(time: number, value = 0): void {
+    this.times.push(time);
+    this.values.push(value);
+  }
+  /** Index of the first entry at or after `time`. */
+  private lowerBound(time: number): number {
+    let low = this.head;
+    let high = this.times.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.times[mid]! < time) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+  /** Calls `visit` with each value whose time is in [start, end]. */
+  each(start: number, end: number, visit: (value: number) => void): number {
+    const from = this.lowerBound(start);
+    const to = this.lowerBound(end + 1);
+    for (let index = from; index < to; index++) visit(this.values[index]!);
+    return to - from;
+  }
+  prune(before: number): void {
+    this.head = this.lowerBound(before);
+    if (this.head > 4096 && this.head > this.times.length / 2) {
+      this.times = this.times.slice(this.head);
+      this.values = this.values.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Waiting tasks of one priority, oldest first; tasks that left are skipped lazily. */
+class Deque {
+  items: SimTask[] = [];
+  head = 0;
+  constructor(readonly priority: number) {}
+  peek(): SimTask | undefined {
+    while (this.head < this.items.length && this.items[this.head]!.state !== 'pending') this.head++;
+    if (this.head > 1024 && this.head > this.items.length / 2) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return this.items[this.head];
+  }
+  shift(): SimTask | undefined {
+    const task = this.peek();
+    if (task) this.head++;
+    return task;
+  }
+}
+
+/** One queue on one channel: what waits, who can serve, and the history. */
+interface ChannelState {
+  channel: string;
+  queue: SimQueue;
+  /** Highest priority first. */
+  waiting: Deque[];
+  pending: number;
+  reserved: number;
+  assigned: number;
+  wrapping: number;
+  pendingByPriority: Map<number, number>;
+  /** Online workers serving this queue with free capacity on this channel. */
+  free: Set<SimWorker>;
+  /** Online workers serving this queue with capacity on this channel. */
+  eligible: number;
+  entered: TimeLog;
+  reservations: TimeLog;
+  accepted: TimeLog;
+  canceled: TimeLog;
+  completed: TimeLog;
+}
+
+interface SimQueue {
+  index: number;
+  sid: string;
+  spec: QueueSpec;
+  channels: Map<string, ChannelState>;
+  channelPick: { channel: string; upTo: number }[];
+  priorityPick: { priority: number; upTo: number }[];
+  /** Highest arrival rate of the curve, per ms (for thinning). */
+  maxRatePerMs: number;
+  /** Online workers serving this queue, any channel. */
+  onlineWorkers: number;
+}
+
+interface SimWorker {
+  sid: string;
+  queues: SimQueue[];
+  capacity: Map<string, number>;
+  busy: Map<string, number>;
+  online: boolean;
+}
+
+type SimEvent = TimedEvent &
+  (
+    | { kind: 'arrival'; queue: SimQueue }
+    | { kind: 'accept' | 'complete' | 'wrapDone' | 'abandon'; task: SimTask }
+    | { kind: 'staffing'; workers: SimWorker[]; count: number }
+  );
+
+function picker<T>(shares: Record<string, number>, parse: (key: string) => T): { value: T; upTo: number }[] {
+  const total = Object.values(shares).reduce((sum, share) => sum + share, 0) || 1;
+  let running = 0;
+  return Object.entries(shares).map(([key, share]) => {
+    running += share / total;
+    return { value: parse(key), upTo: running };
+  });
+}
+
+export class Simulation implements WorkspaceModel {
+  readonly accountSid: string;
+  readonly workspaceSid: string;
+  readonly friendlyName: string;
+  readonly scenario: Scenario;
+  private clock: number;
+  private readonly startMs: number;
+  private readonly retentionMs: number;
+  private readonly random: () => number;
+  private readonly events = new EventQueue<SimEvent>();
+  private readonly queueList: SimQueue[] = [];
+  private readonly queueBySid = new Map<string, SimQueue>();
+  private readonly records: QueueRecord[] = [];
+  private readonly workflowRecords: WorkflowRecord[];
+  private readonly options: SimulationOptions;
+  private readonly workersByQueue = new Map<SimQueue, SimWorker[]>();
+  private nextTaskId = 1;
+  private lastPruneAt = 0;
+  /** Counters for benchmarks. */
+  readonly counters = { events: 0, tasks: 0, accepted: 0, abandoned: 0 };
+
+  constructor(scenario: Scenario, options: SimulationOptions) {
+    this.scenario = scenario;
+    this.options = options;
+    this.startMs = options.startMs;
+    this.clock = options.startMs;
+    this.retentionMs = (options.retentionMinutes ?? 24 * 60) * 60_000;
+    this.random = seededRandom(scenario.seed);
+    this.accountSid = sidFor('AC', `sim-account-${scenario.name}`);
+    this.workspaceSid = sidFor('WS', `sim-workspace-${scenario.name}`);
+    this.friendlyName = `Simulated ${scenario.name}`;
+    const created = new Date(options.startMs).toISOString();
+
+    for (const spec of scenario.queues) {
+      const queue: SimQueue = {
+        index: this.queueList.length,
+        sid: sidFor('WQ', `${this.workspaceSid}-${spec.name}`),
+        spec,
+        channels: new Map(),
+        channelPick: picker(spec.channels, (key) => key).map(({ value, upTo }) => ({ channel: value, upTo })),
+        priorityPick: picker(spec.priorities, Number).map(({ value, upTo }) => ({ priority: value, upTo })),
+        maxRatePerMs: Math.max(...spec.arrivalsPerHour.map(([, rate]) => rate)) / 3_600_000,
+        onlineWorkers: 0,
+      };
+      const priorities = Object.keys(spec.priorities).map(Number).sort((a, b) => b - a);
+      for (const channel of Object.keys(spec.channels)) {
+        queue.channels.set(channel, {
+          channel, queue, waiting: priorities.map((priority) => new Deque(priority)), pending: 0, reserved: 0, assigned: 0, wrapping: 0,
+          pendingByPriority: new Map(), free: new Set(), eligible: 0,
+          entered: new TimeLog(), reservations: new TimeLog(), accepted: new TimeLog(), canceled: new TimeLog(), completed: new TimeLog(),
+        });
+      }
+      this.queueList.push(queue);
+      this.queueBySid.set(queue.sid, queue);
+      this.records.push({ sid: queue.sid, friendlyName: spec.name, targetWorkers: `routing.skills HAS "${spec.name}"`, dateCreated: created });
+      this.scheduleArrival(queue);
+    }
+    const byName = new Map(this.queueList.map((queue) => [queue.spec.name, queue]));
+    for (const group of scenario.workers) {
+      const most = Math.max(...group.staffing.map(([, count]) => count));
+      const workers: SimWorker[] = [];
+      for (let index = 0; index < most; index++) {
+        workers.push({
+          sid: sidFor('WK', `${this.workspaceSid}-${group.name}-${index}`),
+          queues: group.queues.map((name) => byName.get(name)!),
+          capacity: new Map(Object.entries(group.capacity)),
+          busy: new Map(Object.keys(group.capacity).map((channel) => [channel, 0])),
+          online: false,
+        });
+      }
+      for (const worker of workers) for (const served of worker.queues) {
+        const list = this.workersByQueue.get(served) ?? [];
+        list.push(worker);
+        this.workersByQueue.set(served, list);
+      }
+      for (const [minute, count] of group.staffing) this.events.push({ time: this.startMs + minute * 60_000, kind: 'staffing', workers, count });
+    }
+    this.workflowRecords = [
+      {
+        sid: sidFor('WW', `${this.workspaceSid}-inbound`),
+        friendlyName: 'Inbound',
+        dateCreated: created,
+        configuration: {
+          task_routing: {
+            filters: this.queueList.slice(0, 100).map((queue) => ({
+              filter_friendly_name: `${queue.spec.name} line`,
+              expression: `department == "${queue.spec.name}"`,
+              targets: [{ queue: queue.sid, timeout: 3600 }],
+            })),
+            default_filter: { queue: this.queueList[0]!.sid },
+          },
+        },
+      },
+    ];
+    this.advanceTo(this.startMs);
+  }
+
+  now(): number {
+    return this.clock;
+  }
+
+  queues(): QueueRecord[] {
+    return this.records;
+  }
+
+  workflows(): WorkflowRecord[] {
+    return this.workflowRecords;
+  }
+
+  /** Processes every event up to `timeMs` and moves the clock there. */
+  advanceTo(timeMs: number): void {
+    while (this.events.peekTime() <= timeMs) {
+      const event = this.events.pop()!;
+      this.clock = event.time;
+      this.counters.events++;
+      this.handle(event);
+    }
+    this.clock = Math.max(this.clock, timeMs);
+    if (this.clock - this.lastPruneAt > 60_000) this.prune();
+  }
+
+  private exponential(ratePerMs: number): number {
+    return -Math.log(1 - this.random()) / ratePerMs;
+  }
+
+  private normal(): number {
+    const u = 1 - this.random();
+    const v = this.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  private scheduleArrival(queue: SimQueue): void {
+    if (queue.maxRatePerMs <= 0) return;
+    this.events.push({ time: this.clock + this.exponential(queue.maxRatePerMs), kind: 'arrival', queue });
+  }
+
+  private handle(event: SimEvent): void {
+    switch (event.kind) {
+      case 'arrival':
+        return this.onArrival(event.queue);
+      case 'accept':
+        return this.onAccept(event.task);
+      case 'complete':
+        return this.onComplete(event.task);
+      case 'wrapDone':
+        return this.onWrapDone(event.task);
+      case 'abandon':
+        return this.onAbandon(event.task);
+      case 'staffing':
+        return this.onStaffing(event.workers, event.count);
+    }
+  }
+
+  private onArrival(queue: SimQueue): void {
+    this.scheduleArrival(queue);
+    const minute = (this.clock - this.startMs) / 60_000;
+    // Thinning: a candidate at the maximum rate is kept with probability rate(t) / max rate.
+    if (this.random() * queue.maxRatePerMs * 3_600_000 >= curveAt(queue.spec.arrivalsPerHour, minute)) return;
+    const pickChannel = this.random();
+    const channelName = (queue.channelPick.find((choice) => pickChannel <= choice.upTo) ?? queue.channelPick[queue.channelPick.length - 1]!).channel;
+    const pickPriority = this.random();
+    const priority = (queue.priorityPick.find((choice) => pickPriority <= choice.upTo) ?? queue.priorityPick[queue.priorityPick.length - 1]!).priority;
+    const channel = queue.channels.get(channelName)!;
+    const task: SimTask = { id: this.nextTaskId++, queue, channel, priority, arrivedAt: this.clock, state: 'pending', worker: null };
+    this.counters.tasks++;
+    channel.entered.push(this.clock);
+    this.options.onArrival?.({ taskId: task.id, queueSid: queue.sid, channel: channelName, priority, arrivedAtMs: this.clock });
+    const worker = channel.free.values().next().value as SimWorker | undefined;
+    if (worker) {
+      this.reserve(task, worker, false);
+      return;
+    }
+    channel.pending++;
+    channel.pendingByPriority.set(priority, (channel.pendingByPriority.get(priority) ?? 0) + 1);
+    channel.waiting.find((deque) => deque.priority === priority)!.items.push(task);
+    if (queue.spec.patienceSeconds !== null) this.events.push({ time: this.clock + this.exponential(1 / (queue.spec.patienceSeconds * 1000)), kind: 'abandon', task });
+  }
+
+  private reserve(task: SimTask, worker: SimWorker, wasPending: boolean): void {
+    const channel = task.channel;
+    if (wasPending) {
+      channel.pending--;
+      channel.pendingByPriority.set(task.priority, channel.pendingByPriority.get(task.priority)! - 1);
+    }
+    task.state = 'reserved';
+    task.worker = worker;
+    channel.reserved++;
+    channel.reservations.push(this.clock);
+    const busy = worker.busy.get(channel.channel)! + 1;
+    worker.busy.set(channel.channel, busy);
+    if (busy >= worker.capacity.get(channel.channel)!) {
+      for (const queue of worker.queues) queue.channels.get(channel.channel)?.free.delete(worker);
+    }
+    this.events.push({ time: this.clock + this.scenario.acceptSeconds * 1000, kind: 'accept', task });
+  }
+
+  private onAccept(task: SimTask): void {
+    const channel = task.channel;
+    task.state = 'assigned';
+    channel.reserved--;
+    channel.assigned++;
+    const waitSeconds = (this.clock - task.arrivedAt) / 1000;
+    channel.accepted.push(this.clock, waitSeconds);
+    this.counters.accepted++;
+    this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
+    const { median, sigma } = task.queue.spec.handleSeconds;
+    this.events.push({ time: this.clock + median * Math.exp(sigma * this.normal()) * 1000, kind: 'complete', task });
+  }
+
+  private onComplete(task: SimTask): void {
+    task.state = 'wrapping';
+    task.channel.assigned--;
+    task.channel.wrapping++;
+    task.channel.completed.push(this.clock);
+    this.events.push({ time: this.clock + task.queue.spec.wrapUpSeconds * 1000, kind: 'wrapDone', task });
+  }
+
+  private onWrapDone(task: SimTask): void {
+    task.state = 'completed';
+    task.channel.wrapping--;
+    const worker = task.worker!;
+    const channelName = task.channel.channel;
+    worker.busy.set(channelName, worker.busy.get(channelName)! - 1);
+    task.worker = null;
+    if (!worker.online) return;
+    for (const queue of worker.queues) queue.channels.get(channelName)?.free.add(worker);
+    this.pull(worker, channelName);
+  }
+
+  private onAbandon(task: SimTask): void {
+    if (task.state !== 'pending') return;
+    task.state = 'canceled';
+    const channel = task.channel;
+    channel.pending--;
+    channel.pendingByPriority.set(task.priority, channel.pendingByPriority.get(task.priority)! - 1);
+    const waitSeconds = (this.clock - task.arrivedAt) / 1000;
+    channel.canceled.push(this.clock, waitSeconds);
+    this.counters.abandoned++;
+    this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'abandoned' });
+  }
+
+  /** A worker with free capacity on `channelName` takes the best waiting task of its queues. */
+  private pull(worker: SimWorker, channelName: string): void {
+    const capacity = worker.capacity.get(channelName) ?? 0;
+    while (worker.busy.get(channelName)! < capacity) {
+      let best: { deque: Deque; task: SimTask } | undefined;
+      for (const queue of worker.queues) {
+        const channel = queue.channels.get(channelName);
+        if (!channel || channel.pending === 0) continue;
+        for (const deque of channel.waiting) {
+          const task = deque.peek();
+          if (!task) continue;
+          if (!best || task.priority > best.task.priority || (task.priority === best.task.priority && task.arrivedAt < best.task.arrivedAt)) best = { deque, task };
+          break; // deques are ordered by priority: the first non-empty one is this queue's best
+        }
+      }
+      if (!best) return;
+      best.deque.shift();
+      this.reserve(best.task, worker, true);
+    }
+  }
+
+  private onStaffing(workers: SimWorker[], count: number): void {
+    workers.forEach((worker, index) => {
+      const online = index < count;
+      if (online === worker.online) return;
+      worker.online = online;
+      for (const queue of worker.queues) {
+        queue.onlineWorkers += online ? 1 : -1;
+        for (const [channelName, capacity] of worker.capacity) {
+          const channel = queue.channels.get(channelName);
+          if (!channel || capacity <= 0) continue;
+          channel.eligible += online ? 1 : -1;
+          if (online && worker.busy.get(channelName)! < capacity) channel.free.add(worker);
+          if (!online) channel.free.delete(worker);
+        }
+      }
+      if (online) for (const channelName of worker.capacity.keys()) this.pull(worker, channelName);
+    });
+  }
+
+  private prune(): void {
+    this.lastPruneAt = this.clock;
+    const before = this.clock - this.retentionMs;
+    for (const queue of this.queueList) {
+      for (const channel of queue.channels.values()) {
+        channel.entered.prune(before);
+        channel.reservations.prune(before);
+        channel.accepted.prune(before);
+        channel.canceled.prune(before);
+        channel.completed.prune(before);
+      }
+    }
+  }
+
+  private channelsOf(queueSid: string, taskChannel: string | undefined): ChannelState[] {
+    const queue = this.queueBySid.get(queueSid);
+    if (!queue) return [];
+    if (taskChannel === undefined) return [...queue.channels.values()];
+    const channel = queue.channels.get(taskChannel);
+    return channel ? [channel] : [];
+  }
+
+  realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown> {
+    const queue = this.queueBySid.get(queueSid)!;
+    const channels = this.channelsOf(queueSid, taskChannel);
+    let pending = 0;
+    let reserved = 0;
+    let assigned = 0;
+    let wrapping = 0;
+    const byPriority: Record<string, number> = {};
+    let oldest: SimTask | undefined;
+    const available = new Set<SimWorker>();
+    for (const channel of channels) {
+      pending += channel.pending;
+      reserved += channel.reserved;
+      assigned += channel.assigned;
+      wrapping += channel.wrapping;
+      for (const [priority, count] of channel.pendingByPriority) if (count > 0) byPriority[priority] = (byPriority[priority] ?? 0) + count;
+      for (const deque of channel.waiting) {
+        const head = deque.peek();
+        if (head && (!oldest || head.arrivedAt < oldest.arrivedAt)) oldest = head;
+      }
+      for (const worker of channel.free) available.add(worker);
+    }
+    const eligible = taskChannel === undefined ? queue.onlineWorkers : (channels[0]?.eligible ?? 0);
+    const oldestAge = oldest ? Math.floor((this.clock - oldest.arrivedAt) / 1000) : 0;
+    const oldestSid = oldest ? `WT${oldest.id.toString(16).padStart(32, '0')}` : null;
+    return {
+      longest_task_waiting_age: oldestAge,
+      longest_task_waiting_sid: oldestSid,
+      longest_relative_task_age_in_queue: oldestAge,
+      longest_relative_task_sid_in_queue: oldestSid,
+      tasks_by_priority: byPriority,
+      tasks_by_status: { pending, reserved, assigned, wrapping },
+      total_available_workers: available.size,
+      total_eligible_workers: eligible,
+      total_tasks: pending + reserved + assigned + wrapping,
+      activity_statistics: [
+        { sid: sidFor('WA', 'available'), friendly_name: 'Available', workers: available.size },
+        { sid: sidFor('WA', 'busy'), friendly_name: 'Busy', workers: Math.max(0, eligible - available.size) },
+      ],
+    };
+  }
+
+  cumulative(queueSid: string, query: StatisticsQuery): Record<string, unknown> {
+    const channels = this.channelsOf(queueSid, query.taskChannel);
+    const { startMs, endMs } = query;
+    const acceptedWaits: number[] = [];
+    const canceledWaits: number[] = [];
+    let entered = 0;
+    let reservations = 0;
+    let completed = 0;
+    for (const channel of channels) {
+      entered += channel.entered.each(startMs, endMs, () => undefined);
+      reservations += channel.reservations.each(startMs, endMs, () => undefined);
+      completed += channel.completed.each(startMs, endMs, () => undefined);
+      channel.accepted.each(startMs, endMs, (wait) => acceptedWaits.push(wait));
+      channel.canceled.each(startMs, endMs, (wait) => canceledWaits.push(wait));
+    }
+    const durations = (waits: number[]) => {
+      if (waits.length === 0) return { avg: 0, min: 0, max: 0, total: 0 };
+      let total = 0;
+      let min = Infinity;
+      let max = 0;
+      for (const wait of waits) {
+        total += wait;
+        min = Math.min(min, wait);
+        max = Math.max(max, wait);
+      }
+      return { avg: Math.round(total / waits.length), min: Math.floor(min), max: Math.ceil(max), total: Math.round(total) };
+    };
+    const accepted = durations(acceptedWaits);
+    const split = query.splitByWaitTime
+      ? Object.fromEntries(
+          query.splitByWaitTime.map((threshold) => [
+            String(threshold),
+            {
+              above: { tasks_canceled: canceledWaits.filter((wait) => wait > threshold).length, reservations_accepted: acceptedWaits.filter((wait) => wait > threshold).length },
+              below: { tasks_canceled: canceledWaits.filter((wait) => wait <= threshold).length, reservations_accepted: acceptedWaits.filter((wait) => wait <= threshold).length },
+            },
+          ]),
+        )
+      : null;
+    return {
+      avg_task_acceptance_time: accepted.avg,
+      start_time: new Date(startMs).toISOString(),
+      end_time: new Date(endMs).toISOString(),
+      reservations_created: reservations,
+      reservations_accepted: acceptedWaits.length,
+      reservations_rejected: 0,
+      reservations_timed_out: 0,
+      reservations_canceled: 0,
+      reservations_rescinded: 0,
+      split_by_wait_time: split,
+      wait_duration_until_accepted: accepted,
+      wait_duration_in_queue_until_accepted: accepted,
+      wait_duration_until_canceled: durations(canceledWaits),
+      tasks_canceled: canceledWaits.length,
+      tasks_completed: completed,
+      tasks_deleted: 0,
+      tasks_entered: entered,
+      tasks_moved: 0,
+    };
+  }
+
+  /**
+   * The oracle's wait for a caller arriving now at `queueSid`/`channel` with `priority`: the
+   * queue-length formula with the simulation's true service and abandonment rates.
+   */
+  oracleWaitSeconds(queueSid: string, channelName: string, priority: number): number | null {
+    const queue = this.queueBySid.get(queueSid);
+    const channel = queue?.channels.get(channelName);
+    if (!queue || !channel) return null;
+    if (channel.free.size > 0) return this.scenario.acceptSeconds;
+    // Servers: each online worker's capacity on this channel, shared evenly among the queues it serves.
+    let servers = 0;
+    for (const worker of this.workersByQueue.get(queue) ?? []) {
+      if (!worker.online) continue;
+      const sharing = worker.queues.filter((served) => served.channels.has(channelName)).length || 1;
+      servers += (worker.capacity.get(channelName) ?? 0) / sharing;
+    }
+    if (servers === 0) return null;
+    const { median, sigma } = queue.spec.handleSeconds;
+    const meanBusySeconds = median * Math.exp((sigma * sigma) / 2) + queue.spec.wrapUpSeconds + this.scenario.acceptSeconds;
+    const serviceRate = servers / meanBusySeconds;
+    const abandonRate = queue.spec.patienceSeconds === null ? 0 : 1 / queue.spec.patienceSeconds;
+    let ahead = 0;
+    for (const [taskPriority, count] of channel.pendingByPriority) if (taskPriority >= priority) ahead += count;
+    let seconds = this.scenario.acceptSeconds;
+    for (let k = ahead; k >= 0; k--) seconds += 1 / (serviceRate + k * abandonRate);
+    return seconds;
+  }
+
+}

@@ -1,0 +1,249 @@
+/**
+ * Scenario files: a simulated contact center described as data (JSON), validated with messages that
+ * name the offending path. See dev/scenarios/*.json.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** [minute since start, value]: piecewise linear between points, flat after the last. */
+export type Curve = [number, number][];
+
+export interface QueueSpec {
+  name: string;
+  /** Channel → share of arrivals; default voice only. */
+  channels: Record<string, number>;
+  /** Priority → share of arrivals; default all 0. */
+  priorities: Record<string, number>;
+  /** Arrivals per hour over time. */
+  arrivalsPerHour: Curve;
+  /** Log-normal handle time: median seconds and sigma of the underlying normal. */
+  handleSeconds: { median: number; sigma: number };
+  wrapUpSeconds: number;
+  /** Mean of exponential caller patience, seconds; null: nobody abandons. */
+  patienceSeconds: number | null;
+}
+
+export interface WorkerGroupSpec {
+  name: string;
+  /** Queue names these workers serve. */
+  queues: string[];
+  /** Channel → tasks at once. */
+  capacity: Record<string, number>;
+  /** Workers logged in over time (a step function: [minute, count]). */
+  staffing: Curve;
+}
+
+/** For large workspaces: queues and workers made by rule instead of listed. */
+export interface GenerateSpec {
+  queues: number;
+  workers: number;
+  queuesPerWorker: number;
+  arrivalsPerHourPerQueue: number;
+  handleSeconds: { median: number; sigma: number };
+  patienceSeconds: number | null;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number;
+  durationMinutes: number;
+  /** Seconds between reservation and acceptance. */
+  acceptSeconds: number;
+  queues: QueueSpec[];
+  workers: WorkerGroupSpec[];
+}
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+type Json = unknown;
+
+class Validator {
+  readonly problems: string[] = [];
+  constructor(private readonly file: string) {}
+  fail(path: string, message: string): void {
+    this.problems.push(`${this.file}: ${path} ${message}`);
+  }
+  object(value: Json, path: string): Record<string, Json> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(path, 'must be an object');
+      return {};
+    }
+    return value as Record<string, Json>;
+  }
+  number(value: Json, path: string, min: number, max = Number.MAX_SAFE_INTEGER, fallback = min): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      this.fail(path, `must be a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+  string(value: Json, path: string): string {
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.fail(path, 'must be a non-empty string');
+      return '';
+    }
+    return value;
+  }
+  curve(value: Json, path: string): Curve {
+    if (!Array.isArray(value) || value.length === 0) {
+      this.fail(path, 'must be a non-empty array of [minute, value] pairs');
+      return [[0, 0]];
+    }
+    let last = -1;
+    return value.map((point, index) => {
+      if (!Array.isArray(point) || point.length !== 2) {
+        this.fail(`${path}[${index}]`, 'must be a [minute, value] pair');
+        return [0, 0] as [number, number];
+      }
+      const minute = this.number(point[0], `${path}[${index}][0]`, 0);
+      if (minute <= last) this.fail(`${path}[${index}][0]`, 'must be later than the point before it');
+      last = minute;
+      return [minute, this.number(point[1], `${path}[${index}][1]`, 0)] as [number, number];
+    });
+  }
+  shares(value: Json, path: string, fallback: Record<string, number>, keyPattern: RegExp): Record<string, number> {
+    if (value === undefined) return fallback;
+    const shares = this.object(value, path);
+    const entries = Object.entries(shares);
+    if (entries.length === 0) this.fail(path, 'must name at least one key');
+    for (const [key, share] of entries) {
+      if (!keyPattern.test(key)) this.fail(`${path}.${key}`, `is not a valid key (${keyPattern})`);
+      this.number(share, `${path}.${key}`, 0);
+    }
+    return shares as Record<string, number>;
+  }
+}
+
+function handle(v: Validator, value: Json, path: string) {
+  const spec = v.object(value, path);
+  return { median: v.number(spec['median'], `${path}.median`, 1, 86400, 60), sigma: v.number(spec['sigma'], `${path}.sigma`, 0, 3, 0) };
+}
+
+/** Validates parsed JSON as a scenario; throws ScenarioError listing every problem. */
+export function parseScenario(json: Json, file = 'scenario'): Scenario {
+  const v = new Validator(file);
+  const root = v.object(json, '(root)');
+  const scenario: Scenario = {
+    name: v.string(root['name'], 'name'),
+    description: typeof root['description'] === 'string' ? root['description'] : '',
+    seed: v.number(root['seed'] ?? 1, 'seed', 0, 2 ** 32 - 1),
+    durationMinutes: v.number(root['durationMinutes'], 'durationMinutes', 1, 60 * 24 * 31),
+    acceptSeconds: v.number(root['acceptSeconds'] ?? 3, 'acceptSeconds', 0, 600),
+    queues: [],
+    workers: [],
+  };
+  if (root['generate'] !== undefined) {
+    const g = v.object(root['generate'], 'generate');
+    const generate: GenerateSpec = {
+      queues: v.number(g['queues'], 'generate.queues', 1, 5000),
+      workers: v.number(g['workers'], 'generate.workers', 1, 100000),
+      queuesPerWorker: v.number(g['queuesPerWorker'] ?? 2, 'generate.queuesPerWorker', 1, 50),
+      arrivalsPerHourPerQueue: v.number(g['arrivalsPerHourPerQueue'], 'generate.arrivalsPerHourPerQueue', 0),
+      handleSeconds: handle(v, g['handleSeconds'], 'generate.handleSeconds'),
+      patienceSeconds: g['patienceSeconds'] === null ? null : v.number(g['patienceSeconds'] ?? 300, 'generate.patienceSeconds', 1),
+    };
+    if (v.problems.length > 0) throw new ScenarioError(v.problems.join('\n'));
+    return expandGenerated(scenario, generate);
+  }
+  const queues = Array.isArray(root['queues']) ? root['queues'] : (v.fail('queues', 'must be an array (or use generate)'), []);
+  queues.forEach((raw, index) => {
+    const path = `queues[${index}]`;
+    const q = v.object(raw, path);
+    scenario.queues.push({
+      name: v.string(q['name'], `${path}.name`),
+      channels: v.shares(q['channels'], `${path}.channels`, { voice: 1 }, /^[a-z0-9_-]{1,64}$/),
+      priorities: v.shares(q['priorities'], `${path}.priorities`, { '0': 1 }, /^\d{1,3}$/),
+      arrivalsPerHour: v.curve(q['arrivalsPerHour'], `${path}.arrivalsPerHour`),
+      handleSeconds: handle(v, q['handleSeconds'], `${path}.handleSeconds`),
+      wrapUpSeconds: v.number(q['wrapUpSeconds'] ?? 0, `${path}.wrapUpSeconds`, 0, 3600),
+      patienceSeconds: q['patienceSeconds'] === null ? null : v.number(q['patienceSeconds'] ?? 300, `${path}.patienceSeconds`, 1),
+    });
+  });
+  const names = new Set(scenario.queues.map((queue) => queue.name));
+  if (names.size !== scenario.queues.length) v.fail('queues', 'must have unique names');
+  const workers = Array.isArray(root['workers']) ? root['workers'] : (v.fail('workers', 'must be an array'), []);
+  workers.forEach((raw, index) => {
+    const path = `workers[${index}]`;
+    const w = v.object(raw, path);
+    const served = Array.isArray(w['queues']) ? (w['queues'] as Json[]).map((name, i) => v.string(name, `${path}.queues[${i}]`)) : (v.fail(`${path}.queues`, 'must be an array of queue names'), []);
+    for (const name of served) if (name && !names.has(name)) v.fail(`${path}.queues`, `names an unknown queue "${name}"`);
+    scenario.workers.push({
+      name: v.string(w['name'], `${path}.name`),
+      queues: served,
+      capacity: v.shares(w['capacity'], `${path}.capacity`, { voice: 1 }, /^[a-z0-9_-]{1,64}$/),
+      staffing: v.curve(w['staffing'], `${path}.staffing`),
+    });
+  });
+  if (v.problems.length > 0) throw new ScenarioError(v.problems.join('\n'));
+  return scenario;
+}
+
+/** A large workspace by rule: worker i serves `queuesPerWorker` consecutive queues. */
+function expandGenerated(base: Scenario, g: GenerateSpec): Scenario {
+  const queues: QueueSpec[] = [];
+  for (let index = 0; index < g.queues; index++) {
+    queues.push({
+      name: `Queue ${String(index + 1).padStart(4, '0')}`,
+      channels: { voice: 1 },
+      priorities: { '0': 1 },
+      arrivalsPerHour: [[0, g.arrivalsPerHourPerQueue]],
+      handleSeconds: g.handleSeconds,
+      wrapUpSeconds: 0,
+      patienceSeconds: g.patienceSeconds,
+    });
+  }
+  const workersPerQueueBlock = Math.max(1, Math.floor(g.workers / g.queues));
+  const workers: WorkerGroupSpec[] = [];
+  for (let index = 0; index < g.queues; index++) {
+    const served: string[] = [];
+    for (let k = 0; k < g.queuesPerWorker; k++) served.push(queues[(index + k) % g.queues]!.name);
+    workers.push({ name: `Team ${index + 1}`, queues: served, capacity: { voice: 1 }, staffing: [[0, workersPerQueueBlock]] });
+  }
+  return { ...base, queues, workers };
+}
+
+export const SCENARIO_DIR = join(__dirname, '..', 'scenarios');
+
+/** Reads and validates a scenario by name (dev/scenarios/NAME.json) or path. */
+export function loadScenario(nameOrPath: string): Scenario {
+  const file = nameOrPath.endsWith('.json') ? nameOrPath : join(SCENARIO_DIR, `${nameOrPath}.json`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ScenarioError(`No scenario ${nameOrPath}: ${file} cannot be read (known: ${listScenarios().join(', ')})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseScenario(json, file);
+}
+
+export function listScenarios(): string[] {
+  return readdirSync(SCENARIO_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.slice(0, -5))
+    .sort();
+}
+
+/** The value of a curve at `minute`: linear between points (`step` = hold each value until the next). */
+export function curveAt(curve: Curve, minute: number, step = false): number {
+  let previous = curve[0]!;
+  if (minute <= previous[0]) return previous[1];
+  for (let index = 1; index < curve.length; index++) {
+    const point = curve[index]!;
+    if (minute < point[0]) {
+      if (step) return previous[1];
+      const fraction = (minute - previous[0]) / (point[0] - previous[0]);
+      return previous[1] + fraction * (point[1] - previous[1]);
+    }
+    previous = point;
+  }
+  return previous[1];
+}
