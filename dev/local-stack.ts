@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort, startRedisEngine, type RedisEngine } from './redis-engine';
 import { startUpstashServer, type UpstashServer } from './upstash-server';
@@ -62,6 +63,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', () => reject(new Error(`port ${port} is already in use; choose another with --functions-port`)));
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
 export interface FunctionsServer {
   url: string;
   process: ChildProcess;
@@ -76,6 +85,8 @@ export interface FunctionsServer {
  */
 export async function startFunctions(env: Record<string, string>, options: { port?: number } = {}): Promise<FunctionsServer> {
   const port = options.port ?? (await freePort());
+  // twilio-run asks interactively for another port when this one is taken; refuse clearly instead.
+  await assertPortFree(port);
   const dir = mkdtempSync(join(tmpdir(), 'qwt-env-'));
   const envFile = join(dir, '.env');
   writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));

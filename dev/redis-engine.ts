@@ -116,7 +116,7 @@ async function startRealRedis(): Promise<RedisEngine> {
   };
 }
 
-async function startEmbeddedRedis(): Promise<RedisEngine> {
+export async function startEmbeddedRedis(): Promise<RedisEngine> {
   const { default: RedisMock } = await import('ioredis-mock');
   const client = new RedisMock() as unknown as Redis;
   // ioredis-mock has no generic `call`: dispatch to its method of the same name, Redis commands only.

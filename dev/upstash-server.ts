@@ -35,11 +35,15 @@ function encodeBase64(value: unknown): unknown {
   return value;
 }
 
-/** Redis replies as JSON: Lua's false is nil, buffers are text. */
+/**
+ * Redis replies as the wire has them: Lua's false is nil, buffers are text, and the objects ioredis
+ * makes of HGETALL-style replies go back to flat field/value arrays.
+ */
 function normalise(value: unknown): unknown {
   if (value === false || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (Array.isArray(value)) return value.map(normalise);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([field, item]) => [field, normalise(item)]);
   return value;
 }
 

@@ -18,6 +18,8 @@ export function createRedis(cache: Pick<CacheConfig, 'url' | 'token'>, options: 
     token: cache.token,
     automaticDeserialization: false,
     enableTelemetry: false,
+    // One command, one request: auto-pipelining would batch through /pipeline and change how replies decode.
+    enableAutoPipelining: false,
     retry: { retries: options.retries, backoff: (retryCount) => Math.min(1000, 50 * 2 ** retryCount) },
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });

@@ -206,15 +206,23 @@ export async function readQueue(redis: Redis, workspaceSid: string, channel: str
   return entry ? { found: true, entry } : { found: false, reason: 'unknown_queue' };
 }
 
+/** HGETALL's reply (a flat field/value array without automatic deserialization) as an object. */
+function hashReply(raw: unknown): Record<string, string> {
+  const hash: Record<string, string> = {};
+  if (Array.isArray(raw)) for (let index = 0; index + 1 < raw.length; index += 2) hash[String(raw[index])] = String(raw[index + 1]);
+  else if (raw && typeof raw === 'object') for (const [field, value] of Object.entries(raw)) hash[field] = typeof value === 'string' ? value : JSON.stringify(value);
+  return hash;
+}
+
 /** The live snapshot's meta, or null when there is none. Throws CacheError. */
 export async function readSnapshotMeta(redis: Redis, workspaceSid: string): Promise<SnapshotMeta | null> {
-  let raw: Record<string, unknown> | null;
+  let raw: Record<string, string>;
   try {
-    raw = await redis.hgetall(liveKeys(workspaceSid).meta);
+    raw = hashReply(await redis.hgetall(liveKeys(workspaceSid).meta));
   } catch (error) {
     throw cacheFailure('Reading the snapshot meta', error);
   }
-  if (!raw || raw['startedAtMs'] === undefined) return null;
+  if (raw['startedAtMs'] === undefined) return null;
   return {
     startedAtMs: Number(raw['startedAtMs']),
     refreshedAt: String(raw['refreshedAt']),
@@ -227,11 +235,11 @@ export async function readSnapshotMeta(redis: Redis, workspaceSid: string): Prom
 
 /** Every entry of one channel (for the dashboard and tests; the Functions never read a whole hash). */
 export async function readAllQueues(redis: Redis, workspaceSid: string, channel: string): Promise<QueueWaitEntry[]> {
-  let raw: Record<string, unknown> | null;
+  let raw: Record<string, string>;
   try {
-    raw = await redis.hgetall(liveKeys(workspaceSid).queues(channel));
+    raw = hashReply(await redis.hgetall(liveKeys(workspaceSid).queues(channel)));
   } catch (error) {
     throw cacheFailure('Reading the snapshot', error);
   }
-  return Object.values(raw ?? {}).map((value) => parseEntry(value)!);
+  return Object.values(raw).map((value) => parseEntry(value)!);
 }

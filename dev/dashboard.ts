@@ -1,0 +1,155 @@
+/**
+ * The local dashboard: every queue's cached estimate beside what the simulation's callers actually
+ * waited. A development page served by `npm start`, never deployed.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from '@upstash/redis';
+import { readAllQueues, readSnapshotMeta } from '../src/cache/snapshot';
+import type { Simulation, ResolvedTask } from './simulation/engine';
+
+/** How far back the charts reach, in simulated minutes. */
+const HISTORY_MINUTES = 30;
+
+interface Point {
+  t: number;
+  v: number;
+}
+
+export interface Dashboard {
+  url: string;
+  server: Server;
+  /** Feed every resolved caller here (the simulation's onResolved). */
+  recordActual(task: ResolvedTask): void;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(options: { sim: () => Simulation; redis: Redis; workspaceSid: string; channel: string; port: number }): Promise<Dashboard> {
+  const actual = new Map<string, Point[]>();
+  const estimates = new Map<string, Point[]>();
+  let lastRefreshSeen = '';
+
+  const trim = (points: Point[], now: number) => {
+    const cutoff = now - HISTORY_MINUTES * 60_000;
+    while (points.length > 0 && points[0]!.t < cutoff) points.shift();
+  };
+
+  const state = async () => {
+    const sim = options.sim();
+    const now = sim.now();
+    const [entries, meta] = await Promise.all([readAllQueues(options.redis, options.workspaceSid, options.channel), readSnapshotMeta(options.redis, options.workspaceSid)]);
+    if (meta && meta.refreshedAt !== lastRefreshSeen) {
+      lastRefreshSeen = meta.refreshedAt;
+      for (const entry of entries) {
+        if (entry.estimatedWaitSeconds === null) continue;
+        const points = estimates.get(entry.queueSid) ?? [];
+        points.push({ t: now, v: entry.estimatedWaitSeconds });
+        trim(points, now);
+        estimates.set(entry.queueSid, points);
+      }
+    }
+    const rows = entries
+      .sort((a, b) => a.queueName.localeCompare(b.queueName))
+      .map((entry) => {
+        const realtime = sim.realtime(entry.queueSid, options.channel);
+        return {
+          queueSid: entry.queueSid,
+          queueName: entry.queueName,
+          estimatedWaitSeconds: entry.estimatedWaitSeconds,
+          confidence: entry.confidence,
+          reason: entry.reason ?? null,
+          tasksWaiting: entry.inputs.tasksWaiting,
+          longestWaitSeconds: entry.inputs.longestWaitSeconds,
+          availableWorkers: entry.inputs.availableWorkers,
+          dataAgeSeconds: Math.max(0, Math.round((Date.now() - Date.parse(entry.readAt)) / 1000)),
+          liveTasksWaiting: (realtime['tasks_by_status'] as { pending: number }).pending,
+          estimates: estimates.get(entry.queueSid) ?? [],
+          actual: (actual.get(entry.queueSid) ?? []).filter((point) => point.t >= now - HISTORY_MINUTES * 60_000),
+        };
+      });
+    return { simulatedTime: new Date(now).toISOString(), channel: options.channel, refreshedAt: meta?.refreshedAt ?? null, historyMinutes: HISTORY_MINUTES, queues: rows };
+  };
+
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/api/state') {
+      state().then(
+        (body) => {
+          response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+          response.end(JSON.stringify(body));
+        },
+        (error: unknown) => {
+          response.writeHead(503, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ error: { code: 'cache_unavailable', message: (error as Error).message } }));
+        },
+      );
+      return;
+    }
+    if (path === '/' || path === '/index.html') {
+      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      response.end(PAGE);
+      return;
+    }
+    response.writeHead(404, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify({ error: { code: 'not_found', message: 'no such page' } }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://localhost:${(server.address() as AddressInfo).port}`,
+    server,
+    recordActual: (task) => {
+      if (task.outcome !== 'accepted' || task.channel !== options.channel) return;
+      const points = actual.get(task.queueSid) ?? [];
+      points.push({ t: task.arrivedAtMs, v: task.waitSeconds });
+      trim(points, task.arrivedAtMs);
+      actual.set(task.queueSid, points);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Queue wait times (local)</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330;background:#f6f7fb}
+h1{font-size:20px;margin:0 0 4px}.sub{color:#5b6478;margin-bottom:16px}
+table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 3px #0002}
+th,td{padding:8px 10px;border-bottom:1px solid #e4e7ef;text-align:left;vertical-align:middle}
+th{background:#eef1f8;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.low{color:#a05a00}.none{color:#a01c1c}svg{background:#fbfcff;border:1px solid #e4e7ef}
+.legend span{display:inline-block;margin-right:14px}.est{color:#2457c5}.act{color:#d0461b}
+</style></head><body>
+<h1>Queue wait times</h1>
+<div class="sub" id="sub">loading…</div>
+<div class="legend"><span class="est">━ cached estimate</span><span class="act">● waits callers actually had (by arrival time)</span></div>
+<table><thead><tr><th>Queue</th><th>Estimated wait</th><th>Confidence</th><th>Waiting (cached / now)</th><th>Longest wait</th><th>Workers available</th><th>Data age</th><th>Estimate vs actual, last minutes</th></tr></thead>
+<tbody id="rows"></tbody></table>
+<script>
+const fmt = s => s === null || s === undefined ? '–' : s < 60 ? s + ' s' : Math.floor(s/60) + ' min ' + (s%60) + ' s';
+function chart(q, now, minutes) {
+  const w = 320, h = 70, t0 = now - minutes*60000;
+  const pts = q.estimates.concat(q.actual);
+  const max = Math.max(60, ...pts.map(p => p.v));
+  const x = t => ((t - t0) / (minutes*60000)) * w, y = v => h - 4 - (v / max) * (h - 8);
+  const line = q.estimates.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join(' ');
+  const dots = q.actual.map(p => '<circle cx="' + x(p.t).toFixed(1) + '" cy="' + y(p.v).toFixed(1) + '" r="2" fill="#d0461b"/>').join('');
+  return '<svg width="' + w + '" height="' + h + '"><text x="4" y="12" font-size="10" fill="#5b6478">max ' + fmt(Math.round(max)) + '</text>' + dots + '<path d="' + line + '" stroke="#2457c5" stroke-width="2" fill="none"/></svg>';
+}
+async function tick() {
+  try {
+    const r = await fetch('/api/state'); const s = await r.json();
+    if (!r.ok) throw new Error(s.error.message);
+    const now = Date.parse(s.simulatedTime);
+    document.getElementById('sub').textContent = 'Simulated time ' + s.simulatedTime + ' · channel ' + s.channel + ' · snapshot ' + (s.refreshedAt || 'none yet');
+    document.getElementById('rows').innerHTML = s.queues.map(q => '<tr><td>' + q.queueName.replace(/</g,'&lt;') + '</td><td class="num">' + fmt(q.estimatedWaitSeconds) + '</td><td class="' + q.confidence + '">' + q.confidence + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + q.dataAgeSeconds + ' s</td><td>' + chart(q, now, s.historyMinutes) + '</td></tr>').join('');
+  } catch (e) { document.getElementById('sub').textContent = 'Cannot read the cache: ' + e.message; }
+}
+tick(); setInterval(tick, 2000);
+</script></body></html>`;

@@ -1,0 +1,91 @@
+import { loadRefresherConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
+import { ConfigError } from '../src/errors';
+
+const ACCOUNT = 'AC' + 'a'.repeat(32);
+const WORKSPACE = 'WS' + 'b'.repeat(32);
+const valid = {
+  TWILIO_ACCOUNT_SID: ACCOUNT,
+  TWILIO_AUTH_TOKEN: 'secret-auth-token-value',
+  TWILIO_WORKSPACE_SID: WORKSPACE,
+  UPSTASH_REDIS_REST_URL: 'https://example.upstash.io',
+  UPSTASH_REDIS_REST_TOKEN: 'secret-upstash-token',
+};
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('refresher configuration', () => {
+  it('reads a valid environment with defaults', () => {
+    const config = loadRefresherConfig(valid);
+    expect(config.twilio).toEqual({ accountSid: ACCOUNT, username: ACCOUNT, password: 'secret-auth-token-value' });
+    expect(config.taskRouterApiUrl).toBe('https://taskrouter.twilio.com');
+    expect(config.channels).toEqual(['voice']);
+    expect(config.windowMinutes).toBe(15);
+    expect(config.estimator).toBe('default');
+  });
+
+  it('reports every problem at once, naming each variable, treating "" as missing', () => {
+    const problems = problemsOf(() => loadRefresherConfig({ TWILIO_ACCOUNT_SID: 'ACnope', TWILIO_AUTH_TOKEN: '', TWILIO_WORKSPACE_SID: '', UPSTASH_REDIS_REST_URL: 'ftp://x', STATISTICS_WINDOW_MINUTES: 'ten', TASK_CHANNELS: 'voice,CH AT' }));
+    expect(problems.join('\n')).toMatch(/TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits/);
+    expect(problems.join('\n')).toMatch(/TWILIO_AUTH_TOKEN is required/);
+    expect(problems.join('\n')).toMatch(/TWILIO_WORKSPACE_SID is required/);
+    expect(problems.join('\n')).toMatch(/UPSTASH_REDIS_REST_URL must be an http\(s\) URL/);
+    expect(problems.join('\n')).toMatch(/UPSTASH_REDIS_REST_TOKEN is required/);
+    expect(problems.join('\n')).toMatch(/STATISTICS_WINDOW_MINUTES must be a whole number/);
+    expect(problems.join('\n')).toMatch(/TASK_CHANNELS/);
+    expect(problems).toHaveLength(7);
+  });
+
+  it('accepts an API key and secret instead of the auth token, and wants both', () => {
+    const key = 'SK' + 'c'.repeat(32);
+    const { TWILIO_AUTH_TOKEN: _unused, ...rest } = valid;
+    expect(loadRefresherConfig({ ...rest, TWILIO_API_KEY: key, TWILIO_API_SECRET: 's3cret' }).twilio).toEqual({ accountSid: ACCOUNT, username: key, password: 's3cret' });
+    expect(problemsOf(() => loadRefresherConfig({ ...rest, TWILIO_API_KEY: key }))).toEqual(['TWILIO_API_SECRET is required when TWILIO_API_KEY is set']);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const error = (() => {
+      try {
+        loadRefresherConfig({ ...valid, UPSTASH_REDIS_REST_URL: 'https://user:secret-in-url@example.io', TWILIO_WORKSPACE_SID: 'secret-auth-token-value' });
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.message).not.toMatch(/secret/);
+    expect(error.message).toMatch(/must not carry credentials/);
+  });
+
+  it('needs no Upstash variables for a dry run', () => {
+    const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...rest } = valid;
+    expect(loadRefresherConfig(rest, { requireCache: false }).cache.workspaceSid).toBe(WORKSPACE);
+    expect(problemsOf(() => loadRefresherConfig(rest))).toHaveLength(2);
+  });
+
+  it('checks the workflow sync variables', () => {
+    expect(problemsOf(() => loadWorkflowSyncConfig({ ...valid, TWILIO_WORKFLOW_SID: 'WQ' + 'd'.repeat(32) }))).toEqual(['TWILIO_WORKFLOW_SID must be WW followed by 32 hex digits']);
+  });
+});
+
+describe('Functions configuration', () => {
+  it('parses numbers and options and rejects bad ones together', () => {
+    const config = loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '120', SPEECH_STYLE: 'range', CACHE_TIMEOUT_MS: '1500' });
+    expect(config.defaultWaitTime).toBe(120);
+    expect(config.speechStyle).toBe('range');
+    expect(config.cacheTimeoutMs).toBe(1500);
+    const problems = problemsOf(() => loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '-3', SPEECH_STYLE: 'poetic', CACHE_TIMEOUT_MS: '20000', VALIDATE_SIGNATURE: 'maybe' }));
+    expect(problems).toHaveLength(4);
+  });
+
+  it('demands an auth token when signatures are validated in code', () => {
+    const { TWILIO_AUTH_TOKEN: _unused, ...rest } = valid;
+    expect(problemsOf(() => loadWaitTimeConfig({ ...rest, VALIDATE_SIGNATURE: 'true' }))).toEqual(['VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures']);
+  });
+});

@@ -1,0 +1,50 @@
+/** Shared test plumbing: the local stand-ins and a few builders. */
+import type { Redis } from '@upstash/redis';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../dev/local-stack';
+import { loadRefresherConfig, type RefresherConfig } from '../src/config';
+import { createRedis } from '../src/cache/redis';
+import type { QueueObservation } from '../src/estimator';
+
+export interface TestStack extends LocalStack {
+  config: RefresherConfig;
+  redis: Redis;
+}
+
+/** Starts the stand-ins (real redis-server when installed; CI requires it) and a refresher config. */
+export async function startTestStack(options: LocalStackOptions, env: Record<string, string> = {}): Promise<TestStack> {
+  const stack = await startLocalStack(options);
+  const config = loadRefresherConfig({ ...stack.env, ...env });
+  const redis = createRedis(config.cache, { timeoutMs: 10_000, retries: 0 });
+  return { ...stack, config, redis };
+}
+
+/** An observation with every field set, overridable. */
+export function observation(overrides: Partial<QueueObservation> = {}): QueueObservation {
+  return {
+    windowSeconds: 900,
+    tasksWaiting: 4,
+    longestWaitSeconds: 120,
+    availableWorkers: 0,
+    eligibleWorkers: 5,
+    avgWaitUntilAcceptedSeconds: 90,
+    tasksEntered: 40,
+    tasksAccepted: 30,
+    tasksCanceled: 2,
+    totalWaitCanceledSeconds: 400,
+    totalWaitAcceptedSeconds: 2700,
+    ...overrides,
+  };
+}
+
+/** A full dump of Redis (keys, types, values, TTL presence), to prove nothing changed. */
+export async function dumpRedis(stack: LocalStack): Promise<string> {
+  const client = stack.engine.client;
+  const keys = (await client.keys('*')).sort();
+  const parts: string[] = [];
+  for (const key of keys) {
+    const type = await client.type(key);
+    const value = type === 'hash' ? await client.hgetall(key) : type === 'string' ? await client.get(key) : type;
+    parts.push(`${key} ${type} ${JSON.stringify(value, Object.keys(value ?? {}).sort())}`);
+  }
+  return parts.join('\n');
+}

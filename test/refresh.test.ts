@@ -1,0 +1,128 @@
+/** The refresher against the TaskRouter double and the Upstash-compatible server on real Redis. */
+import { liveKeys } from '../src/cache/layout';
+import { readQueue, readSnapshotMeta, writeSnapshot } from '../src/cache/snapshot';
+import { refreshOnce, buildSnapshot } from '../src/refresh';
+import { TaskRouterError } from '../src/errors';
+import { staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
+import type { Fault, RequestInfo } from '../dev/taskrouter-double';
+import { dumpRedis, startTestStack, type TestStack } from './helpers';
+
+/** A static workspace whose queue list can be changed while the double serves it. */
+function mutableWorkspace(queueCount: number): WorkspaceModel & { drop(sid: string): void } {
+  const base = staticWorkspace({ queueCount, seed: 9 });
+  const dropped = new Set<string>();
+  return { ...base, queues: () => base.queues().filter((queue) => !dropped.has(queue.sid)), drop: (sid) => dropped.add(sid) };
+}
+
+describe('refresh at scale', () => {
+  let stack: TestStack;
+  const model = staticWorkspace({ queueCount: 5000, seed: 5 });
+  beforeAll(async () => {
+    stack = await startTestStack({ model });
+  });
+  afterAll(() => stack.stop());
+
+  it('reads 5,000 queues in 10 requests and writes them in one Redis request', async () => {
+    const before = stack.upstash.stats.requests;
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 10, retries: 0, skippedQueues: 0 });
+    expect(stack.taskrouter.stats.byEndpoint).toEqual({ queues: 5, statistics: 5 });
+    expect(stack.upstash.stats.requests - before).toBe(1);
+    const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
+    expect(meta).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 10 });
+  });
+
+  it('stores each queue with its estimate, inputs, window and read time, a few hundred bytes each', async () => {
+    const queue = model.queues()[42]!;
+    const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
+    if (!lookup.found) throw new Error('queue missing');
+    const entry = lookup.entry;
+    expect(entry).toMatchObject({ queueSid: queue.sid, queueName: queue.friendlyName, channel: 'voice', estimator: 'default', windowMinutes: 15 });
+    expect(entry.inputs.tasksWaiting).toBe((model.realtime(queue.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
+    expect(Date.parse(entry.readAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(JSON.stringify(entry).length).toBeLessThan(700);
+    const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: `  ${queue.friendlyName.toUpperCase()} ` });
+    expect(byName).toEqual(lookup);
+  });
+
+  it('sets expiries so a stopped refresher leaves nothing behind for ever', async () => {
+    const keys = liveKeys(model.workspaceSid);
+    for (const key of [keys.meta, keys.names, keys.queues('voice')]) {
+      const ttl = await stack.engine.client.ttl(key);
+      expect(ttl).toBeGreaterThan(3000);
+      expect(ttl).toBeLessThanOrEqual(3600);
+    }
+  });
+});
+
+describe('refresh correctness and failures', () => {
+  let stack: TestStack;
+  const model = mutableWorkspace(30);
+  let fault: ((request: RequestInfo) => Fault | undefined) | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack({ model, double: { fault: (request) => fault?.(request) } }, { REFRESH_TIMEOUT_SECONDS: '20' });
+  });
+  afterAll(() => stack.stop());
+  beforeEach(() => {
+    fault = undefined;
+  });
+
+  it('stores a queue with no statistics as unknown, never as zero', async () => {
+    const blank: WorkspaceModel = { ...staticWorkspace({ queueCount: 1, seed: 77 }), realtime: () => ({}), cumulative: () => ({ tasks_entered: null }) };
+    const local = await startTestStack({ model: blank });
+    try {
+      await refreshOnce(local.config, { redis: local.redis });
+      const lookup = await readQueue(local.redis, blank.workspaceSid, 'voice', { queueSid: blank.queues()[0]!.sid });
+      expect(lookup.found && lookup.entry).toMatchObject({ estimatedWaitSeconds: null, confidence: 'none', reason: 'missing_statistics' });
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('retries 429 (with and without Retry-After), 503, resets and garbled pages, then completes', async () => {
+    const plan: Fault[] = [{ kind: 'status', status: 429, retryAfterSeconds: 0 }, { kind: 'status', status: 429 }, { kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'garbled' }];
+    fault = () => plan.shift();
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report.outcome).toBe('written');
+    expect(report.retries).toBe(5);
+    expect(report.requests).toBe(2 + 5);
+    expect(report.queues).toBe(30);
+  });
+
+  it('keeps the previous snapshot, byte for byte, when a read fails for good', async () => {
+    await refreshOnce(stack.config, { redis: stack.redis });
+    const before = await dumpRedis(stack);
+    fault = (request) => (request.path.endsWith('/Statistics') ? { kind: 'status', status: 500 } : undefined);
+    await expect(refreshOnce(stack.config, { redis: stack.redis })).rejects.toThrow(/HTTP 500/);
+    expect(await dumpRedis(stack)).toBe(before);
+  });
+
+  it('does not retry what retrying cannot fix', async () => {
+    const badAuth = { ...stack.config, twilio: { ...stack.config.twilio, password: 'wrong-token' } };
+    const started = stack.taskrouter.stats.requests;
+    const error = await refreshOnce(badAuth, { redis: stack.redis }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TaskRouterError);
+    expect((error as Error).message).toMatch(/Authenticate/);
+    expect((error as Error).message).not.toMatch(/wrong-token/);
+    expect(stack.taskrouter.stats.requests - started).toBe(2);
+  });
+
+  it('drops a queue deleted in TaskRouter from the cache', async () => {
+    const gone = model.queues()[3]!.sid;
+    await refreshOnce(stack.config, { redis: stack.redis });
+    expect((await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: gone })).found).toBe(true);
+    model.drop(gone);
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report.queues).toBe(29);
+    expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: gone })).toEqual({ found: false, reason: 'unknown_queue' });
+  });
+
+  it('never lets an older run overwrite a newer snapshot', async () => {
+    const report = await refreshOnce(stack.config, { redis: stack.redis, dryRun: true });
+    const newer = buildSnapshot(stack.config, model.workspaceSid, { queueNames: new Map(), readings: new Map([['voice', []]]), skippedQueueSids: [], windowMinutes: 15, readAt: new Date().toISOString() }, Date.now() + 60_000, 5, 1);
+    expect(await writeSnapshot(stack.redis, newer, 3600)).toBe('written');
+    const older = { ...report.snapshot, meta: { ...report.snapshot.meta, startedAtMs: Date.now() } };
+    expect(await writeSnapshot(stack.redis, older, 3600)).toBe('superseded');
+    expect((await readSnapshotMeta(stack.redis, model.workspaceSid))!.startedAtMs).toBe(newer.meta.startedAtMs);
+  });
+});

@@ -1,0 +1,30 @@
+import { announce, ENGLISH, parseSpeechWords, roundMinutes } from '../src/speech';
+
+describe('speech', () => {
+  it('rounds the way people talk: whole minutes to 10, then steps of 5', () => {
+    expect(roundMinutes(89)).toBe(1);
+    expect(roundMinutes(150)).toBe(3);
+    expect(roundMinutes(9 * 60 + 20)).toBe(9);
+    expect(roundMinutes(12 * 60)).toBe(10);
+    expect(roundMinutes(13 * 60)).toBe(15);
+  });
+
+  it('phrases each style with the range it is true for', () => {
+    expect(announce(30, 'approximate')).toEqual({ phrase: 'less than a minute', minSeconds: 0, maxSeconds: 60 });
+    expect(announce(70, 'approximate').phrase).toBe('about 1 minute');
+    expect(announce(200, 'approximate')).toEqual({ phrase: 'about 3 minutes', minSeconds: 150, maxSeconds: 210 });
+    expect(announce(200, 'less-than')).toEqual({ phrase: 'less than 4 minutes', minSeconds: 0, maxSeconds: 240 });
+    expect(announce(200, 'range')).toEqual({ phrase: '3 to 4 minutes', minSeconds: 180, maxSeconds: 240 });
+    expect(announce(17 * 60, 'range').phrase).toBe('15 to 20 minutes');
+    expect(announce(17 * 60, 'approximate').phrase).toBe('about 15 minutes');
+  });
+
+  it('takes other languages\' words and refuses malformed ones', () => {
+    const words = parseSpeechWords(JSON.stringify({ lessThanAMinute: 'menos de un minuto', aboutMinutes: 'unos {n} minutos' }));
+    expect(typeof words).toBe('object');
+    expect(announce(300, 'approximate', words as typeof ENGLISH).phrase).toBe('unos 5 minutos');
+    expect(parseSpeechWords('[]')).toBe('SPEECH_WORDS must be a JSON object');
+    expect(parseSpeechWords('{"nope": "x"}')).toMatch(/unknown key "nope"/);
+    expect(parseSpeechWords('{"aboutMinutes": ""}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
+  });
+});
