@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFunctions, startLocalStack, type FunctionsServer, type LocalStack } from '../dev/local-stack';
+import { startFunctions, startLocalStack, stopProcessGroup, type FunctionsServer, type LocalStack } from '../dev/local-stack';
 import { startDashboard, type Dashboard } from '../dev/dashboard';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, ScenarioError } from '../dev/simulation/scenario';
@@ -109,12 +109,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(clock);
-    if (refresher && refresher.exitCode === null) {
-      const exited = new Promise((resolve) => refresher!.once('exit', resolve));
-      refresher.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (refresher.exitCode === null) refresher.kill('SIGKILL');
-    }
+    if (refresher) await stopProcessGroup(refresher);
     await functions?.stop();
     await dashboard?.close();
     await stack?.stop();
@@ -130,6 +125,7 @@ async function main(): Promise<void> {
     refresher = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'refresh-queue-times.ts'), '--every', String(options.refreshSeconds)], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     refresher.stdout?.on('data', (chunk: Buffer) => process.stdout.write(`[refresher] ${chunk.toString()}`));
     refresher.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[refresher] ${chunk.toString()}`));

@@ -6,7 +6,7 @@
  * patience). Every statistic served is computed from what happened, with TaskRouter's meaning.
  * Deterministic for a seed. Memory stays bounded: logs older than the retention are dropped.
  */
-import { curveAt, type QueueSpec, type Scenario } from './scenario';
+import { curveAt, type QueueSpec, type Scenario, type ScriptedTask } from './scenario';
 import { EventQueue, type TimedEvent } from './event-queue';
 import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 
@@ -43,6 +43,8 @@ type TaskState = 'pending' | 'reserved' | 'assigned' | 'wrapping' | 'completed' 
 
 interface SimTask {
   id: number;
+  /** Fixed handle time (scripted tasks); otherwise drawn at acceptance. */
+  handleSeconds: number | null;
   queue: SimQueue;
   channel: ChannelState;
   priority: number;
@@ -154,6 +156,7 @@ interface SimWorker {
 type SimEvent = TimedEvent &
   (
     | { kind: 'arrival'; queue: SimQueue }
+    | { kind: 'scripted'; queue: SimQueue; task: ScriptedTask }
     | { kind: 'accept' | 'complete' | 'wrapDone' | 'abandon'; task: SimTask }
     | { kind: 'staffing'; workers: SimWorker[]; count: number }
   );
@@ -223,6 +226,7 @@ export class Simulation implements WorkspaceModel {
       this.queueBySid.set(queue.sid, queue);
       this.records.push({ sid: queue.sid, friendlyName: spec.name, targetWorkers: `routing.skills HAS "${spec.name}"`, dateCreated: created });
       this.scheduleArrival(queue);
+      for (const task of spec.script) this.events.push({ time: this.startMs + task.atSeconds * 1000, kind: 'scripted', queue, task });
     }
     const byName = new Map(this.queueList.map((queue) => [queue.spec.name, queue]));
     for (const group of scenario.workers) {
@@ -307,6 +311,11 @@ export class Simulation implements WorkspaceModel {
     switch (event.kind) {
       case 'arrival':
         return this.onArrival(event.queue);
+      case 'scripted': {
+        const { channel, priority, handleSeconds, patienceSeconds } = event.task;
+        if (!event.queue.channels.has(channel)) throw new Error(`scripted task on ${event.queue.spec.name} uses channel ${channel}, which the queue does not carry`);
+        return this.admit(event.queue, channel, priority, handleSeconds, patienceSeconds === null ? null : patienceSeconds * 1000);
+      }
       case 'accept':
         return this.onAccept(event.task);
       case 'complete':
@@ -329,8 +338,14 @@ export class Simulation implements WorkspaceModel {
     const channelName = (queue.channelPick.find((choice) => pickChannel <= choice.upTo) ?? queue.channelPick[queue.channelPick.length - 1]!).channel;
     const pickPriority = this.random();
     const priority = (queue.priorityPick.find((choice) => pickPriority <= choice.upTo) ?? queue.priorityPick[queue.priorityPick.length - 1]!).priority;
+    const patienceMs = queue.spec.patienceSeconds === null ? null : this.exponential(1 / (queue.spec.patienceSeconds * 1000));
+    this.admit(queue, channelName, priority, null, patienceMs);
+  }
+
+  /** A task enters the queue: straight to a free worker, or into line with its patience running. */
+  private admit(queue: SimQueue, channelName: string, priority: number, handleSeconds: number | null, patienceMs: number | null): void {
     const channel = queue.channels.get(channelName)!;
-    const task: SimTask = { id: this.nextTaskId++, queue, channel, priority, arrivedAt: this.clock, state: 'pending', worker: null };
+    const task: SimTask = { id: this.nextTaskId++, handleSeconds, queue, channel, priority, arrivedAt: this.clock, state: 'pending', worker: null };
     this.counters.tasks++;
     channel.entered.push(this.clock);
     this.options.onArrival?.({ taskId: task.id, queueSid: queue.sid, channel: channelName, priority, arrivedAtMs: this.clock });
@@ -341,8 +356,14 @@ export class Simulation implements WorkspaceModel {
     }
     channel.pending++;
     channel.pendingByPriority.set(priority, (channel.pendingByPriority.get(priority) ?? 0) + 1);
-    channel.waiting.find((deque) => deque.priority === priority)!.items.push(task);
-    if (queue.spec.patienceSeconds !== null) this.events.push({ time: this.clock + this.exponential(1 / (queue.spec.patienceSeconds * 1000)), kind: 'abandon', task });
+    let deque = channel.waiting.find((candidate) => candidate.priority === priority);
+    if (!deque) {
+      deque = new Deque(priority);
+      channel.waiting.push(deque);
+      channel.waiting.sort((a, b) => b.priority - a.priority);
+    }
+    deque.items.push(task);
+    if (patienceMs !== null) this.events.push({ time: this.clock + patienceMs, kind: 'abandon', task });
   }
 
   private reserve(task: SimTask, worker: SimWorker, wasPending: boolean): void {
@@ -373,7 +394,8 @@ export class Simulation implements WorkspaceModel {
     this.counters.accepted++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
     const { median, sigma } = task.queue.spec.handleSeconds;
-    this.events.push({ time: this.clock + median * Math.exp(sigma * this.normal()) * 1000, kind: 'complete', task });
+    const handleSeconds = task.handleSeconds ?? median * Math.exp(sigma * this.normal());
+    this.events.push({ time: this.clock + handleSeconds * 1000, kind: 'complete', task });
   }
 
   private onComplete(task: SimTask): void {

@@ -21,6 +21,18 @@ export interface QueueSpec {
   wrapUpSeconds: number;
   /** Mean of exponential caller patience, seconds; null: nobody abandons. */
   patienceSeconds: number | null;
+  /** Tasks at exact times with exact handle times and patience, on top of the random arrivals. */
+  script: ScriptedTask[];
+}
+
+/** One task whose every event is known: for tests that compute statistics by hand. */
+export interface ScriptedTask {
+  atSeconds: number;
+  channel: string;
+  priority: number;
+  handleSeconds: number;
+  /** Seconds until the caller hangs up if still waiting; null: waits for ever. */
+  patienceSeconds: number | null;
 }
 
 export interface WorkerGroupSpec {
@@ -160,6 +172,17 @@ export function parseScenario(json: Json, file = 'scenario'): Scenario {
       handleSeconds: handle(v, q['handleSeconds'], `${path}.handleSeconds`),
       wrapUpSeconds: v.number(q['wrapUpSeconds'] ?? 0, `${path}.wrapUpSeconds`, 0, 3600),
       patienceSeconds: q['patienceSeconds'] === null ? null : v.number(q['patienceSeconds'] ?? 300, `${path}.patienceSeconds`, 1),
+      script: (q['script'] === undefined ? [] : Array.isArray(q['script']) ? (q['script'] as Json[]) : (v.fail(`${path}.script`, 'must be an array'), [])).map((rawTask, taskIndex) => {
+        const t = v.object(rawTask, `${path}.script[${taskIndex}]`);
+        const at = `${path}.script[${taskIndex}]`;
+        return {
+          atSeconds: v.number(t['atSeconds'], `${at}.atSeconds`, 0),
+          channel: typeof t['channel'] === 'string' ? t['channel'] : 'voice',
+          priority: v.number(t['priority'] ?? 0, `${at}.priority`, 0, 999),
+          handleSeconds: v.number(t['handleSeconds'], `${at}.handleSeconds`, 0),
+          patienceSeconds: t['patienceSeconds'] === undefined || t['patienceSeconds'] === null ? null : v.number(t['patienceSeconds'], `${at}.patienceSeconds`, 0),
+        };
+      }),
     });
   });
   const names = new Set(scenario.queues.map((queue) => queue.name));
@@ -193,6 +216,7 @@ function expandGenerated(base: Scenario, g: GenerateSpec): Scenario {
       handleSeconds: g.handleSeconds,
       wrapUpSeconds: 0,
       patienceSeconds: g.patienceSeconds,
+      script: [],
     });
   }
   const workersPerQueueBlock = Math.max(1, Math.floor(g.workers / g.queues));

@@ -1,0 +1,130 @@
+/** The built Functions on the real twilio-run, reading a snapshot the real refresher wrote. */
+import { startFunctions, type FunctionsServer } from '../dev/local-stack';
+import { staticWorkspace } from '../dev/workspace-model';
+import { refreshOnce } from '../src/refresh';
+import { startTestStack, type TestStack } from './helpers';
+
+const model = staticWorkspace({ queueCount: 40, seed: 21 });
+let stack: TestStack;
+let functions: FunctionsServer;
+let fallbackFunctions: FunctionsServer;
+const queue = model.queues()[4]!;
+
+beforeAll(async () => {
+  stack = await startTestStack({ model });
+  await refreshOnce(stack.config, { redis: stack.redis });
+  [functions, fallbackFunctions] = await Promise.all([
+    startFunctions({ ...stack.env, CALLBACK_THRESHOLD_SECONDS: '60' }),
+    // Points at a port nobody listens on: the cache is unreachable.
+    startFunctions({ ...stack.env, UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9', DEFAULT_WAIT_TIME: '300' }),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([functions?.stop(), fallbackFunctions?.stop()]);
+  await stack?.stop();
+});
+
+const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('get-queue-times', () => {
+  it('answers a GET with query parameters, as the Make HTTP Request widget sends it', async () => {
+    const response = await fetch(`${functions.url}/get-queue-times?queueSid=${queue.sid}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    const body = await response.json();
+    expect(body).toMatchObject({ queueSid: queue.sid, queueName: queue.friendlyName, channel: 'voice', stale: false, status: expect.stringMatching(/^(ok|no_agents|no_data)$/) });
+    expect(body.waittime).toBe(body.waitTime);
+    expect(body.ageSeconds).toBeGreaterThanOrEqual(0);
+    for (const field of ['waitMinutes', 'tasksWaiting', 'availableWorkers', 'updatedAt', 'confidence', 'phrase', 'offerCallback']) expect(body).toHaveProperty(field);
+    if (body.waitTime !== null) expect(body.offerCallback).toBe(body.waitTime > 60);
+  });
+
+  it('answers a form-encoded POST by name and a JSON POST', async () => {
+    const byName = await (await fetch(`${functions.url}/get-queue-times`, form({ queueName: queue.friendlyName.toLowerCase() }))).json();
+    expect(byName.queueSid).toBe(queue.sid);
+    const byJson = await (await fetch(`${functions.url}/get-queue-times`, json({ queueSid: queue.sid, channel: 'voice' }))).json();
+    expect(byJson.queueSid).toBe(queue.sid);
+  });
+
+  it('refuses malformed input with 400 and a JSON error', async () => {
+    for (const request of [
+      fetch(`${functions.url}/get-queue-times`),
+      fetch(`${functions.url}/get-queue-times?queueSid=WQ123`),
+      fetch(`${functions.url}/get-queue-times?queueSid=${queue.sid}&channel=v%20o`),
+      fetch(`${functions.url}/get-queue-times`, json({ queueSid: [queue.sid] })),
+      fetch(`${functions.url}/get-queue-times`, json({ queueName: { $gt: '' } })),
+      fetch(`${functions.url}/get-queue-times?queueName=${'x'.repeat(300)}`),
+    ]) {
+      const response = await request;
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.error.code).toMatch(/^(invalid_parameter|missing_parameter)$/);
+      expect(typeof body.error.message).toBe('string');
+    }
+  });
+
+  it('answers 404 for a queue the snapshot does not know, 503 for a channel never refreshed', async () => {
+    const unknown = await fetch(`${functions.url}/get-queue-times?queueSid=WQ${'f'.repeat(32)}`);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('unknown_queue');
+    const noSnapshot = await fetch(`${functions.url}/get-queue-times?queueSid=${queue.sid}&channel=sms`);
+    expect(noSnapshot.status).toBe(503);
+    expect((await noSnapshot.json()).error.code).toBe('no_snapshot');
+  });
+
+  it('serves the configured default, marked fallback, when the cache is unreachable', async () => {
+    const started = Date.now();
+    const response = await fetch(`${fallbackFunctions.url}/get-queue-times?queueSid=${queue.sid}`);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ waitTime: 300, status: 'fallback', stale: true, reason: 'cache_unavailable', phrase: 'about 5 minutes' });
+  });
+});
+
+describe('lookup-queue-sid', () => {
+  it('maps a queue or filter name from the workflow asset to a SID', async () => {
+    const response = await fetch(`${functions.url}/lookup-queue-sid`, form({ queueName: ' support ' }));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.queueName).toBe('Support');
+    expect(body.queueSid).toMatch(/^WQ[0-9a-f]{32}$/);
+    const byFilter = await (await fetch(`${functions.url}/lookup-queue-sid`, form({ queueName: 'VIP LINE' }))).json();
+    expect(byFilter.queueName).toBe('VIP');
+  });
+
+  it('answers 404 for an unknown name and 400 without one', async () => {
+    const unknown = await fetch(`${functions.url}/lookup-queue-sid`, form({ queueName: 'Nope' }));
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('unknown_queue');
+    expect((await fetch(`${functions.url}/lookup-queue-sid`, form({}))).status).toBe(400);
+  });
+});
+
+describe('hold-music', () => {
+  it('announces the remaining wait, plays music and loops', async () => {
+    const response = await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=100`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/xml/);
+    const twiml = await response.text();
+    expect(twiml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>Thank you for waiting\. Your expected wait is about 5 minutes\.<\/Say><Play>http[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice&amp;waitTime=400&amp;announcedAt=100<\/Redirect><\/Response>$/);
+  });
+
+  it('stays quiet until the next announcement is due, and never goes below the floor', async () => {
+    const quiet = await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=130&announcedAt=100`)).text();
+    expect(quiet).not.toMatch(/<Say>/);
+    const late = await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=900&announcedAt=800`)).text();
+    expect(late).toMatch(/about 1 minute\./);
+  });
+
+  it('reads the wait for a queueSid, and plays music only for bad or missing parameters', async () => {
+    const byQueue = await (await fetch(`${functions.url}/hold-music?queueSid=${queue.sid}`)).text();
+    expect(byQueue).toMatch(/<Play>/);
+    for (const query of ['', '?waitTime=abc', '?queueSid=%00%0d%0a', '?waitTime=-5&QueueTime=x']) {
+      const response = await fetch(`${functions.url}/hold-music${query}`);
+      expect(response.status).toBe(200);
+      const twiml = await response.text();
+      expect(twiml).toMatch(/^<\?xml[^>]+\?><Response><Play>[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice<\/Redirect><\/Response>$/);
+    }
+  });
+});

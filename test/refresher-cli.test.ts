@@ -1,0 +1,110 @@
+/** `npm run refresh` as a user runs it: exit codes, one JSON line per run, loop mode, no secrets. */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { staticWorkspace } from '../dev/workspace-model';
+import { readSnapshotMeta } from '../src/cache/snapshot';
+import { dumpRedis, startTestStack, type TestStack } from './helpers';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..');
+const cli = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/refresh-queue-times.ts')];
+const model = staticWorkspace({ queueCount: 120, seed: 31 });
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({ model });
+});
+afterAll(() => stack.stop());
+
+type Result = { code: number; stdout: string; stderr: string };
+async function refresher(args: string[], env: Record<string, string | undefined>): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('refresh-queue-times CLI', () => {
+  it('explains itself with --help', async () => {
+    const result = await refresher(['--help'], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/--every <seconds>/);
+    expect(result.stdout).toMatch(/--dry-run/);
+  });
+
+  it('refreshes once, prints one JSON line, writes a step summary, leaks no secret', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qwt-summary-'));
+    try {
+      const summary = join(dir, 'summary.md');
+      const result = await refresher([], { ...stack.env, GITHUB_STEP_SUMMARY: summary });
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 2, retries: 0 });
+      const table = readFileSync(summary, 'utf8');
+      expect(table).toMatch(/\| 120 \| voice \| 2 \| 0 \|/);
+      for (const secret of [stack.env['TWILIO_AUTH_TOKEN']!, stack.env['UPSTASH_REDIS_REST_TOKEN']!]) {
+        expect(result.stdout + result.stderr + table).not.toContain(secret);
+      }
+      expect((await readSnapshotMeta(stack.redis, model.workspaceSid))?.queueCount).toBe(120);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 listing every bad variable, before any request', async () => {
+    const before = stack.taskrouter.stats.requests;
+    const result = await refresher([], { TWILIO_ACCOUNT_SID: 'nope', TWILIO_WORKSPACE_SID: '' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/TWILIO_ACCOUNT_SID must be AC/);
+    expect(result.stderr).toMatch(/TWILIO_AUTH_TOKEN is required/);
+    expect(result.stderr).toMatch(/UPSTASH_REDIS_REST_URL is required/);
+    expect(stack.taskrouter.stats.requests).toBe(before);
+    expect((await refresher(['--every', '2'], stack.env)).code).toBe(2);
+    expect((await refresher(['--bogus'], stack.env)).code).toBe(2);
+  });
+
+  it('exits 1 naming the fault when TaskRouter cannot be read, keeping the snapshot', async () => {
+    const before = await dumpRedis(stack);
+    const result = await refresher([], { ...stack.env, TASKROUTER_API_URL: 'http://127.0.0.1:9', REFRESH_TIMEOUT_SECONDS: '5' });
+    expect(result.code).toBe(1);
+    const line = JSON.parse(result.stdout.trim());
+    expect(line).toMatchObject({ outcome: 'failed', kept: 'previous snapshot' });
+    expect(line.error).toMatch(/TaskRouter unreachable/);
+    expect(await dumpRedis(stack)).toBe(before);
+  });
+
+  it('prints without writing in --dry-run, and needs no Upstash credentials for it', async () => {
+    const before = await dumpRedis(stack);
+    const { UPSTASH_REDIS_REST_URL: _url, UPSTASH_REDIS_REST_TOKEN: _token, ...env } = stack.env;
+    const result = await refresher(['--dry-run'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('voice\tWQ'))).toHaveLength(120);
+    expect(result.stdout).toMatch(/"outcome":"dry-run"/);
+    expect(await dumpRedis(stack)).toBe(before);
+  });
+
+  it('keeps refreshing with --every and stops cleanly on SIGTERM after the cycle', async () => {
+    const child = spawn(process.execPath, [...cli, '--every', '5'], { env: { PATH: process.env['PATH'], ...stack.env } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (stdout.includes('"outcome":"written"')) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/"outcome":"stopped"/);
+  });
+});
