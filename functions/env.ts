@@ -14,6 +14,8 @@ export type Env = {
   ANNOUNCE_EVERY_SECONDS?: string;
   MINIMUM_ANNOUNCED_SECONDS?: string;
   VALIDATE_SIGNATURE?: string;
+  AUTH_TOKEN?: string;
+  TWILIO_AUTH_TOKEN?: string;
 };
 
 /** What a handler receives: query and body parameters (strings, or anything a JSON body held) and the request. */

@@ -4,7 +4,9 @@
  */
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
-import { DEFAULT_HOLD_MUSIC_URL, loadWaitTimeConfig, type WaitTimeConfig } from '../src/config';
+import { DEFAULT_HOLD_MUSIC_URL, loadSignatureConfig, loadWaitTimeConfig, type WaitTimeConfig } from '../src/config';
+import { errorResponse, toHttpError } from '../src/functions/http';
+import { checkSignature } from '../src/functions/signature';
 import { estimateFor, holdMusicTwiml, parseHoldMusicRequest } from '../src/functions/hold-music';
 import { redisFor, speechWordsOf } from '../src/functions/wait-time';
 import { ENGLISH } from '../src/speech';
@@ -20,6 +22,13 @@ function twimlResponse(twiml: string) {
 
 export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {
   const request = parseHoldMusicRequest(event);
+  try {
+    checkSignature(loadSignatureConfig(context), { baseUrl: `https://${context.DOMAIN_NAME}${context.PATH}`, event });
+  } catch (error) {
+    const response = new Twilio.Response();
+    callback(null, errorResponse(response, toHttpError(error, (message) => console.error(`hold-music: ${message}`))));
+    return;
+  }
   try {
     const config = loadWaitTimeConfig(context);
     const { words, problem } = speechWordsOf(config);

@@ -7,6 +7,8 @@ import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtim
 import { errorResponse, HttpError, jsonResponse, stringParameter, toHttpError } from '../src/functions/http';
 import { lookupQueue, parseWorkflowConfigAsset, type WorkflowConfigAsset } from '../src/workflow-config';
 import { WorkflowConfigError } from '../src/errors';
+import { loadSignatureConfig } from '../src/config';
+import { checkSignature } from '../src/functions/signature';
 import type { Env, Event } from './env';
 
 const ASSET_KEY = '/workflow-config.json';
@@ -22,9 +24,10 @@ function loadAsset(): WorkflowConfigAsset {
   return cachedAsset;
 }
 
-export const handler: ServerlessFunctionSignature<Env, Event> = async function (_context, event, callback) {
+export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {
   const response = new Twilio.Response();
   try {
+    checkSignature(loadSignatureConfig(context), { baseUrl: `https://${context.DOMAIN_NAME}${context.PATH}`, event });
     const queueName = stringParameter(event, 'queueName', "the TaskQueue's or Workflow filter's friendly name");
     if (queueName === undefined) throw new HttpError(400, 'missing_parameter', 'queueName is required');
     let asset: WorkflowConfigAsset;

@@ -2,7 +2,7 @@
  * The refresher: reads every TaskQueue's statistics, estimates each wait, writes the snapshot.
  * `npm run refresh -- --help` for usage.
  */
-import { appendFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRefresherConfig, type RefresherConfig } from '../src/config';
 import { ConfigError, describeError } from '../src/errors';
@@ -84,7 +84,8 @@ function writeStepSummary(report: RefreshReport): void {
     ...rows,
     '',
   ].join('\n');
-  appendFileSync(file, text);
+  // Replaced each cycle: in loop mode the summary shows the latest refresh, not a pile of them.
+  writeFileSync(file, text);
 }
 
 async function runOnce(config: RefresherConfig, options: Options, redis: ReturnType<typeof createRedis>): Promise<boolean> {

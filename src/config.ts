@@ -80,7 +80,7 @@ class EnvReader {
     }
     const parsed = Number(value);
     if (parsed < min || parsed > max) {
-      this.problems.push(`${name} must be between ${min} and ${max}`);
+      this.problems.push(`${name} must be a whole number between ${min} and ${max}`);
       return fallback;
     }
     return parsed;
@@ -239,13 +239,10 @@ export interface WaitTimeConfig {
   /** When set, get-queue-times requires `key` equal to it. Secret. */
   apiKey: string | undefined;
   holdMusicUrl: string;
-  /** Seconds of music between two announcements in the hold loop. */
+  /** Seconds of waiting between two announcements in the hold loop. */
   announceEverySeconds: number;
   /** The lowest remaining wait a caller already waiting is told, in seconds. */
   minimumAnnouncedSeconds: number;
-  /** Validate X-Twilio-Signature in code (for hosts other than Twilio's own). */
-  validateSignature: boolean;
-  authToken: string | undefined;
 }
 
 /** The Functions' configuration from `context`. Throws ConfigError listing every problem. */
@@ -263,11 +260,20 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
     announceEverySeconds: env.integer('ANNOUNCE_EVERY_SECONDS', 60, 10, 3600),
     minimumAnnouncedSeconds: env.integer('MINIMUM_ANNOUNCED_SECONDS', 60, 0, 3600),
-    validateSignature: env.boolean('VALIDATE_SIGNATURE', false),
-    authToken: env.optional('AUTH_TOKEN') ?? env.optional('TWILIO_AUTH_TOKEN'),
   };
-  if (config.validateSignature && config.authToken === undefined) {
-    env.problems.push('VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures');
-  }
   return env.done({ ...config, cache: cache! });
+}
+
+/** What X-Twilio-Signature checking in code needs (protected Functions on hosts other than Twilio's). */
+export interface SignatureConfig {
+  validateSignature: boolean;
+  authToken: string | undefined;
+}
+
+export function loadSignatureConfig(source: EnvSource): SignatureConfig {
+  const env = new EnvReader(source);
+  const validateSignature = env.boolean('VALIDATE_SIGNATURE', false);
+  const authToken = env.optional('AUTH_TOKEN') ?? env.optional('TWILIO_AUTH_TOKEN');
+  if (validateSignature && authToken === undefined) env.problems.push('VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures');
+  return env.done({ validateSignature, authToken });
 }

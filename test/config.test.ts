@@ -1,4 +1,4 @@
-import { loadRefresherConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
+import { loadRefresherConfig, loadSignatureConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
 import { ConfigError } from '../src/errors';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
@@ -80,12 +80,14 @@ describe('Functions configuration', () => {
     expect(config.defaultWaitTime).toBe(120);
     expect(config.speechStyle).toBe('range');
     expect(config.cacheTimeoutMs).toBe(1500);
-    const problems = problemsOf(() => loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '-3', SPEECH_STYLE: 'poetic', CACHE_TIMEOUT_MS: '20000', VALIDATE_SIGNATURE: 'maybe' }));
-    expect(problems).toHaveLength(4);
+    const problems = problemsOf(() => loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '-3', SPEECH_STYLE: 'poetic', CACHE_TIMEOUT_MS: '20000' }));
+    expect(problems).toEqual(['CACHE_TIMEOUT_MS must be a whole number between 100 and 8000', 'DEFAULT_WAIT_TIME must be a whole number between 0 and 86400', 'SPEECH_STYLE must be one of: approximate, less-than, range']);
   });
 
   it('demands an auth token when signatures are validated in code', () => {
     const { TWILIO_AUTH_TOKEN: _unused, ...rest } = valid;
-    expect(problemsOf(() => loadWaitTimeConfig({ ...rest, VALIDATE_SIGNATURE: 'true' }))).toEqual(['VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures']);
+    expect(problemsOf(() => loadSignatureConfig({ ...rest, VALIDATE_SIGNATURE: 'true' }))).toEqual(['VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures']);
+    expect(problemsOf(() => loadSignatureConfig({ VALIDATE_SIGNATURE: 'maybe' }))).toEqual(['VALIDATE_SIGNATURE must be true or false']);
+    expect(loadSignatureConfig({})).toEqual({ validateSignature: false, authToken: undefined });
   });
 });

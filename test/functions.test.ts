@@ -1,6 +1,7 @@
 /** The built Functions on the real twilio-run, reading a snapshot the real refresher wrote. */
 import { startFunctions, type FunctionsServer } from '../dev/local-stack';
 import { staticWorkspace } from '../dev/workspace-model';
+import twilio from 'twilio';
 import { refreshOnce } from '../src/refresh';
 import { startTestStack, type TestStack } from './helpers';
 
@@ -8,19 +9,22 @@ const model = staticWorkspace({ queueCount: 40, seed: 21 });
 let stack: TestStack;
 let functions: FunctionsServer;
 let fallbackFunctions: FunctionsServer;
+let signedFunctions: FunctionsServer;
+const SIGNING_TOKEN = 'signing-auth-token-for-tests';
 const queue = model.queues()[4]!;
 
 beforeAll(async () => {
   stack = await startTestStack({ model });
   await refreshOnce(stack.config, { redis: stack.redis });
-  [functions, fallbackFunctions] = await Promise.all([
+  [functions, fallbackFunctions, signedFunctions] = await Promise.all([
     startFunctions({ ...stack.env, CALLBACK_THRESHOLD_SECONDS: '60' }),
     // Points at a port nobody listens on: the cache is unreachable.
     startFunctions({ ...stack.env, UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9', DEFAULT_WAIT_TIME: '300' }),
+    startFunctions({ ...stack.env, VALIDATE_SIGNATURE: 'true', AUTH_TOKEN: SIGNING_TOKEN }),
   ]);
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([functions?.stop(), fallbackFunctions?.stop()]);
+  await Promise.all([functions?.stop(), fallbackFunctions?.stop(), signedFunctions?.stop()]);
   await stack?.stop();
 });
 
@@ -126,5 +130,24 @@ describe('hold-music', () => {
       const twiml = await response.text();
       expect(twiml).toMatch(/^<\?xml[^>]+\?><Response><Play>[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice<\/Redirect><\/Response>$/);
     }
+  });
+});
+
+describe('VALIDATE_SIGNATURE', () => {
+  it('lets a correctly signed Studio request through and refuses an unsigned or mis-signed one', async () => {
+    // twilio-run serves as http://localhost:PORT and tells the function DOMAIN_NAME=localhost:PORT.
+    const host = `localhost:${new URL(signedFunctions.url).port}`;
+    const params = { queueName: 'Support' };
+    // Twilio signs the URL it requested (https, the Functions domain) plus the sorted POST parameters.
+    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `https://${host}/lookup-queue-sid`, params);
+    const signed = await fetch(`${signedFunctions.url}/lookup-queue-sid`, { ...form(params), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
+    expect(signed.status).toBe(200);
+    expect((await fetch(`${signedFunctions.url}/lookup-queue-sid`, form(params))).status).toBe(401);
+    const wrong = await fetch(`${signedFunctions.url}/lookup-queue-sid`, { ...form({ queueName: 'Sales' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
+    expect(wrong.status).toBe(401);
+    expect((await wrong.json()).error.code).toBe('unauthorized');
+    const holdSignature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `https://${host}/hold-music?waitTime=120`, {});
+    expect((await fetch(`${signedFunctions.url}/hold-music?waitTime=120`, { headers: { 'X-Twilio-Signature': holdSignature } })).status).toBe(200);
+    expect((await fetch(`${signedFunctions.url}/hold-music?waitTime=120`)).status).toBe(401);
   });
 });
