@@ -124,26 +124,38 @@ export function queueLengthEstimate(o: QueueObservation): WaitEstimate {
   return known(seconds, enough ? 'high' : 'low', enough ? undefined : 'few_recent_acceptances');
 }
 
+/** How far the default moves from the head of line towards queue length over throughput (tuned by bench:accuracy). */
+const QUEUE_LENGTH_WEIGHT = 0.4;
+
 /**
- * The default: queue length over throughput where the window saw enough acceptances; otherwise the
- * head of line (a queue nobody has been answered from lately still shows how long its oldest caller
- * has waited); otherwise the history average; otherwise unknown. Never below what the oldest waiting
- * caller has already waited, since a caller joining now is behind them.
+ * The default, chosen by the accuracy benchmark (bench/accuracy.ts; numbers in the README):
+ * - nobody eligible: unknown; idle workers and nobody waiting: answered at once;
+ * - everyone busy, nobody waiting: the window's average wait (the next free worker is what the last
+ *   callers waited for too);
+ * - one caller waiting: how long that caller has waited (head of line);
+ * - more waiting: head of line moved part of the way towards queue length over throughput, which sees
+ *   a growing line sooner but overshoots when the window's throughput was limited by arrivals.
+ * Confidence is low when the window saw few acceptances.
  */
 export function defaultEstimate(o: QueueObservation): WaitEstimate {
   if (noEligibleWorkers(o)) return unknown('no_eligible_workers');
   if (answeredAtOnce(o)) return known(0, 'high');
-  const byLength = queueLengthEstimate(o);
-  const byHead = headOfLineEstimate(o);
-  if (byLength.estimatedWaitSeconds !== null) {
-    const floor = byHead.estimatedWaitSeconds ?? 0;
-    const seconds = Math.max(byLength.estimatedWaitSeconds, floor);
-    return byLength.reason ? known(seconds, byLength.confidence, byLength.reason) : known(seconds, byLength.confidence);
+  if (o.tasksWaiting === null) return originalEstimate(o).estimatedWaitSeconds === null ? unknown('missing_statistics') : withReason(originalEstimate(o), 'missing_statistics');
+  const fewAccepted = (o.tasksAccepted ?? 0) < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE;
+  const graded = (seconds: number) => (fewAccepted ? known(seconds, 'low', (o.tasksAccepted ?? 0) === 0 ? 'no_recent_acceptances' : 'few_recent_acceptances') : known(seconds, 'high'));
+  if (o.tasksWaiting === 0) {
+    const history = originalEstimate(o);
+    return history.estimatedWaitSeconds === null ? history : graded(history.estimatedWaitSeconds);
   }
-  if (byHead.estimatedWaitSeconds !== null) return known(byHead.estimatedWaitSeconds, 'low', 'no_recent_acceptances');
-  const byHistory = originalEstimate(o);
-  if (byHistory.estimatedWaitSeconds !== null) return known(byHistory.estimatedWaitSeconds, 'low', 'missing_statistics');
-  return byLength;
+  const head = headOfLineEstimate(o).estimatedWaitSeconds;
+  if (head === null) return unknown('missing_statistics');
+  const byLength = queueLengthEstimate(o).estimatedWaitSeconds;
+  if (o.tasksWaiting === 1 || byLength === null) return graded(head);
+  return graded(head + (byLength - head) * QUEUE_LENGTH_WEIGHT);
+}
+
+function withReason(estimate: WaitEstimate, reason: EstimateReason): WaitEstimate {
+  return { estimatedWaitSeconds: estimate.estimatedWaitSeconds, confidence: 'low', reason };
 }
 
 const ESTIMATORS: Record<EstimatorName, (o: QueueObservation) => WaitEstimate> = {

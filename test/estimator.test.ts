@@ -38,12 +38,19 @@ describe('estimators', () => {
     expect(defaultEstimate(observation({ eligibleWorkers: 0 }))).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'no_eligible_workers' });
   });
 
-  it('default: never below what the oldest caller already waited', () => {
-    expect(defaultEstimate(observation({ longestWaitSeconds: 400, tasksCanceled: 0 })).estimatedWaitSeconds).toBe(400);
+  it('default: history when everyone is busy but nobody waits', () => {
+    expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 0 }))).toEqual({ estimatedWaitSeconds: 90, confidence: 'high' });
+    expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 0, tasksAccepted: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'no_recent_acceptances' });
   });
 
-  it('default: falls back to head of line without acceptances, then to history, with low confidence', () => {
-    expect(defaultEstimate(observation({ tasksAccepted: 0 }))).toEqual({ estimatedWaitSeconds: 120, confidence: 'low', reason: 'no_recent_acceptances' });
+  it('default: head of line for one caller waiting, moved towards queue length for more', () => {
+    expect(defaultEstimate(observation({ tasksWaiting: 1, longestWaitSeconds: 70 }))).toEqual({ estimatedWaitSeconds: 70, confidence: 'high' });
+    // 4 waiting, no abandonment: queue length 150 s, head of line 120 s: 120 + 0.4 × 30 = 132.
+    expect(defaultEstimate(observation({ tasksCanceled: 0 }))).toEqual({ estimatedWaitSeconds: 132, confidence: 'high' });
+  });
+
+  it('default: low confidence, with a reason, when the window saw few acceptances', () => {
     expect(defaultEstimate(observation({ tasksAccepted: 3, tasksCanceled: 0 }))).toMatchObject({ confidence: 'low', reason: 'few_recent_acceptances' });
+    expect(defaultEstimate(observation({ tasksAccepted: 0, tasksWaiting: 2 }))).toEqual({ estimatedWaitSeconds: 120, confidence: 'low', reason: 'no_recent_acceptances' });
   });
 });
