@@ -112,7 +112,15 @@ export interface FunctionsServer {
  * Runs the built Functions (dist/) on the real `twilio-run start`, on a free port, with `env` written
  * to a temporary .env file (twilio-run replaces process.env with it).
  */
-export async function startFunctions(env: Record<string, string>, options: { port?: number } = {}): Promise<FunctionsServer> {
+export interface FunctionsOptions {
+  port?: number;
+  /** Keep modules loaded between requests, like a warm Twilio container (twilio-run reloads and forks by default). */
+  warm?: boolean;
+  /** Serve another build's functions and assets folders (default: this project's dist/). */
+  root?: string;
+}
+
+export async function startFunctions(env: Record<string, string>, options: FunctionsOptions = {}): Promise<FunctionsServer> {
   const port = options.port ?? (await freePort());
   // twilio-run asks interactively for another port when this one is taken; refuse clearly instead.
   await assertPortFree(port);
@@ -120,8 +128,10 @@ export async function startFunctions(env: Record<string, string>, options: { por
   const envFile = join(dir, '.env');
   writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));
   const bin = join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
-  const child = spawn(bin, ['start', '--port', String(port), '--env', envFile, '--cwd', PROJECT_ROOT], {
-    cwd: PROJECT_ROOT,
+  const cwd = options.root ?? PROJECT_ROOT;
+  const args = ['start', '--port', String(port), '--env', envFile, '--cwd', cwd, ...(options.warm ? ['--no-live', '--no-fork-process'] : [])];
+  const child = spawn(bin, args, {
+    cwd,
     env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

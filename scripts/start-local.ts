@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     refresher.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[refresher] ${chunk.toString()}`));
     const cache = createRedis({ url: stack.env['UPSTASH_REDIS_REST_URL']!, token: stack.env['UPSTASH_REDIS_REST_TOKEN']! }, { timeoutMs: 5000, retries: 1 });
     dashboard = await startDashboard({ sim: () => sim, redis: cache, workspaceSid: sim.workspaceSid, channel: 'voice', port: options.dashboardPort });
-    functions = await startFunctions(env, { port: options.functionsPort });
+    functions = await startFunctions(env, { port: options.functionsPort, warm: true });
   } catch (error) {
     process.stderr.write(`Could not start the local stack: ${(error as Error).message}\n`);
     await stopAll(1);

@@ -239,6 +239,8 @@ export interface WaitTimeConfig {
   /** When set, get-queue-times requires `key` equal to it. Secret. */
   apiKey: string | undefined;
   holdMusicUrl: string;
+  /** Seconds a warm container reuses a queue's cached answer (0: every request reads Redis). */
+  localCacheSeconds: number;
   /** Seconds of waiting between two announcements in the hold loop. */
   announceEverySeconds: number;
   /** The lowest remaining wait a caller already waiting is told, in seconds. */
@@ -258,6 +260,7 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     speechWords: env.optional('SPEECH_WORDS'),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
+    localCacheSeconds: env.integer('LOCAL_CACHE_SECONDS', 0, 0, 300),
     announceEverySeconds: env.integer('ANNOUNCE_EVERY_SECONDS', 60, 10, 3600),
     minimumAnnouncedSeconds: env.integer('MINIMUM_ANNOUNCED_SECONDS', 60, 0, 3600),
   };

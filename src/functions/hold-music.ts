@@ -7,7 +7,7 @@ import twilio from 'twilio';
 import type { Redis } from '@upstash/redis';
 import type { WaitTimeConfig } from '../config';
 import { announce, fill, type SpeechWords } from '../speech';
-import { readQueue } from '../cache/snapshot';
+import { lookupQueue } from './wait-time';
 import { isSid } from '../sids';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL } from '../config';
 
@@ -45,7 +45,7 @@ export function parseHoldMusicRequest(event: Record<string, unknown>): HoldMusic
 export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest): Promise<number | undefined> {
   if (request.queueSid !== undefined) {
     try {
-      const lookup = await readQueue(redis, config.cache.workspaceSid, request.channel, { queueSid: request.queueSid });
+      const lookup = await lookupQueue(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
       if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return lookup.entry.estimatedWaitSeconds;
     } catch {
       // A cache failure costs the caller an announcement, never the music.

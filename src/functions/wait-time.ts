@@ -10,7 +10,7 @@ import type { Confidence, EstimateReason } from '../estimator';
 import { isSid } from '../sids';
 import { announce, parseSpeechWords, type SpeechWords } from '../speech';
 import { createRedis } from '../cache/redis';
-import { readQueue, type QueueKey, type QueueWaitEntry } from '../cache/snapshot';
+import { readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry } from '../cache/snapshot';
 import { HttpError, stringParameter } from './http';
 
 export interface WaitTimeRequest {
@@ -88,6 +88,27 @@ export function redisFor(config: WaitTimeConfig): Redis {
   return redis;
 }
 
+/** Most entries one container keeps; the oldest go first. */
+const LOCAL_CACHE_MAX_ENTRIES = 10_000;
+const localCache = new Map<string, { lookup: QueueLookup; expiresAt: number }>();
+
+/**
+ * readQueue with an optional per-container memo (LOCAL_CACHE_SECONDS): answers, including "unknown
+ * queue", are reused for a few seconds; failures never are. Ages stay honest because they are computed
+ * from the entry's readAt at answer time.
+ */
+export async function lookupQueue(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueLookup> {
+  if (config.localCacheSeconds === 0) return readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
+  const key = `${config.cache.url}\n${config.cache.workspaceSid}\n${request.channel}\n${'queueSid' in request.queue ? `sid:${request.queue.queueSid}` : `name:${request.queue.queueName.trim().toLowerCase()}`}`;
+  const cached = localCache.get(key);
+  if (cached && cached.expiresAt > nowMs) return cached.lookup;
+  const lookup = await readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
+  localCache.delete(key);
+  localCache.set(key, { lookup, expiresAt: nowMs + config.localCacheSeconds * 1000 });
+  if (localCache.size > LOCAL_CACHE_MAX_ENTRIES) localCache.delete(localCache.keys().next().value!);
+  return lookup;
+}
+
 /** Parsed SPEECH_WORDS, or the English words when it is unset or invalid (the error is logged by the caller). */
 export function speechWordsOf(config: Pick<WaitTimeConfig, 'speechWords'>): { words: SpeechWords; problem?: string } {
   const parsed = parseSpeechWords(config.speechWords);
@@ -150,7 +171,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
   const { words } = speechWordsOf(config);
   let lookup;
   try {
-    lookup = await readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
+    lookup = await lookupQueue(config, redis, request, nowMs);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);

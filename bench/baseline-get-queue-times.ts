@@ -1,0 +1,28 @@
+/**
+ * The original's read path for side-by-side measurement: every request GETs the one JSON blob of all
+ * queues and parses it to find one. Same validation and response shaping as the project's handler.
+ * Not deployed.
+ */
+import '@twilio-labs/serverless-runtime-types';
+import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
+import { loadWaitTimeConfig } from '../src/config';
+import { errorResponse, HttpError, jsonResponse, toHttpError } from '../src/functions/http';
+import { parseWaitTimeRequest, redisFor } from '../src/functions/wait-time';
+import type { Env, Event } from '../functions/env';
+import { BASELINE_BLOB_KEY, type BaselineEntry } from './baseline-refresher';
+
+export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {
+  const response = new Twilio.Response();
+  try {
+    const config = loadWaitTimeConfig(context);
+    const request = parseWaitTimeRequest(event);
+    const raw = await redisFor(config).get<string>(BASELINE_BLOB_KEY);
+    if (raw === null) throw new HttpError(503, 'no_snapshot', 'no wait times cached');
+    const blob = JSON.parse(raw) as Record<string, BaselineEntry>;
+    const entry = 'queueSid' in request.queue ? blob[request.queue.queueSid] : Object.values(blob).find((candidate) => candidate.queueName.toLowerCase() === (request.queue as { queueName: string }).queueName.toLowerCase());
+    if (!entry) throw new HttpError(404, 'unknown_queue', 'no such queue');
+    callback(null, jsonResponse(response, 200, { queueSid: entry.queueSid, queueName: entry.queueName, waitTime: entry.waitTime, waittime: entry.waitTime, updatedAt: entry.updatedAt }));
+  } catch (error) {
+    callback(null, errorResponse(response, toHttpError(error, (message) => console.error(message))));
+  }
+};
