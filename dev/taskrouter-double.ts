@@ -117,15 +117,23 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
   const recent: number[] = [];
   let baseUrl = '';
 
-  const paged = <T>(items: T[], key: string, path: string, query: URLSearchParams, render: (item: T) => object) => {
+  /**
+   * Pages like TaskRouter: `PageToken` is a cursor (here the SID of the last item of the previous page),
+   * so a queue deleted between two page requests does not shift later items past the reader.
+   */
+  const paged = <T extends { sid: string }>(items: T[], key: string, path: string, query: URLSearchParams, render: (item: T) => object) => {
     const pageSize = pageSizeOf(query);
     const page = pageOf(query);
-    const slice = items.slice(page * pageSize, (page + 1) * pageSize);
-    const pageUrl = (n: number) => {
+    const token = query.get('PageToken');
+    const after = token?.startsWith('PT') ? token.slice(2) : undefined;
+    const cursor = after === undefined ? -1 : items.findIndex((item) => item.sid > after);
+    const start = after === undefined ? page * pageSize : cursor === -1 ? items.length : cursor;
+    const slice = items.slice(start, start + pageSize);
+    const pageUrl = (n: number, lastSid?: string) => {
       const params = new URLSearchParams(query);
       params.set('PageSize', String(pageSize));
       params.set('Page', String(n));
-      if (n > 0) params.set('PageToken', `PT${n}`);
+      if (lastSid !== undefined) params.set('PageToken', `PT${lastSid}`);
       else params.delete('PageToken');
       return `${baseUrl}${path}?${params.toString()}`;
     };
@@ -136,12 +144,15 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
         page_size: pageSize,
         first_page_url: pageUrl(0),
         previous_page_url: page > 0 ? pageUrl(page - 1) : null,
-        next_page_url: (page + 1) * pageSize < items.length ? pageUrl(page + 1) : null,
-        url: pageUrl(page),
+        next_page_url: start + pageSize < items.length ? pageUrl(page + 1, slice[slice.length - 1]!.sid) : null,
+        url: token === null ? pageUrl(page) : `${baseUrl}${path}?${query.toString()}`,
         key,
       },
     };
   };
+
+  /** Queues in SID order, the order TaskRouter's cursor pages follow here. */
+  const sortedQueues = () => [...options.model.queues()].sort((a, b) => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
 
   const route = (method: string, path: string, query: URLSearchParams): { endpoint: string; body: object } => {
     const model = options.model;
@@ -167,7 +178,7 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     if (sid === undefined) {
       return {
         endpoint: 'queues',
-        body: paged(model.queues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName')), 'task_queues', path, query, (queue) => ({
+        body: paged(sortedQueues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName')), 'task_queues', path, query, (queue) => ({
           account_sid: model.accountSid, assignment_activity_sid: null, assignment_activity_name: null, date_created: queue.dateCreated, date_updated: queue.dateCreated,
           friendly_name: queue.friendlyName, max_reserved_workers: 1, reservation_activity_sid: null, reservation_activity_name: null, sid: queue.sid,
           target_workers: queue.targetWorkers, task_order: 'FIFO', url: queueUrl(queue.sid), workspace_sid: workspaceSid,
@@ -177,7 +188,7 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     }
     if (sid === 'Statistics' && sub === undefined) {
       const window = statisticsQueryOf(query, nowMs);
-      const queues = model.queues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName'));
+      const queues = sortedQueues().filter((queue) => query.get('FriendlyName') === null || queue.friendlyName === query.get('FriendlyName'));
       return {
         endpoint: 'statistics',
         body: paged(queues, 'task_queues_statistics', path, query, (queue) => ({
@@ -198,7 +209,16 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     if (sub === 'RealTimeStatistics') {
       return { endpoint: 'realtime', body: { account_sid: model.accountSid, ...model.realtime(queue.sid, query.get('TaskChannel') ?? undefined), task_queue_sid: queue.sid, workspace_sid: workspaceSid, url: `${queueUrl(queue.sid)}/RealTimeStatistics` } };
     }
-    if (sub === undefined) return { endpoint: 'queue', body: { sid: queue.sid, friendly_name: queue.friendlyName, workspace_sid: workspaceSid, account_sid: model.accountSid } };
+    if (sub === undefined) {
+      return {
+        endpoint: 'queue',
+        body: {
+          account_sid: model.accountSid, assignment_activity_sid: null, assignment_activity_name: null, date_created: queue.dateCreated, date_updated: queue.dateCreated,
+          friendly_name: queue.friendlyName, max_reserved_workers: 1, reservation_activity_sid: null, reservation_activity_name: null, sid: queue.sid,
+          target_workers: queue.targetWorkers, task_order: 'FIFO', url: queueUrl(queue.sid), workspace_sid: workspaceSid, links: {},
+        },
+      };
+    }
     throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
   };
 

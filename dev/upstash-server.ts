@@ -17,16 +17,23 @@ export interface UpstashServer {
   url: string;
   token: string;
   server: Server;
+  /** Mutable: tests change `fault` while the server runs. */
+  options: UpstashServerOptions;
   /** Commands executed, for benchmarks that count Redis work per request. */
   stats: { requests: number; commands: number; requestBytes: number; responseBytes: number };
   close(): Promise<void>;
 }
+
+/** What a fault hook may do to one request: answer a status, answer late, or drop the connection before or after Redis ran it. */
+export type UpstashFault = { kind: 'status'; status: number } | { kind: 'delay'; ms: number } | { kind: 'reset-before' } | { kind: 'reset-after' };
 
 export interface UpstashServerOptions {
   engine: RedisEngine;
   token: string;
   port?: number;
   host?: string;
+  /** Consulted for every authorised request with a valid body. */
+  fault?: (request: { path: string; body: unknown }) => UpstashFault | undefined;
 }
 
 function encodeBase64(value: unknown): unknown {
@@ -112,6 +119,15 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     } catch {
       throw new HttpFailure(400, 'ERR failed to parse command: the body is not JSON');
     }
+    const fault = options.fault?.({ path: path!, body });
+    if (fault?.kind === 'status') return send(response, fault.status, { error: `injected fault: HTTP ${fault.status}` });
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'reset-before') return void request.socket.destroy();
+    if (fault?.kind === 'reset-after') {
+      // Redis runs the request, then the answer is lost on the way back.
+      await (path === '/' ? options.engine.run(body as RedisCommand) : options.engine.pipeline(body as RedisCommand[]));
+      return void request.socket.destroy();
+    }
     const base64 = String(request.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
     const encode = (reply: RedisReply): RedisReply => ('error' in reply ? reply : { result: base64 ? encodeBase64(normalise(reply.result)) : normalise(reply.result) });
 
@@ -147,6 +163,7 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     token: options.token,
+    options,
     server,
     stats,
     close: () =>

@@ -75,9 +75,9 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     deadline: startedAtMs + config.refreshTimeoutSeconds * 1000,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
-  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes);
+  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, now);
   const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, startedAtMs, now() - startedAtMs, http.counters.requests);
-  const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds);
+  const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds, { now });
   return {
     outcome,
     queues: snapshot.meta.queueCount,

@@ -42,7 +42,7 @@ describe('refresh at scale', () => {
     expect(Date.parse(entry.readAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(JSON.stringify(entry).length).toBeLessThan(700);
     const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: `  ${queue.friendlyName.toUpperCase()} ` });
-    expect(byName).toEqual(lookup);
+    expect(byName.found && byName.entry).toEqual(entry);
   });
 
   it('sets expiries so a stopped refresher leaves nothing behind for ever', async () => {
@@ -124,5 +124,44 @@ describe('refresh correctness and failures', () => {
     const older = { ...report.snapshot, meta: { ...report.snapshot.meta, startedAtMs: Date.now() } };
     expect(await writeSnapshot(stack.redis, older, 3600)).toBe('superseded');
     expect((await readSnapshotMeta(stack.redis, model.workspaceSid))!.startedAtMs).toBe(newer.meta.startedAtMs);
+  });
+});
+
+describe('lists that disagree (queues created or deleted during a refresh)', () => {
+  const base = staticWorkspace({ queueCount: 12, seed: 44 });
+  const target = base.queues()[5]!;
+  /** Which list the current request reads; the model hides the target queue from some of them. */
+  let hideFrom: (path: string) => boolean = () => false;
+  let currentPath = '';
+  const model: WorkspaceModel = { ...base, queues: () => base.queues().filter((queue) => queue.sid !== target.sid || !hideFrom(currentPath)) };
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ model, double: { fault: (request) => void (currentPath = request.path) } });
+  });
+  afterAll(() => stack.stop());
+
+  it('reads a queue created after the names were listed on its own, with its name', async () => {
+    hideFrom = (path) => path.endsWith('/TaskQueues');
+    const before = stack.taskrouter.stats.requests;
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report.queues).toBe(12);
+    expect(stack.taskrouter.stats.requests - before).toBe(3); // two lists and one queue fetch
+    const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
+    expect(lookup.found && lookup.entry.queueName).toBe(target.friendlyName);
+  });
+
+  it('reads a queue missing from the statistics on its own, and leaves it out when it is gone', async () => {
+    hideFrom = (path) => path.endsWith('/Statistics') || path.includes(`/${target.sid}`);
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report).toMatchObject({ queues: 11, skippedQueues: 1, requests: 4 }); // two lists, cumulative and real-time of the gone queue
+    expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid })).toEqual({ found: false, reason: 'unknown_queue' });
+  });
+
+  it('reads the statistics of a queue missing only from the statistics list', async () => {
+    hideFrom = (path) => path.endsWith('/TaskQueues/Statistics');
+    const report = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 4 });
+    const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
+    expect(lookup.found && lookup.entry.inputs.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
   });
 });

@@ -5,7 +5,8 @@
  *   queues:{channel}   hash   queue SID → QueueWaitEntry JSON (a few hundred bytes)
  *   names              hash   lower-cased, trimmed queue name → queue SID
  *   meta               hash   SnapshotMeta fields
- *   staging:{runId}:…  the same keys, written by one refresh before its atomic swap
+ *   staging:{runId}:…  the same keys, staged by one refresh's write script and renamed over the live
+ *                      ones in the same script
  */
 
 /** Every key starts with this; bump the version when the layout changes shape. */
@@ -27,6 +28,7 @@ export function liveKeys(workspaceSid: string) {
 export function stagingKeys(workspaceSid: string, runId: string) {
   const root = `${workspaceRoot(workspaceSid)}:staging:${runId}`;
   return {
+    meta: `${root}:meta`,
     names: `${root}:names`,
     queues: (channel: string) => `${root}:queues:${channel}`,
   };

@@ -5,7 +5,8 @@
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
 import type { Confidence, EstimateReason, EstimatorName, QueueObservation } from '../estimator';
-import { liveKeys, normaliseQueueName } from './layout';
+import { randomBytes } from 'node:crypto';
+import { liveKeys, normaliseQueueName, stagingKeys } from './layout';
 
 /** One queue on one channel, as stored and as served. */
 export interface QueueWaitEntry {
@@ -48,50 +49,79 @@ export const MAX_WRITE_BYTES = 9_500_000;
 /** How many field/value pairs one HSET inside the script carries (Lua's unpack has a stack limit). */
 const HSET_BATCH = 500;
 
+/** The field of each queues hash that holds Redis's clock minus the refresher's, in ms. */
+const CLOCK_OFFSET_FIELD = '_clockOffsetMs';
+
 /**
- * Replaces the live snapshot in one atomic step unless a newer one (larger startedAtMs) is live.
- * KEYS: meta, names, then one queues hash per channel. ARGV: startedAtMs, ttl, then for each key a
- * pair count followed by its field/value pairs. Returns 1 when written, 0 when superseded.
+ * Replaces the live snapshot in one script unless a newer one (larger startedAtMs) is live.
+ * KEYS: n live keys (meta, names, one queues hash per channel), then their n staging keys.
+ * ARGV: startedAtMs, ttl, the refresher's clock now (ms), then per key a pair count and its pairs.
+ * Every key is staged first and only then renamed over the live one: an error while staging deletes
+ * the staged keys and leaves the live snapshot whole (Redis does not roll a script back by itself). Each queues hash also records Redis's clock minus the refresher's, so ages
+ * are measured on one clock whatever the refresher's or the Functions' clocks say.
+ * Returns 1 when written, 0 when superseded.
  */
 const WRITE_SCRIPT = `
 local unpack = unpack or table.unpack
+local n = #KEYS / 2
 local current = redis.call('HGET', KEYS[1], 'startedAtMs')
 if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
 local ttl = tonumber(ARGV[2])
-local pos = 3
-for k = 1, #KEYS do
-  local key = KEYS[k]
-  local count = tonumber(ARGV[pos])
-  pos = pos + 1
-  redis.call('DEL', key)
-  local done = 0
-  while done < count do
-    local upto = math.min(count, done + ${HSET_BATCH})
-    local args = {}
-    for i = done, upto - 1 do
-      args[#args + 1] = ARGV[pos + 2 * i]
-      args[#args + 1] = ARGV[pos + 2 * i + 1]
+local time = redis.call('TIME')
+local offset = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[3])
+local function stage()
+  local pos = 4
+  for k = 1, n do
+    local staging = KEYS[n + k]
+    local count = tonumber(ARGV[pos])
+    pos = pos + 1
+    redis.call('DEL', staging)
+    local done = 0
+    while done < count do
+      local upto = math.min(count, done + ${HSET_BATCH})
+      local args = {}
+      for i = done, upto - 1 do
+        args[#args + 1] = ARGV[pos + 2 * i]
+        args[#args + 1] = ARGV[pos + 2 * i + 1]
+      end
+      redis.call('HSET', staging, unpack(args))
+      done = upto
     end
-    redis.call('HSET', key, unpack(args))
-    done = upto
+    pos = pos + 2 * count
+    if k > 2 then redis.call('HSET', staging, '${CLOCK_OFFSET_FIELD}', tostring(offset)) end
+    if k == 1 then redis.call('HSET', staging, 'clockOffsetMs', tostring(offset)) end
   end
-  pos = pos + 2 * count
-  if count > 0 then redis.call('EXPIRE', key, ttl) end
+end
+local ok, problem = pcall(stage)
+if not ok then
+  for k = 1, n do redis.call('DEL', KEYS[n + k]) end
+  return redis.error_reply('staging failed, live snapshot untouched: ' .. tostring(type(problem) == 'table' and problem.err or problem))
+end
+for k = 1, n do
+  if redis.call('EXISTS', KEYS[n + k]) == 1 then
+    redis.call('RENAME', KEYS[n + k], KEYS[k])
+    redis.call('EXPIRE', KEYS[k], ttl)
+  else
+    redis.call('DEL', KEYS[k])
+  end
 end
 return 1
 `;
 
 /**
  * Reads one queue in one round trip. KEYS: queues hash, names hash. ARGV: 'sid' or 'name', the value.
- * Returns the entry, 0 when there is no snapshot at all (expired or never written), nil when the
- * snapshot does not know the queue.
+ * Returns { entry, clock offset, Redis seconds, Redis microseconds }, 0 when there is no snapshot at
+ * all (expired or never written), nil when the snapshot does not know the queue.
  */
 const READ_SCRIPT = `
 local sid = ARGV[2]
 if ARGV[1] == 'name' then sid = redis.call('HGET', KEYS[2], ARGV[2]) end
 if sid then
   local entry = redis.call('HGET', KEYS[1], sid)
-  if entry then return entry end
+  if entry then
+    local time = redis.call('TIME')
+    return { entry, redis.call('HGET', KEYS[1], '${CLOCK_OFFSET_FIELD}') or '', time[1], time[2] }
+  end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return false
@@ -110,22 +140,30 @@ function metaPairs(meta: SnapshotMeta): string[] {
 
 export type WriteOutcome = 'written' | 'superseded';
 
+/** The script call that writes a snapshot: exposed so tests can break it on purpose. */
+export interface WriteCommand {
+  script: string;
+  keys: string[];
+  args: string[];
+}
+
 /**
  * Writes the snapshot in one request: a script that checks the live snapshot is not newer, then deletes
  * and refills every key, so readers see the old snapshot or the new one, never a mix, and queues that
  * disappeared from TaskRouter disappear from the cache. Channels configured before but not now are
  * left to expire. Throws CacheError.
  */
-export async function writeSnapshot(redis: Redis, snapshot: Snapshot, ttlSeconds: number): Promise<WriteOutcome> {
-  const keys = liveKeys(snapshot.workspaceSid);
-  const scriptKeys = [keys.meta, keys.names];
+export function writeCommand(snapshot: Snapshot, ttlSeconds: number, runId: string, nowMs: number): WriteCommand {
+  const live = liveKeys(snapshot.workspaceSid);
+  const staging = stagingKeys(snapshot.workspaceSid, runId);
+  const keys = [live.meta, live.names];
+  const stagedKeys = [staging.meta, staging.names];
   const nameIndex: string[] = [];
   const seenNames = new Set<string>();
   const perChannel: string[][] = [];
   for (const channel of snapshot.meta.channels) {
-    const entries = snapshot.entries.get(channel) ?? [];
     const pairs: string[] = [];
-    for (const entry of entries) {
+    for (const entry of snapshot.entries.get(channel) ?? []) {
       pairs.push(entry.queueSid, JSON.stringify(entry));
       const name = normaliseQueueName(entry.queueName);
       if (!seenNames.has(name)) {
@@ -133,20 +171,32 @@ export async function writeSnapshot(redis: Redis, snapshot: Snapshot, ttlSeconds
         nameIndex.push(name, entry.queueSid);
       }
     }
-    scriptKeys.push(keys.queues(channel));
+    keys.push(live.queues(channel));
+    stagedKeys.push(staging.queues(channel));
     perChannel.push(pairs);
   }
   const meta = metaPairs(snapshot.meta);
-  const args = [String(snapshot.meta.startedAtMs), String(ttlSeconds), String(meta.length / 2), ...meta, String(nameIndex.length / 2), ...nameIndex];
+  const args = [String(snapshot.meta.startedAtMs), String(ttlSeconds), String(nowMs), String(meta.length / 2), ...meta, String(nameIndex.length / 2), ...nameIndex];
   for (const pairs of perChannel) args.push(String(pairs.length / 2), ...pairs);
+  return { script: WRITE_SCRIPT, keys: [...keys, ...stagedKeys], args };
+}
 
-  const bytes = args.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 3, WRITE_SCRIPT.length);
+/**
+ * Writes the snapshot in one request (see WRITE_SCRIPT): readers see the old snapshot or the new one,
+ * never a mix; queues that disappeared from TaskRouter disappear from the cache; channels configured
+ * before but not now are left to expire. Throws CacheError.
+ */
+export async function writeSnapshot(redis: Redis, snapshot: Snapshot, ttlSeconds: number, options: { now?: () => number; command?: (command: WriteCommand) => WriteCommand } = {}): Promise<WriteOutcome> {
+  const runId = `${snapshot.meta.startedAtMs}-${randomBytes(4).toString('hex')}`;
+  let command = writeCommand(snapshot, ttlSeconds, runId, (options.now ?? Date.now)());
+  if (options.command) command = options.command(command);
+  const bytes = command.args.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 3, command.script.length);
   if (bytes > MAX_WRITE_BYTES) {
     throw new CacheError(`Snapshot is ${(bytes / 1e6).toFixed(1)} MB, over the ${MAX_WRITE_BYTES / 1e6} MB one request may carry; configure fewer TASK_CHANNELS`);
   }
   let result: unknown;
   try {
-    result = await redis.eval(WRITE_SCRIPT, scriptKeys, args);
+    result = await redis.eval(command.script, command.keys, command.args);
   } catch (error) {
     throw cacheFailure('Writing the snapshot', error);
   }
@@ -181,7 +231,25 @@ function parseEntry(raw: unknown): QueueWaitEntry | null {
 /** Which queue to read: by SID, or by name (trimmed, case-insensitive). */
 export type QueueKey = { queueSid: string } | { queueName: string };
 
-export type QueueLookup = { found: true; entry: QueueWaitEntry } | { found: false; reason: 'unknown_queue' | 'no_snapshot' };
+/** Redis's clock at the read and the snapshot's clock offset, so an age needs no other clock. */
+export interface SnapshotClock {
+  /** Redis's time when the entry was read, ms. */
+  redisNowMs: number;
+  /** This process's time at the same moment, ms (to age a reused answer). */
+  localNowMs: number;
+  /** Redis's clock minus the refresher's when the snapshot was written, ms. */
+  offsetMs: number;
+}
+
+export type QueueLookup = { found: true; entry: QueueWaitEntry; clock: SnapshotClock | null } | { found: false; reason: 'unknown_queue' | 'no_snapshot' };
+
+/** Milliseconds since the entry's statistics were read, on Redis's clock when known; never negative. */
+export function entryAgeMs(entry: QueueWaitEntry, clock: SnapshotClock | null, localNowMs: number): number | null {
+  const readAtMs = Date.parse(entry.readAt);
+  if (Number.isNaN(readAtMs)) return null;
+  const age = clock ? clock.redisNowMs + (localNowMs - clock.localNowMs) - (readAtMs + clock.offsetMs) : localNowMs - readAtMs;
+  return Math.max(0, age);
+}
 
 /** One script object per client, so EVALSHA is tried first and the script text is sent only once. */
 const readScripts = new WeakMap<Redis, ReturnType<Redis['createScript']>>();
@@ -202,8 +270,14 @@ export async function readQueue(redis: Redis, workspaceSid: string, channel: str
     throw cacheFailure('Reading the queue', error);
   }
   if (raw === 0 || raw === '0') return { found: false, reason: 'no_snapshot' };
-  const entry = parseEntry(raw);
-  return entry ? { found: true, entry } : { found: false, reason: 'unknown_queue' };
+  if (raw === null || raw === undefined) return { found: false, reason: 'unknown_queue' };
+  if (!Array.isArray(raw) || raw.length !== 4) throw new CacheError('The cache answered a queue read in an unexpected shape');
+  const [rawEntry, rawOffset, seconds, micros] = raw as unknown[];
+  const entry = parseEntry(rawEntry)!;
+  const offsetMs = Number(rawOffset);
+  const redisNowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const clock = rawOffset !== '' && Number.isFinite(offsetMs) && Number.isFinite(redisNowMs) ? { redisNowMs, localNowMs: Date.now(), offsetMs } : null;
+  return { found: true, entry, clock };
 }
 
 /** HGETALL's reply (a flat field/value array without automatic deserialization) as an object. */
@@ -241,5 +315,7 @@ export async function readAllQueues(redis: Redis, workspaceSid: string, channel:
   } catch (error) {
     throw cacheFailure('Reading the snapshot', error);
   }
-  return Object.values(raw).map((value) => parseEntry(value)!);
+  return Object.entries(raw)
+    .filter(([field]) => field !== CLOCK_OFFSET_FIELD)
+    .map(([, value]) => parseEntry(value)!);
 }

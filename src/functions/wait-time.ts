@@ -10,7 +10,7 @@ import type { Confidence, EstimateReason } from '../estimator';
 import { isSid } from '../sids';
 import { announce, parseSpeechWords, type SpeechWords } from '../speech';
 import { createRedis } from '../cache/redis';
-import { readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry } from '../cache/snapshot';
+import { entryAgeMs, readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry, type SnapshotClock } from '../cache/snapshot';
 import { HttpError, stringParameter } from './http';
 
 export interface WaitTimeRequest {
@@ -115,10 +115,13 @@ export function speechWordsOf(config: Pick<WaitTimeConfig, 'speechWords'>): { wo
   return typeof parsed === 'string' ? { words: parseSpeechWords(undefined) as SpeechWords, problem: parsed } : { words: parsed };
 }
 
-/** Describes a cached entry for a flow. Age never goes negative, even when clocks disagree. */
-export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, nowMs: number, words: SpeechWords): QueueWaitTime {
-  const readAtMs = Date.parse(entry.readAt);
-  const ageSeconds = Number.isNaN(readAtMs) ? null : Math.max(0, Math.round((nowMs - readAtMs) / 1000));
+/**
+ * Describes a cached entry for a flow. The age is measured on Redis's clock (see SnapshotClock), so a
+ * refresher or a Function with a wrong clock neither makes it negative nor hides staleness.
+ */
+export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clock: SnapshotClock | null, nowMs: number, words: SpeechWords): QueueWaitTime {
+  const ageMs = entryAgeMs(entry, clock, nowMs);
+  const ageSeconds = ageMs === null ? null : Math.round(ageMs / 1000);
   const waitTime = entry.estimatedWaitSeconds;
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' ? 'no_agents' : 'no_data';
   return {
@@ -177,7 +180,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
     throw new HttpError(503, 'cache_unavailable', 'wait times are unavailable right now; try again shortly');
   }
-  if (lookup.found) return describeEntry(config, lookup.entry, nowMs, words);
+  if (lookup.found) return describeEntry(config, lookup.entry, lookup.clock, nowMs, words);
   if (lookup.reason === 'no_snapshot') {
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
     throw new HttpError(503, 'no_snapshot', `no wait times are cached for channel ${request.channel}; is the refresher running?`);

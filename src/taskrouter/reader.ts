@@ -63,6 +63,37 @@ export function observationFrom(cumulative: StatsObject, realtime: StatsObject, 
   };
 }
 
+/** Queues read one by one at most, per refresh, when the lists disagree; beyond it they are skipped. */
+const MAX_INDIVIDUAL_READS = 100;
+
+/** Runs `task` over `items`, a few at a time. */
+async function forEachLimited<T>(items: T[], task: (item: T) => Promise<void>, limit = 5): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  }));
+}
+
+/** The resource, or null when TaskRouter answers 404 (deleted meanwhile). Other failures throw. */
+async function fetchOrGone<T>(fetch: () => Promise<T>, step: string): Promise<T | null> {
+  try {
+    return await fetch();
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 404) return null;
+    throw failure(step, error);
+  }
+}
+
+/** A single-queue statistics resource back in wire shape: the client camelCases top-level keys only. */
+function wireShape(resource: object): Record<string, unknown> {
+  const wire: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (key.startsWith('_') || typeof value === 'function') continue;
+    wire[key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = value;
+  }
+  return wire;
+}
+
 /** Wraps whatever the client threw in a TaskRouterError that names the step. */
 function failure(step: string, error: unknown): TaskRouterError {
   if (error instanceof TaskRouterError) return error;
@@ -72,9 +103,9 @@ function failure(step: string, error: unknown): TaskRouterError {
 }
 
 /** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
-export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number): Promise<WorkspaceReading> {
+export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, now: () => number = Date.now): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
-  const readAt = new Date().toISOString();
+  const readAt = new Date(now()).toISOString();
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
@@ -93,30 +124,49 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
     queueNames.set(queue.sid, typeof queue.friendlyName === 'string' ? queue.friendlyName : queue.sid);
   }
 
-  const skipped = new Set<string>();
-  const readings = new Map<string, QueueReading[]>();
-  channels.forEach((channel, index) => {
-    const page = (stats[index] as PromiseFulfilledResult<Awaited<(typeof statsPromises)[number]>>).value;
-    const seen = new Set<string>();
-    const channelReadings: QueueReading[] = [];
-    for (const item of page) {
-      const queueSid = item.taskQueueSid;
-      if (typeof queueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channel}) contained an entry without task_queue_sid`);
-      seen.add(queueSid);
-      const queueName = queueNames.get(queueSid);
-      if (queueName === undefined) {
-        skipped.add(queueSid);
-        continue;
-      }
-      channelReadings.push({
-        queueSid,
-        queueName,
-        channel,
-        observation: observationFrom(item.cumulative as StatsObject, item.realtime as StatsObject, windowMinutes),
-      });
+  // The lists are read page by page while queues may be created or deleted: a queue can be in one list
+  // and not the other. Those few are read one by one; a 404 means the queue is gone.
+  const statsBySid = channels.map((_, index) => {
+    const items = (stats[index] as PromiseFulfilledResult<Awaited<(typeof statsPromises)[number]>>).value;
+    const byQueue = new Map<string, { cumulative: StatsObject; realtime: StatsObject }>();
+    for (const item of items) {
+      if (typeof item.taskQueueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channels[index]}) contained an entry without task_queue_sid`);
+      byQueue.set(item.taskQueueSid, { cumulative: item.cumulative as StatsObject, realtime: item.realtime as StatsObject });
     }
-    for (const queueSid of queueNames.keys()) if (!seen.has(queueSid)) skipped.add(queueSid);
-    readings.set(channel, channelReadings);
+    return byQueue;
   });
+  const unnamed = new Set(statsBySid.flatMap((byQueue) => [...byQueue.keys()].filter((sid) => !queueNames.has(sid))));
+  const skipped = new Set<string>();
+  let individualReads = 0;
+  await forEachLimited([...unnamed], async (queueSid) => {
+    if (++individualReads > MAX_INDIVIDUAL_READS) return void skipped.add(queueSid);
+    const name = await fetchOrGone(() => workspace.taskQueues(queueSid).fetch(), `Reading TaskQueue ${queueSid}`);
+    if (name === null) skipped.add(queueSid);
+    else queueNames.set(queueSid, name.friendlyName);
+  });
+  for (const sid of skipped) queueNames.delete(sid);
+
+  const readings = new Map<string, QueueReading[]>();
+  for (const [index, channel] of channels.entries()) {
+    const byQueue = statsBySid[index]!;
+    const missing = [...queueNames.keys()].filter((sid) => !byQueue.has(sid));
+    await forEachLimited(missing, async (queueSid) => {
+      if (++individualReads > MAX_INDIVIDUAL_READS) return void skipped.add(queueSid);
+      const queue = workspace.taskQueues(queueSid);
+      const pair = await fetchOrGone(
+        () => Promise.all([queue.cumulativeStatistics().fetch({ minutes: windowMinutes, taskChannel: channel }), queue.realTimeStatistics().fetch({ taskChannel: channel })]),
+        `Reading statistics of TaskQueue ${queueSid}`,
+      );
+      if (pair === null) skipped.add(queueSid);
+      else byQueue.set(queueSid, { cumulative: wireShape(pair[0]), realtime: wireShape(pair[1]) });
+    });
+    const channelReadings: QueueReading[] = [];
+    for (const [queueSid, { cumulative, realtime }] of byQueue) {
+      const queueName = queueNames.get(queueSid);
+      if (queueName === undefined || skipped.has(queueSid)) continue;
+      channelReadings.push({ queueSid, queueName, channel, observation: observationFrom(cumulative, realtime, windowMinutes) });
+    }
+    readings.set(channel, channelReadings);
+  }
   return { queueNames, readings, skippedQueueSids: [...skipped], windowMinutes, readAt };
 }
