@@ -12,7 +12,8 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'reset' }
   | { kind: 'garbled' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'delay'; ms: number };
 
 export interface RequestInfo {
   method: string;
@@ -234,6 +235,7 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const fault = options.fault?.(info);
     if (fault?.kind === 'hang') return; // never answers; the client's timeout must end it
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'reset') return request.socket.destroy();
     if (fault?.kind === 'status') {
       return sendError(response, new ApiError(fault.status, fault.status === 429 ? 20429 : 20500, fault.status === 429 ? 'Too Many Requests' : 'Service unavailable', fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }));

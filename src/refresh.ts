@@ -5,7 +5,7 @@
 import type { Redis } from '@upstash/redis';
 import type { RefresherConfig } from './config';
 import { estimateWait } from './estimator';
-import { writeSnapshot, type QueueWaitEntry, type Snapshot, type WriteOutcome } from './cache/snapshot';
+import { nextSequence, writeSnapshot, type QueueWaitEntry, type Snapshot, type WriteOutcome } from './cache/snapshot';
 import { createTaskRouterClient } from './taskrouter/client';
 import { readWorkspace, type WorkspaceReading } from './taskrouter/reader';
 
@@ -30,7 +30,8 @@ export interface RefreshOptions {
 }
 
 /** Builds the snapshot from a workspace reading, estimating each queue with the configured estimator. */
-export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, startedAtMs: number, durationMs: number, requests: number): Snapshot {
+export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, run: { startedAtMs: number; sequence: number; durationMs: number; requests: number }): Snapshot {
+  const { startedAtMs, sequence, durationMs, requests } = run;
   const entries = new Map<string, QueueWaitEntry[]>();
   const queueSids = new Set<string>();
   for (const [channel, readings] of reading.readings) {
@@ -55,6 +56,7 @@ export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'chann
     workspaceSid,
     entries,
     meta: {
+      sequence,
       startedAtMs,
       refreshedAt: new Date(startedAtMs + durationMs).toISOString(),
       queueCount: queueSids.size,
@@ -72,11 +74,15 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
   const { client, http } = createTaskRouterClient(config.twilio, {
     baseUrl: config.taskRouterApiUrl,
     requestTimeoutMs: config.requestTimeoutMs,
-    deadline: startedAtMs + config.refreshTimeoutSeconds * 1000,
+    // A local bound, so measured on this process's own clock, never on the (possibly skewed) stamp clock.
+    deadline: Date.now() + config.refreshTimeoutSeconds * 1000,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
-  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, now);
-  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, startedAtMs, now() - startedAtMs, http.counters.requests);
+  // The run's place in line comes from Redis, not from this host's clock, so hosts whose clocks
+  // disagree still order their snapshots correctly.
+  const sequence = options.dryRun ? 0 : await nextSequence(options.redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
+  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs);
+  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { startedAtMs, sequence, durationMs: now() - startedAtMs, requests: http.counters.requests });
   const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds, { now });
   return {
     outcome,

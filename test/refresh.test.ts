@@ -1,6 +1,6 @@
 /** The refresher against the TaskRouter double and the Upstash-compatible server on real Redis. */
 import { liveKeys } from '../src/cache/layout';
-import { readQueue, readSnapshotMeta, writeSnapshot } from '../src/cache/snapshot';
+import { nextSequence, readQueue, readSnapshotMeta, writeSnapshot } from '../src/cache/snapshot';
 import { refreshOnce, buildSnapshot } from '../src/refresh';
 import { TaskRouterError } from '../src/errors';
 import { staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
@@ -24,10 +24,13 @@ describe('refresh at scale', () => {
 
   it('reads 5,000 queues in 10 requests and writes them in one Redis request', async () => {
     const before = stack.upstash.stats.requests;
+    const commandsBefore = stack.upstash.stats.commands;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 10, retries: 0, skippedQueues: 0 });
     expect(stack.taskrouter.stats.byEndpoint).toEqual({ queues: 5, statistics: 5 });
-    expect(stack.upstash.stats.requests - before).toBe(1);
+    // One request takes the run number (INCR + EXPIRE), one writes the whole snapshot (EVAL).
+    expect(stack.upstash.stats.requests - before).toBe(2);
+    expect(stack.upstash.stats.commands - commandsBefore).toBe(3);
     const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
     expect(meta).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 10 });
   });
@@ -117,13 +120,17 @@ describe('refresh correctness and failures', () => {
     expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: gone })).toEqual({ found: false, reason: 'unknown_queue' });
   });
 
-  it('never lets an older run overwrite a newer snapshot', async () => {
+  it('never lets an older run overwrite a newer snapshot, whatever the clocks say', async () => {
     const report = await refreshOnce(stack.config, { redis: stack.redis, dryRun: true });
-    const newer = buildSnapshot(stack.config, model.workspaceSid, { queueNames: new Map(), readings: new Map([['voice', []]]), skippedQueueSids: [], windowMinutes: 15, readAt: new Date().toISOString() }, Date.now() + 60_000, 5, 1);
+    const older = await nextSequence(stack.redis, model.workspaceSid, 3600);
+    const newerSequence = await nextSequence(stack.redis, model.workspaceSid, 3600);
+    expect(newerSequence).toBe(older + 1);
+    // The newer run's host clock is an hour slow: order still comes from the run numbers.
+    const newer = buildSnapshot(stack.config, model.workspaceSid, { queueNames: new Map(), readings: new Map([['voice', []]]), skippedQueueSids: [], windowMinutes: 15, readAt: new Date().toISOString() }, { startedAtMs: Date.now() - 3_600_000, sequence: newerSequence, durationMs: 5, requests: 1 });
     expect(await writeSnapshot(stack.redis, newer, 3600)).toBe('written');
-    const older = { ...report.snapshot, meta: { ...report.snapshot.meta, startedAtMs: Date.now() } };
-    expect(await writeSnapshot(stack.redis, older, 3600)).toBe('superseded');
-    expect((await readSnapshotMeta(stack.redis, model.workspaceSid))!.startedAtMs).toBe(newer.meta.startedAtMs);
+    const olderSnapshot = { ...report.snapshot, meta: { ...report.snapshot.meta, sequence: older, startedAtMs: Date.now() } };
+    expect(await writeSnapshot(stack.redis, olderSnapshot, 3600)).toBe('superseded');
+    expect((await readSnapshotMeta(stack.redis, model.workspaceSid))!.sequence).toBe(newerSequence);
   });
 });
 

@@ -5,6 +5,7 @@
  *   queues:{channel}   hash   queue SID → QueueWaitEntry JSON (a few hundred bytes)
  *   names              hash   lower-cased, trimmed queue name → queue SID
  *   meta               hash   SnapshotMeta fields
+ *   sequence           string run counter (INCR per refresh) that orders snapshots across hosts
  *   staging:{runId}:…  the same keys, staged by one refresh's write script and renamed over the live
  *                      ones in the same script
  */
@@ -21,6 +22,7 @@ export function liveKeys(workspaceSid: string) {
     meta: `${root}:meta`,
     names: `${root}:names`,
     queues: (channel: string) => `${root}:queues:${channel}`,
+    sequence: `${root}:sequence`,
   };
 }
 

@@ -27,7 +27,9 @@ export interface QueueWaitEntry {
 
 /** What the refresh as a whole did, stored beside the entries. */
 export interface SnapshotMeta {
-  /** Epoch ms when the refresh started reading; orders snapshots, so an older run never replaces a newer. */
+  /** The run's number from Redis (INCR at its start): orders snapshots whatever the hosts' clocks say. */
+  sequence: number;
+  /** Epoch ms (refresher's clock) when the refresh started reading. */
   startedAtMs: number;
   refreshedAt: string;
   queueCount: number;
@@ -53,9 +55,9 @@ const HSET_BATCH = 500;
 const CLOCK_OFFSET_FIELD = '_clockOffsetMs';
 
 /**
- * Replaces the live snapshot in one script unless a newer one (larger startedAtMs) is live.
+ * Replaces the live snapshot in one script unless a newer run's (larger sequence) is live.
  * KEYS: n live keys (meta, names, one queues hash per channel), then their n staging keys.
- * ARGV: startedAtMs, ttl, the refresher's clock now (ms), then per key a pair count and its pairs.
+ * ARGV: sequence, ttl, the refresher's clock now (ms), then per key a pair count and its pairs.
  * Every key is staged first and only then renamed over the live one: an error while staging deletes
  * the staged keys and leaves the live snapshot whole (Redis does not roll a script back by itself). Each queues hash also records Redis's clock minus the refresher's, so ages
  * are measured on one clock whatever the refresher's or the Functions' clocks say.
@@ -64,7 +66,7 @@ const CLOCK_OFFSET_FIELD = '_clockOffsetMs';
 const WRITE_SCRIPT = `
 local unpack = unpack or table.unpack
 local n = #KEYS / 2
-local current = redis.call('HGET', KEYS[1], 'startedAtMs')
+local current = redis.call('HGET', KEYS[1], 'sequence')
 if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
 local ttl = tonumber(ARGV[2])
 local time = redis.call('TIME')
@@ -129,6 +131,7 @@ return false
 
 function metaPairs(meta: SnapshotMeta): string[] {
   return [
+    'sequence', String(meta.sequence),
     'startedAtMs', String(meta.startedAtMs),
     'refreshedAt', meta.refreshedAt,
     'queueCount', String(meta.queueCount),
@@ -176,7 +179,7 @@ export function writeCommand(snapshot: Snapshot, ttlSeconds: number, runId: stri
     perChannel.push(pairs);
   }
   const meta = metaPairs(snapshot.meta);
-  const args = [String(snapshot.meta.startedAtMs), String(ttlSeconds), String(nowMs), String(meta.length / 2), ...meta, String(nameIndex.length / 2), ...nameIndex];
+  const args = [String(snapshot.meta.sequence), String(ttlSeconds), String(nowMs), String(meta.length / 2), ...meta, String(nameIndex.length / 2), ...nameIndex];
   for (const pairs of perChannel) args.push(String(pairs.length / 2), ...pairs);
   return { script: WRITE_SCRIPT, keys: [...keys, ...stagedKeys], args };
 }
@@ -187,7 +190,7 @@ export function writeCommand(snapshot: Snapshot, ttlSeconds: number, runId: stri
  * before but not now are left to expire. Throws CacheError.
  */
 export async function writeSnapshot(redis: Redis, snapshot: Snapshot, ttlSeconds: number, options: { now?: () => number; command?: (command: WriteCommand) => WriteCommand } = {}): Promise<WriteOutcome> {
-  const runId = `${snapshot.meta.startedAtMs}-${randomBytes(4).toString('hex')}`;
+  const runId = `${snapshot.meta.sequence}-${randomBytes(4).toString('hex')}`;
   let command = writeCommand(snapshot, ttlSeconds, runId, (options.now ?? Date.now)());
   if (options.command) command = options.command(command);
   const bytes = command.args.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 3, command.script.length);
@@ -201,6 +204,20 @@ export async function writeSnapshot(redis: Redis, snapshot: Snapshot, ttlSeconds
     throw cacheFailure('Writing the snapshot', error);
   }
   return Number(result) === 1 ? 'written' : 'superseded';
+}
+
+/**
+ * The next run number of the workspace (INCR): taken when a refresh starts, compared when it writes.
+ * Lives longer than any snapshot, so numbers never restart under a live snapshot. Throws CacheError.
+ */
+export async function nextSequence(redis: Redis, workspaceSid: string, ttlSeconds: number): Promise<number> {
+  const key = liveKeys(workspaceSid).sequence;
+  try {
+    const [sequence] = await redis.pipeline().incr(key).expire(key, ttlSeconds * 2).exec<[number, number]>();
+    return Number(sequence);
+  } catch (error) {
+    throw cacheFailure('Starting the refresh (taking a run number)', error);
+  }
 }
 
 /** A CacheError that says what failed without echoing the command (which may be megabytes long). */
@@ -298,6 +315,7 @@ export async function readSnapshotMeta(redis: Redis, workspaceSid: string): Prom
   }
   if (raw['startedAtMs'] === undefined) return null;
   return {
+    sequence: Number(raw['sequence']),
     startedAtMs: Number(raw['startedAtMs']),
     refreshedAt: String(raw['refreshedAt']),
     queueCount: Number(raw['queueCount']),

@@ -103,9 +103,9 @@ function failure(step: string, error: unknown): TaskRouterError {
 }
 
 /** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
-export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, now: () => number = Date.now): Promise<WorkspaceReading> {
+export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now()): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
-  const readAt = new Date(now()).toISOString();
+  const readAt = new Date(readAtMs).toISOString();
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
