@@ -34,21 +34,26 @@ export interface LocalStackOptions {
   double?: Partial<Omit<TaskRouterDoubleOptions, 'model' | 'authToken'>>;
   upstashPort?: number;
   taskrouterPort?: number;
+  /** Secrets the stand-ins accept (defaults: the well-known local ones). */
+  authToken?: string;
+  upstashToken?: string;
   log?: (message: string) => void;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const engine = await startRedisEngine({ ...(options.requireRealRedis === undefined ? {} : { requireReal: options.requireRealRedis }), ...(options.log ? { log: options.log } : {}) });
-  const upstash = await startUpstashServer({ engine, token: LOCAL_UPSTASH_TOKEN, ...(options.upstashPort ? { port: options.upstashPort } : {}) });
-  const taskrouter = await startTaskRouterDouble({ model: options.model, authToken: LOCAL_AUTH_TOKEN, ...options.double, ...(options.taskrouterPort ? { port: options.taskrouterPort } : {}) });
+  const authToken = options.authToken ?? LOCAL_AUTH_TOKEN;
+  const upstashToken = options.upstashToken ?? LOCAL_UPSTASH_TOKEN;
+  const upstash = await startUpstashServer({ engine, token: upstashToken, ...(options.upstashPort ? { port: options.upstashPort } : {}) });
+  const taskrouter = await startTaskRouterDouble({ model: options.model, authToken, ...options.double, ...(options.taskrouterPort ? { port: options.taskrouterPort } : {}) });
   const env = {
     TWILIO_ACCOUNT_SID: options.model.accountSid,
-    TWILIO_AUTH_TOKEN: LOCAL_AUTH_TOKEN,
+    TWILIO_AUTH_TOKEN: authToken,
     TWILIO_WORKSPACE_SID: options.model.workspaceSid,
     TWILIO_WORKFLOW_SID: options.model.workflows()[0]?.sid ?? '',
     TASKROUTER_API_URL: taskrouter.url,
     UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: LOCAL_UPSTASH_TOKEN,
+    UPSTASH_REDIS_REST_TOKEN: upstashToken,
   };
   return {
     engine,

@@ -235,7 +235,8 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const fault = options.fault?.(info);
     if (fault?.kind === 'hang') return; // never answers; the client's timeout must end it
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    // Unref'd: a delayed answer must not keep a stopping process alive.
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     if (fault?.kind === 'reset') return request.socket.destroy();
     if (fault?.kind === 'status') {
       return sendError(response, new ApiError(fault.status, fault.status === 429 ? 20429 : 20500, fault.status === 429 ? 'Too Many Requests' : 'Service unavailable', fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }));

@@ -121,7 +121,8 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     }
     const fault = options.fault?.({ path: path!, body });
     if (fault?.kind === 'status') return send(response, fault.status, { error: `injected fault: HTTP ${fault.status}` });
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    // Unref'd: a delayed answer must not keep a stopping process alive.
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     if (fault?.kind === 'reset-before') return void request.socket.destroy();
     if (fault?.kind === 'reset-after') {
       // Redis runs the request, then the answer is lost on the way back.

@@ -68,13 +68,24 @@ describe('get-queue-times', () => {
     }
   });
 
-  it('answers 404 for a queue the snapshot does not know, 503 for a channel never refreshed', async () => {
+  it('answers 404 for a queue or a channel the snapshot does not have', async () => {
     const unknown = await fetch(`${functions.url}/get-queue-times?queueSid=WQ${'f'.repeat(32)}`);
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error.code).toBe('unknown_queue');
-    const noSnapshot = await fetch(`${functions.url}/get-queue-times?queueSid=${queue.sid}&channel=sms`);
-    expect(noSnapshot.status).toBe(503);
-    expect((await noSnapshot.json()).error.code).toBe('no_snapshot');
+    const channel = await fetch(`${functions.url}/get-queue-times?queueSid=${queue.sid}&channel=sms`);
+    expect(channel.status).toBe(404);
+    expect((await channel.json()).error.code).toBe('unknown_channel');
+  });
+
+  it('answers 503 when there is no snapshot at all (expired, or the refresher never ran)', async () => {
+    const other = await startFunctions({ ...stack.env, TWILIO_WORKSPACE_SID: `WS${'0'.repeat(32)}` });
+    try {
+      const response = await fetch(`${other.url}/get-queue-times?queueSid=${queue.sid}`);
+      expect(response.status).toBe(503);
+      expect((await response.json()).error.code).toBe('no_snapshot');
+    } finally {
+      await other.stop();
+    }
   });
 
   it('serves the configured default, marked fallback, when the cache is unreachable', async () => {

@@ -111,9 +111,10 @@ return 1
 `;
 
 /**
- * Reads one queue in one round trip. KEYS: queues hash, names hash. ARGV: 'sid' or 'name', the value.
- * Returns { entry, clock offset, Redis seconds, Redis microseconds }, 0 when there is no snapshot at
- * all (expired or never written), nil when the snapshot does not know the queue.
+ * Reads one queue in one round trip. KEYS: queues hash, names hash, meta. ARGV: 'sid' or 'name', the
+ * value. Returns { entry, clock offset, Redis seconds, Redis microseconds }; 0 when there is no
+ * snapshot at all (expired or never written); -1 when the snapshot has no such channel; nil when the
+ * snapshot does not know the queue.
  */
 const READ_SCRIPT = `
 local sid = ARGV[2]
@@ -125,7 +126,10 @@ if sid then
     return { entry, redis.call('HGET', KEYS[1], '${CLOCK_OFFSET_FIELD}') or '', time[1], time[2] }
   end
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+  return -1
+end
 return false
 `;
 
@@ -258,7 +262,7 @@ export interface SnapshotClock {
   offsetMs: number;
 }
 
-export type QueueLookup = { found: true; entry: QueueWaitEntry; clock: SnapshotClock | null } | { found: false; reason: 'unknown_queue' | 'no_snapshot' };
+export type QueueLookup = { found: true; entry: QueueWaitEntry; clock: SnapshotClock | null } | { found: false; reason: 'unknown_queue' | 'unknown_channel' | 'no_snapshot' };
 
 /** Milliseconds since the entry's statistics were read, on Redis's clock when known; never negative. */
 export function entryAgeMs(entry: QueueWaitEntry, clock: SnapshotClock | null, localNowMs: number): number | null {
@@ -282,11 +286,12 @@ export async function readQueue(redis: Redis, workspaceSid: string, channel: str
   const args = 'queueSid' in key ? ['sid', key.queueSid] : ['name', normaliseQueueName(key.queueName)];
   let raw: unknown;
   try {
-    raw = await script.exec([keys.queues(channel), keys.names], args);
+    raw = await script.exec([keys.queues(channel), keys.names, keys.meta], args);
   } catch (error) {
     throw cacheFailure('Reading the queue', error);
   }
   if (raw === 0 || raw === '0') return { found: false, reason: 'no_snapshot' };
+  if (raw === -1 || raw === '-1') return { found: false, reason: 'unknown_channel' };
   if (raw === null || raw === undefined) return { found: false, reason: 'unknown_queue' };
   if (!Array.isArray(raw) || raw.length !== 4) throw new CacheError('The cache answered a queue read in an unexpected shape');
   const [rawEntry, rawOffset, seconds, micros] = raw as unknown[];

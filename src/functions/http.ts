@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'missing_parameter'
   | 'unauthorized'
   | 'unknown_queue'
+  | 'unknown_channel'
   | 'no_snapshot'
   | 'cache_unavailable'
   | 'configuration_error'

@@ -167,7 +167,7 @@ function fallback(config: WaitTimeConfig, request: WaitTimeRequest, defaultWaitT
 }
 
 /**
- * Looks the queue up and describes its wait. Throws HttpError: 404 unknown queue, 503 no snapshot or
+ * Looks the queue up and describes its wait. Throws HttpError: 404 unknown queue or channel, 503 no snapshot or
  * cache unreachable (unless DEFAULT_WAIT_TIME is set, then a fallback answer).
  */
 export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueWaitTime> {
@@ -181,6 +181,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
     throw new HttpError(503, 'cache_unavailable', 'wait times are unavailable right now; try again shortly');
   }
   if (lookup.found) return describeEntry(config, lookup.entry, lookup.clock, nowMs, words);
+  if (lookup.reason === 'unknown_channel') throw new HttpError(404, 'unknown_channel', `channel ${request.channel} is not among the refreshed channels (TASK_CHANNELS)`);
   if (lookup.reason === 'no_snapshot') {
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
     throw new HttpError(503, 'no_snapshot', `no wait times are cached for channel ${request.channel}; is the refresher running?`);
