@@ -56,11 +56,13 @@ async function main(): Promise<void> {
   const rows: string[] = ['| queues | variant | requests | wall ms | peak RSS MB | outcome | baseline/project wall |', '| --- | --- | --- | --- | --- | --- | --- |'];
   let headline = '';
   for (const size of sizes) {
-    const project = await measure('project', size, latencyMs);
+    // The project's run is short and so noisy on a shared machine: the median of three is reported.
+    const projectRuns = [await measure('project', size, latencyMs), await measure('project', size, latencyMs), await measure('project', size, latencyMs)];
+    const project = projectRuns.sort((a, b) => a.wallMs - b.wallMs)[1]!;
     const baseline = await measure('baseline', size, latencyMs);
     const pages = Math.ceil(size / MAX_PAGE_SIZE);
     const ratio = baseline.wallMs / project.wallMs;
-    rows.push(`| ${size} | project | ${project.requests} | ${project.wallMs.toFixed(0)} | ${project.maxRssMb.toFixed(0)} | ${project.outcome} | ${ratio.toFixed(1)}× |`);
+    rows.push(`| ${size} | project (median of 3) | ${project.requests} | ${project.wallMs.toFixed(0)} | ${Math.max(...projectRuns.map((run) => run.maxRssMb)).toFixed(0)} | ${project.outcome} | ${ratio.toFixed(1)}× |`);
     rows.push(`| ${size} | baseline | ${baseline.requests} | ${baseline.wallMs.toFixed(0)} | ${baseline.maxRssMb.toFixed(0)} | ${baseline.outcome} | |`);
     rows.push(`| ${size} | lower bound | ${2 * pages} | ${pages * latencyMs} | | ${pages} statistics page(s) and ${pages} name page(s), listed in parallel | |`);
     process.stderr.write(`${size} queues measured\n`);

@@ -34,9 +34,9 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
     while (points.length > 0 && points[0]!.t < cutoff) points.shift();
   };
 
-  const state = async () => {
-    const sim = options.sim();
-    const now = sim.now();
+  /** Reads the snapshot; when a new refresh landed, adds each queue's estimate to its chart. */
+  const read = async () => {
+    const now = options.sim().now();
     const [entries, meta] = await Promise.all([readAllQueues(options.redis, options.workspaceSid, options.channel), readSnapshotMeta(options.redis, options.workspaceSid)]);
     if (meta && meta.refreshedAt !== lastRefreshSeen) {
       lastRefreshSeen = meta.refreshedAt;
@@ -48,6 +48,16 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
         estimates.set(entry.queueSid, points);
       }
     }
+    return { entries, meta };
+  };
+  // Sample every refresh whether or not a browser is watching, so the charts have history when opened.
+  const sampler = setInterval(() => void read().catch(() => undefined), 2000);
+  sampler.unref();
+
+  const state = async () => {
+    const sim = options.sim();
+    const now = sim.now();
+    const { entries, meta } = await read();
     const rows = entries
       .sort((a, b) => a.queueName.localeCompare(b.queueName))
       .map((entry) => {
@@ -109,6 +119,7 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
     },
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sampler);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

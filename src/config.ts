@@ -177,6 +177,14 @@ function readTwilioCredentials(env: EnvReader): TwilioCredentials | undefined {
   return accountSid ? { accountSid, username: accountSid, password: authToken } : undefined;
 }
 
+/** Where TaskRouter is and how long one request may take: the refresher's and the sync's. */
+function readTaskRouterAccess(env: EnvReader): { taskRouterApiUrl: string; requestTimeoutMs: number } {
+  return {
+    taskRouterApiUrl: env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL,
+    requestTimeoutMs: env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000),
+  };
+}
+
 function readCacheConfig(env: EnvReader): CacheConfig | undefined {
   const url = env.url('UPSTASH_REDIS_REST_URL', true);
   const token = env.required('UPSTASH_REDIS_REST_TOKEN', 'the REST token of the Upstash database');
@@ -194,13 +202,12 @@ export function loadRefresherConfig(source: EnvSource, options: { requireCache?:
       ? { url: '', token: '', workspaceSid: env.sid('TWILIO_WORKSPACE_SID', 'WS', true)! }
       : readCacheConfig(env);
   const config = {
-    taskRouterApiUrl: env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL,
+    ...readTaskRouterAccess(env),
     channels: env.channels('TASK_CHANNELS'),
     windowMinutes: env.integer('STATISTICS_WINDOW_MINUTES', 15, 1, 43200),
     estimator: env.oneOf('ESTIMATOR', ESTIMATOR_NAMES, 'default'),
     snapshotTtlSeconds: env.integer('SNAPSHOT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     refreshTimeoutSeconds: env.integer('REFRESH_TIMEOUT_SECONDS', 120, 5, 3600),
-    requestTimeoutMs: env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000),
   };
   return env.done({ ...config, twilio: twilio!, cache: cache! });
 }
@@ -219,9 +226,7 @@ export function loadWorkflowSyncConfig(source: EnvSource): WorkflowSyncConfig {
   const twilio = readTwilioCredentials(env);
   const workspaceSid = env.sid('TWILIO_WORKSPACE_SID', 'WS', true);
   const workflowSid = env.sid('TWILIO_WORKFLOW_SID', 'WW', true);
-  const taskRouterApiUrl = env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL;
-  const requestTimeoutMs = env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000);
-  return env.done({ twilio: twilio!, workspaceSid: workspaceSid!, workflowSid: workflowSid!, taskRouterApiUrl, requestTimeoutMs });
+  return env.done({ twilio: twilio!, workspaceSid: workspaceSid!, workflowSid: workflowSid!, ...readTaskRouterAccess(env) });
 }
 
 /** What the wait-time Functions read from `context`. */
