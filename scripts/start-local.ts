@@ -11,6 +11,7 @@ import { startDashboard, type Dashboard } from '../dev/dashboard';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, ScenarioError } from '../dev/simulation/scenario';
 import { createRedis } from '../src/cache/redis';
+import { readSnapshotMeta } from '../src/cache/snapshot';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -132,6 +133,11 @@ async function main(): Promise<void> {
     const cache = createRedis({ url: stack.env['UPSTASH_REDIS_REST_URL']!, token: stack.env['UPSTASH_REDIS_REST_TOKEN']! }, { timeoutMs: 5000, retries: 1 });
     dashboard = await startDashboard({ sim: () => sim, redis: cache, workspaceSid: sim.workspaceSid, channel: 'voice', port: options.dashboardPort });
     functions = await startFunctions(env, { port: options.functionsPort, warm: true });
+    // Announce the URLs only once there is something to read behind them.
+    for (let waited = 0; (await readSnapshotMeta(cache, sim.workspaceSid).catch(() => null)) === null; waited += 200) {
+      if (waited > 60_000) throw new Error('the refresher wrote no snapshot within a minute; see its output above');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   } catch (error) {
     process.stderr.write(`Could not start the local stack: ${(error as Error).message}\n`);
     await stopAll(1);

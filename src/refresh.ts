@@ -16,7 +16,7 @@ export interface RefreshReport {
   requests: number;
   retries: number;
   durationMs: number;
-  /** Queues listed in one list but not the other, left out of this snapshot. */
+  /** Queues left out: deleted while the lists were read, or past the limit of one-by-one reads. */
   skippedQueues: number;
   snapshot: Snapshot;
 }
@@ -26,6 +26,7 @@ export interface RefreshOptions {
   dryRun?: boolean;
   /** Told about each retry: the request path and status, never a URL with credentials. */
   onRetry?: (info: { path: string; status: number | undefined; attempt: number; delayMs: number }) => void;
+  /** The clock that stamps `readAt` (tests skew it); timeouts always use the process's own clock. */
   now?: () => number;
 }
 

@@ -162,3 +162,28 @@ describe('VALIDATE_SIGNATURE', () => {
     expect((await fetch(`${signedFunctions.url}/hold-music?waitTime=120`)).status).toBe(401);
   });
 });
+
+describe('a broken deploy', () => {
+  it('answers a corrupt workflow asset with one clear 500 JSON error, not a stack trace', async () => {
+    const { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = join(__dirname, '..');
+    const dir = mkdtempSync(join(tmpdir(), 'qwt-broken-'));
+    cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+    cpSync(join(root, '.twilioserverlessrc'), join(dir, '.twilioserverlessrc'));
+    cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    writeFileSync(join(dir, 'dist/assets/workflow-config.private.json'), '{"workspaceSid": "WS-truncated');
+    const broken = await startFunctions(stack.env, { root: dir });
+    try {
+      const response = await fetch(`${broken.url}/lookup-queue-sid`, form({ queueName: 'Support' }));
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: { code: 'configuration_error', message: 'the workflow configuration asset is missing or invalid; see the logs' } });
+      expect(broken.output()).toMatch(/workflow-config\.private\.json: is not valid JSON; run npm run sync:workflow/);
+    } finally {
+      await broken.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

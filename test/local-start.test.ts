@@ -72,6 +72,18 @@ it('starts everything, answers from the moving simulation, and stops without lea
     if (leftovers.length > 0) console.log(execFileSync('ps', ['-o', 'pid,ppid,args', '-p', leftovers.join(',')], { encoding: 'utf8' }));
     expect(leftovers).toEqual([]);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) {
+      // A failed assertion still stops the stack the way a user would, then makes sure.
+      const everything = descendants(child.pid!);
+      child.kill('SIGINT');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 8000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      for (const pid of [child.pid!, ...everything]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   }
 }, 150_000);

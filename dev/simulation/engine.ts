@@ -82,7 +82,8 @@ class TimeLog {
   }
   prune(before: number): void {
     this.head = this.lowerBound(before);
-    if (this.head > 4096 && this.head > this.times.length / 2) {
+    // Compact once half the array is dead: amortised O(1), and small per-queue logs shrink too.
+    if (this.head > 32 && this.head > this.times.length / 2) {
       this.times = this.times.slice(this.head);
       this.values = this.values.slice(this.head);
       this.head = 0;
@@ -97,7 +98,7 @@ class Deque {
   constructor(readonly priority: number) {}
   peek(): SimTask | undefined {
     while (this.head < this.items.length && this.items[this.head]!.state !== 'pending') this.head++;
-    if (this.head > 1024 && this.head > this.items.length / 2) {
+    if (this.head > 32 && this.head > this.items.length / 2) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
