@@ -51,8 +51,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** The redis-server binary; REDIS_SERVER_BIN overrides it (point it nowhere to try the embedded engine). */
+const redisServerBin = () => process.env['REDIS_SERVER_BIN'] || 'redis-server';
+
 export function redisServerInstalled(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  return spawnSync(redisServerBin(), ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 function errorMessage(error: unknown): string {
@@ -80,7 +83,7 @@ function fromExec(results: [Error | null, unknown][] | null): RedisReply[] {
 
 async function startRealRedis(): Promise<RedisEngine> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(redisServerBin(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
   // Wait until redis-server accepts connections, then connect once.
   for (let attempt = 0; !(await accepts(port)); attempt++) {
     if (attempt > 200 || child.exitCode !== null) {

@@ -5,7 +5,7 @@ import { refreshOnce, buildSnapshot } from '../src/refresh';
 import { TaskRouterError } from '../src/errors';
 import { staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
 import type { Fault, RequestInfo } from '../dev/taskrouter-double';
-import { dumpRedis, startTestStack, type TestStack } from './helpers';
+import { describeWithRealRedis, dumpRedis, startTestStack, type TestStack } from './helpers';
 
 /** A static workspace whose queue list can be changed while the double serves it. */
 function mutableWorkspace(queueCount: number): WorkspaceModel & { drop(sid: string): void } {
@@ -14,7 +14,7 @@ function mutableWorkspace(queueCount: number): WorkspaceModel & { drop(sid: stri
   return { ...base, queues: () => base.queues().filter((queue) => !dropped.has(queue.sid)), drop: (sid) => dropped.add(sid) };
 }
 
-describe('refresh at scale', () => {
+describeWithRealRedis('refresh at scale', () => {
   let stack: TestStack;
   const model = staticWorkspace({ queueCount: 5000, seed: 5 });
   beforeAll(async () => {

@@ -2,6 +2,7 @@
 import { Redis } from '@upstash/redis';
 import { startEmbeddedRedis, startRedisEngine, type RedisEngine } from '../dev/redis-engine';
 import { startUpstashServer, type UpstashServer } from '../dev/upstash-server';
+import { itWithRealRedis } from './helpers';
 
 let engine: RedisEngine;
 let server: UpstashServer;
@@ -46,13 +47,13 @@ describe('Upstash-compatible server', () => {
     expect(await script.exec([], ['from lua'])).toBe('from lua');
   });
 
-  it('answers Redis errors with 400 and { error }', async () => {
+  itWithRealRedis('answers Redis errors with 400 and { error }', async () => {
     const response = await post('/', JSON.stringify(['HGET', 'only-one-arg']));
     expect(response.status).toBe(400);
     expect((await response.json()).error).toMatch(/wrong number of arguments/i);
   });
 
-  it('reports per-command errors inside a pipeline', async () => {
+  itWithRealRedis('reports per-command errors inside a pipeline', async () => {
     await post('/', JSON.stringify(['SET', 'plain', 'v']));
     const response = await post('/pipeline', JSON.stringify([['GET', 'plain'], ['HGET', 'plain', 'f']]));
     expect(response.status).toBe(200);

@@ -70,7 +70,8 @@ local current = redis.call('HGET', KEYS[1], 'sequence')
 if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
 local ttl = tonumber(ARGV[2])
 local time = redis.call('TIME')
-local offset = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) - tonumber(ARGV[3])
+-- 1000.0: float arithmetic, so engines with 32-bit Lua integers (the embedded fallback) do not overflow.
+local offset = tonumber(time[1]) * 1000.0 + math.floor(tonumber(time[2]) / 1000.0) - tonumber(ARGV[3])
 local function stage()
   local pos = 4
   for k = 1, n do
@@ -97,7 +98,7 @@ end
 local ok, problem = pcall(stage)
 if not ok then
   for k = 1, n do redis.call('DEL', KEYS[n + k]) end
-  return redis.error_reply('staging failed, live snapshot untouched: ' .. tostring(type(problem) == 'table' and problem.err or problem))
+  return { err = 'staging failed, live snapshot untouched: ' .. tostring(type(problem) == 'table' and problem.err or problem) }
 end
 for k = 1, n do
   if redis.call('EXISTS', KEYS[n + k]) == 1 then
