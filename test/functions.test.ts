@@ -130,6 +130,8 @@ describe('hold-music', () => {
     expect(quiet).not.toMatch(/<Say>/);
     const late = await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=900&announcedAt=800`)).text();
     expect(late).toMatch(/about 1 minute\./);
+    const short = await (await fetch(`${functions.url}/hold-music?waitTime=30&QueueTime=45`)).text();
+    expect(short).toMatch(/less than a minute\./);
   });
 
   it('reads the wait for a queueSid, and plays music only for bad or missing parameters', async () => {

@@ -54,9 +54,13 @@ export async function estimateFor(config: WaitTimeConfig, redis: Redis, request:
   return request.waitTime;
 }
 
-/** What is still ahead of a caller who has waited `queueTime`: never below the configured floor. */
+/**
+ * What is still ahead of a caller who has waited `queueTime`: the estimate net of that wait, never
+ * below the floor (an overdue caller hears "about a minute", not "less than a minute" again and
+ * again), and never above the estimate itself (a short wait is not stretched to the floor).
+ */
 export function remainingWait(estimateSeconds: number, queueTime: number, floorSeconds: number): number {
-  return Math.max(floorSeconds, estimateSeconds - queueTime);
+  return Math.max(Math.min(floorSeconds, estimateSeconds), estimateSeconds - queueTime);
 }
 
 /** The TwiML document. `estimateSeconds` undefined means: music only. */
