@@ -8,7 +8,7 @@ import { DEFAULT_HOLD_MUSIC_URL, loadSignatureConfig, loadWaitTimeConfig, type W
 import { errorResponse, toHttpError } from '../src/functions/http';
 import { checkSignature } from '../src/functions/signature';
 import { estimateFor, holdMusicTwiml, parseHoldMusicRequest } from '../src/functions/hold-music';
-import { redisFor, speechWordsOf } from '../src/functions/wait-time';
+import { redisFor } from '../src/functions/wait-time';
 import { ENGLISH } from '../src/speech';
 import type { Env, Event } from './env';
 
@@ -31,10 +31,8 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
   }
   try {
     const config = loadWaitTimeConfig(context);
-    const { words, problem } = speechWordsOf(config);
-    if (problem) console.error(`hold-music: ${problem}`);
     const estimate = await estimateFor(config, redisFor(config), request);
-    callback(null, twimlResponse(holdMusicTwiml(config, request, estimate, words)));
+    callback(null, twimlResponse(holdMusicTwiml(config, request, estimate, config.speechWords)));
   } catch (error) {
     // Misconfigured or broken: the caller still hears music, never an application error.
     console.error(`hold-music: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);

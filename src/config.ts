@@ -7,8 +7,7 @@ import { ConfigError } from './errors';
 import { isSid } from './sids';
 import type { EstimatorName } from './estimator';
 import { ESTIMATOR_NAMES } from './estimator';
-import type { SpeechStyle } from './speech';
-import { SPEECH_STYLES } from './speech';
+import { ENGLISH, parseSpeechWords, SPEECH_STYLES, type SpeechStyle, type SpeechWords } from './speech';
 
 /** Any bag of string variables: `process.env` or a Functions `context`. */
 export type EnvSource = Readonly<Record<string, unknown>>;
@@ -117,6 +116,15 @@ class EnvReader {
       return [DEFAULT_CHANNEL];
     }
     return channels;
+  }
+
+  speechWords(name: string): SpeechWords {
+    const words = parseSpeechWords(this.optional(name));
+    if (typeof words === 'string') {
+      this.problems.push(words);
+      return ENGLISH;
+    }
+    return words;
   }
 
   done<T>(config: T): T {
@@ -239,8 +247,8 @@ export interface WaitTimeConfig {
   staleAfterSeconds: number;
   callbackThresholdSeconds: number | undefined;
   speechStyle: SpeechStyle;
-  /** JSON object of phrase templates overriding the English words (see src/speech.ts). */
-  speechWords: string | undefined;
+  /** The words phrases are made of: English, or SPEECH_WORDS' overrides (see src/speech.ts). */
+  speechWords: SpeechWords;
   /** When set, get-queue-times requires `key` equal to it. Secret. */
   apiKey: string | undefined;
   holdMusicUrl: string;
@@ -262,7 +270,7 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     staleAfterSeconds: env.integer('STALE_AFTER_SECONDS', 300, 10, 7 * 24 * 3600),
     callbackThresholdSeconds: env.optionalInteger('CALLBACK_THRESHOLD_SECONDS', 0, 24 * 3600),
     speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, 'approximate'),
-    speechWords: env.optional('SPEECH_WORDS'),
+    speechWords: env.speechWords('SPEECH_WORDS'),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
     localCacheSeconds: env.integer('LOCAL_CACHE_SECONDS', 0, 0, 300),

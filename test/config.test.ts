@@ -80,8 +80,14 @@ describe('Functions configuration', () => {
     expect(config.defaultWaitTime).toBe(120);
     expect(config.speechStyle).toBe('range');
     expect(config.cacheTimeoutMs).toBe(1500);
-    const problems = problemsOf(() => loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '-3', SPEECH_STYLE: 'poetic', CACHE_TIMEOUT_MS: '20000' }));
-    expect(problems).toEqual(['CACHE_TIMEOUT_MS must be a whole number between 100 and 8000', 'DEFAULT_WAIT_TIME must be a whole number between 0 and 86400', 'SPEECH_STYLE must be one of: approximate, less-than, range']);
+    const problems = problemsOf(() => loadWaitTimeConfig({ ...valid, DEFAULT_WAIT_TIME: '-3', SPEECH_STYLE: 'poetic', CACHE_TIMEOUT_MS: '20000', SPEECH_WORDS: '{"aboutMinutes": 5}' }));
+    expect(problems).toEqual([
+      'CACHE_TIMEOUT_MS must be a whole number between 100 and 8000',
+      'DEFAULT_WAIT_TIME must be a whole number between 0 and 86400',
+      'SPEECH_STYLE must be one of: approximate, less-than, range',
+      'SPEECH_WORDS.aboutMinutes must be a non-empty string',
+    ]);
+    expect(loadWaitTimeConfig({ ...valid, SPEECH_WORDS: '{"aboutMinutes": "unos {n} minutos"}' }).speechWords.aboutMinutes).toBe('unos {n} minutos');
   });
 
   it('demands an auth token when signatures are validated in code', () => {

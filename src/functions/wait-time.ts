@@ -8,7 +8,8 @@ import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config
 import { CacheError } from '../errors';
 import type { Confidence, EstimateReason } from '../estimator';
 import { isSid } from '../sids';
-import { announce, parseSpeechWords, type SpeechWords } from '../speech';
+import { announce, type SpeechWords } from '../speech';
+import { normaliseQueueName } from '../cache/layout';
 import { createRedis } from '../cache/redis';
 import { entryAgeMs, readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry, type SnapshotClock } from '../cache/snapshot';
 import { HttpError, stringParameter } from './http';
@@ -99,7 +100,7 @@ const localCache = new Map<string, { lookup: QueueLookup; expiresAt: number }>()
  */
 export async function lookupQueue(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueLookup> {
   if (config.localCacheSeconds === 0) return readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
-  const key = `${config.cache.url}\n${config.cache.workspaceSid}\n${request.channel}\n${'queueSid' in request.queue ? `sid:${request.queue.queueSid}` : `name:${request.queue.queueName.trim().toLowerCase()}`}`;
+  const key = `${config.cache.url}\n${config.cache.workspaceSid}\n${request.channel}\n${'queueSid' in request.queue ? `sid:${request.queue.queueSid}` : `name:${normaliseQueueName(request.queue.queueName)}`}`;
   const cached = localCache.get(key);
   if (cached && cached.expiresAt > nowMs) return cached.lookup;
   const lookup = await readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
@@ -107,12 +108,6 @@ export async function lookupQueue(config: WaitTimeConfig, redis: Redis, request:
   localCache.set(key, { lookup, expiresAt: nowMs + config.localCacheSeconds * 1000 });
   if (localCache.size > LOCAL_CACHE_MAX_ENTRIES) localCache.delete(localCache.keys().next().value!);
   return lookup;
-}
-
-/** Parsed SPEECH_WORDS, or the English words when it is unset or invalid (the error is logged by the caller). */
-export function speechWordsOf(config: Pick<WaitTimeConfig, 'speechWords'>): { words: SpeechWords; problem?: string } {
-  const parsed = parseSpeechWords(config.speechWords);
-  return typeof parsed === 'string' ? { words: parseSpeechWords(undefined) as SpeechWords, problem: parsed } : { words: parsed };
 }
 
 /**
@@ -171,7 +166,7 @@ function fallback(config: WaitTimeConfig, request: WaitTimeRequest, defaultWaitT
  * cache unreachable (unless DEFAULT_WAIT_TIME is set, then a fallback answer).
  */
 export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueWaitTime> {
-  const { words } = speechWordsOf(config);
+  const words = config.speechWords;
   let lookup;
   try {
     lookup = await lookupQueue(config, redis, request, nowMs);
