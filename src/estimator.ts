@@ -140,7 +140,10 @@ const QUEUE_LENGTH_WEIGHT = 0.4;
 export function defaultEstimate(o: QueueObservation): WaitEstimate {
   if (noEligibleWorkers(o)) return unknown('no_eligible_workers');
   if (answeredAtOnce(o)) return known(0, 'high');
-  if (o.tasksWaiting === null) return originalEstimate(o).estimatedWaitSeconds === null ? unknown('missing_statistics') : withReason(originalEstimate(o), 'missing_statistics');
+  if (o.tasksWaiting === null) {
+    const history = originalEstimate(o).estimatedWaitSeconds;
+    return history === null ? unknown('missing_statistics') : known(history, 'low', 'missing_statistics');
+  }
   const fewAccepted = (o.tasksAccepted ?? 0) < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE;
   const graded = (seconds: number) => (fewAccepted ? known(seconds, 'low', (o.tasksAccepted ?? 0) === 0 ? 'no_recent_acceptances' : 'few_recent_acceptances') : known(seconds, 'high'));
   if (o.tasksWaiting === 0) {
@@ -152,10 +155,6 @@ export function defaultEstimate(o: QueueObservation): WaitEstimate {
   const byLength = queueLengthEstimate(o).estimatedWaitSeconds;
   if (o.tasksWaiting === 1 || byLength === null) return graded(head);
   return graded(head + (byLength - head) * QUEUE_LENGTH_WEIGHT);
-}
-
-function withReason(estimate: WaitEstimate, reason: EstimateReason): WaitEstimate {
-  return { estimatedWaitSeconds: estimate.estimatedWaitSeconds, confidence: 'low', reason };
 }
 
 const ESTIMATORS: Record<EstimatorName, (o: QueueObservation) => WaitEstimate> = {

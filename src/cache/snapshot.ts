@@ -2,10 +2,10 @@
  * The snapshot: what one refresh stores for every queue, how it is written (atomically, and never over
  * a newer one) and how one queue is read back (one Redis command of a few hundred bytes).
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
 import type { Confidence, EstimateReason, EstimatorName, QueueObservation } from '../estimator';
-import { randomBytes } from 'node:crypto';
 import { liveKeys, normaliseQueueName, stagingKeys } from './layout';
 
 /** One queue on one channel, as stored and as served. */
@@ -59,8 +59,9 @@ const CLOCK_OFFSET_FIELD = '_clockOffsetMs';
  * KEYS: n live keys (meta, names, one queues hash per channel), then their n staging keys.
  * ARGV: sequence, ttl, the refresher's clock now (ms), then per key a pair count and its pairs.
  * Every key is staged first and only then renamed over the live one: an error while staging deletes
- * the staged keys and leaves the live snapshot whole (Redis does not roll a script back by itself). Each queues hash also records Redis's clock minus the refresher's, so ages
- * are measured on one clock whatever the refresher's or the Functions' clocks say.
+ * the staged keys and leaves the live snapshot whole (Redis does not roll a script back by itself).
+ * Each queues hash also records Redis's clock minus the refresher's, so ages are measured on one
+ * clock whatever the refresher's or the Functions' clocks say.
  * Returns 1 when written, 0 when superseded.
  */
 const WRITE_SCRIPT = `

@@ -168,5 +168,8 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
     }
     readings.set(channel, channelReadings);
   }
+  // A queue found gone while reading a later channel leaves the earlier channels' readings too.
+  for (const [channel, channelReadings] of readings) readings.set(channel, channelReadings.filter((queue) => !skipped.has(queue.queueSid)));
+  for (const sid of skipped) queueNames.delete(sid);
   return { queueNames, readings, skippedQueueSids: [...skipped], windowMinutes, readAt };
 }
