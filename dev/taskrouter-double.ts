@@ -13,7 +13,9 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'garbled' }
   | { kind: 'hang' }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Answers only once `until` settles: tests order requests with it instead of sleeping. */
+  | { kind: 'hold'; until: Promise<unknown> };
 
 export interface RequestInfo {
   method: string;
@@ -21,6 +23,8 @@ export interface RequestInfo {
   query: URLSearchParams;
   /** 1-based count of requests so far, this one included. */
   count: number;
+  /** The basic-auth user (account SID or API key SID), as sent; '' without one. */
+  user: string;
 }
 
 export interface TaskRouterDoubleOptions {
@@ -102,13 +106,17 @@ function statisticsQueryOf(query: URLSearchParams, nowMs: number): StatisticsQue
   return { startMs: nowMs - minutes * 60_000, endMs: nowMs, taskChannel, splitByWaitTime };
 }
 
-function authorised(header: string | undefined, options: TaskRouterDoubleOptions): boolean {
+function basicAuth(header: string | undefined): { user: string; password: string } | undefined {
   const match = /^Basic (.+)$/.exec(header ?? '');
-  if (!match) return false;
+  if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  const user = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function authorised(credentials: { user: string; password: string } | undefined, options: TaskRouterDoubleOptions): boolean {
+  if (!credentials) return false;
+  const { user, password } = credentials;
   if (user === options.model.accountSid) return password === options.authToken;
   return options.apiKeys?.[user] !== undefined && options.apiKeys[user] === password;
 }
@@ -231,12 +239,14 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     stats.requests++;
     const url = new URL(request.url ?? '/', 'http://double.invalid');
-    const info: RequestInfo = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, count: stats.requests };
+    const credentials = basicAuth(request.headers.authorization);
+    const info: RequestInfo = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, count: stats.requests, user: credentials?.user ?? '' };
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const fault = options.fault?.(info);
     if (fault?.kind === 'hang') return; // never answers; the client's timeout must end it
     // Unref'd: a delayed answer must not keep a stopping process alive.
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
+    if (fault?.kind === 'hold') await fault.until;
     if (fault?.kind === 'reset') return request.socket.destroy();
     if (fault?.kind === 'status') {
       return sendError(response, new ApiError(fault.status, fault.status === 429 ? 20429 : 20500, fault.status === 429 ? 'Too Many Requests' : 'Service unavailable', fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }));
@@ -250,7 +260,7 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
       }
       recent.push(now);
     }
-    if (!authorised(request.headers.authorization, options)) {
+    if (!authorised(credentials, options)) {
       return sendError(response, new ApiError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' }));
     }
     const { endpoint, body } = route(info.method, info.path, info.query);

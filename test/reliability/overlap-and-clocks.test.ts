@@ -2,33 +2,66 @@
  * Overlapping refreshers (a late cron run beside a loop, two hosts) and clocks that disagree.
  */
 import { startFunctions, type FunctionsServer } from '../../dev/local-stack';
-import { staticWorkspace } from '../../dev/workspace-model';
+import { sidFor, staticWorkspace } from '../../dev/workspace-model';
 import { entryAgeMs, readAllQueues, readSnapshotMeta, type QueueWaitEntry } from '../../src/cache/snapshot';
-import { refreshOnce } from '../../src/refresh';
+import { refreshOnce, type RefreshReport } from '../../src/refresh';
+import { createGate, type Gate } from '../../dev/gate';
 import { startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
 
 const QUEUES = 300;
 const model = staticWorkspace({ queueCount: QUEUES, seed: 83 });
-let slowRequests = false;
+/**
+ * Each held run signs in with its own API key, so the double can tell its requests from every other
+ * run's: the first request of that key is held until the test opens the run's gate.
+ */
+const RUNS = 8;
+const apiKeys = Object.fromEntries(Array.from({ length: RUNS }, (_, index) => [sidFor('SK', `overlap-${index}`), `secret-${index}`]));
+const holds = new Map<string, { release: Gate; arrived: Gate }>();
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ model, double: { fault: () => (slowRequests ? { kind: 'delay', ms: 400 } : undefined) } });
+  stack = await startTestStack({
+    model,
+    double: {
+      apiKeys,
+      fault: (request) => {
+        const hold = holds.get(request.user);
+        if (!hold) return undefined;
+        holds.delete(request.user);
+        hold.arrived.open();
+        return { kind: 'hold', until: hold.release.opened };
+      },
+    },
+  });
 });
 afterAll(() => stack.stop());
 
+/**
+ * Starts refresh number `index` (its own API key) with its first TaskRouter request held, and returns
+ * once that request has reached the double: by then the run has taken its number from Redis, so runs
+ * started one after another this way are numbered in that order, and none finishes until released.
+ */
+async function heldRefresh(index: number): Promise<{ report: Promise<RefreshReport>; release: () => void }> {
+  const [apiKey, secret] = Object.entries(apiKeys)[index]!;
+  const hold = { release: createGate(), arrived: createGate() };
+  holds.set(apiKey, hold);
+  const config = { ...stack.config, twilio: { ...stack.config.twilio, username: apiKey, password: secret } };
+  const report = refreshOnce(config, { redis: stack.redis });
+  await Promise.race([hold.arrived.opened, report]);
+  return { report, release: hold.release.open };
+}
+
 describe('overlapping refreshers', () => {
   it('an older run that finishes last never overwrites the newer snapshot', async () => {
-    slowRequests = true;
-    const older = refreshOnce(stack.config, { redis: stack.redis });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the older run's requests are on their way
-    slowRequests = false;
+    const older = await heldRefresh(0);
     const newer = await refreshOnce(stack.config, { redis: stack.redis });
-    const olderReport = await older;
+    older.release();
+    const olderReport = await older.report;
     const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
     const survived = newer.outcome === 'written' && olderReport.outcome === 'superseded' && meta!.sequence === newer.snapshot.meta.sequence;
     record({ kind: 'fault', area: 'Overlap', fault: 'older run finishes after a newer one', survived, dataLost: !survived, detail: `newer ${newer.outcome}, older ${olderReport.outcome}` });
+    expect(newer.snapshot.meta.sequence).toBeGreaterThan(olderReport.snapshot.meta.sequence);
     expect(olderReport.outcome).toBe('superseded');
     expect(meta!.sequence).toBe(newer.snapshot.meta.sequence);
   });
@@ -46,25 +79,30 @@ describe('overlapping refreshers', () => {
         if (entries.length !== QUEUES) partial++;
       }
     })();
-    // Eight refreshers, started 15 ms apart, the even ones slowed down: they overlap and finish out of order.
-    const runs = Array.from({ length: 8 }, (_, index) =>
-      new Promise((resolve) => setTimeout(resolve, index * 15)).then(() => {
-        slowRequests = index % 2 === 0;
-        return refreshOnce(stack.config, { redis: stack.redis });
-      }),
-    );
-    const reports = await Promise.all(runs);
-    slowRequests = false;
+    // Eight refreshers, all started (numbered 0..7) before any finishes, then let go in a scrambled
+    // order, each to the end before the next: runs 3 and 7 are each the newest when they write.
+    const runs = [];
+    for (let index = 0; index < RUNS; index++) runs.push(await heldRefresh(index));
+    const order = [3, 0, 7, 5, 1, 6, 2, 4];
+    const outcomes: Record<number, string> = {};
+    for (const index of order) {
+      runs[index]!.release();
+      outcomes[index] = (await runs[index]!.report).outcome;
+    }
     reading = false;
     await reader;
-    const newest = Math.max(...reports.map((report) => report.snapshot.meta.sequence));
+    const reports = await Promise.all(runs.map((run) => run.report));
+    const sequences = reports.map((report) => report.snapshot.meta.sequence);
     const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
-    const survived = mixed === 0 && partial === 0 && meta!.sequence === newest;
+    const expected = { 0: 'superseded', 1: 'superseded', 2: 'superseded', 3: 'written', 4: 'superseded', 5: 'superseded', 6: 'superseded', 7: 'written' };
+    const survived = mixed === 0 && partial === 0 && meta!.sequence === sequences[7] && JSON.stringify(outcomes) === JSON.stringify(expected);
     record({ kind: 'fault', area: 'Overlap', fault: 'eight overlapping refreshers, readers polling', survived, dataLost: !survived, detail: `${reads} reads, ${mixed} mixed, ${partial} partial; ${reports.filter((report) => report.outcome === 'superseded').length} runs superseded` });
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    expect(outcomes).toEqual(expected);
     expect(reads).toBeGreaterThan(0);
     expect(mixed).toBe(0);
     expect(partial).toBe(0);
-    expect(meta!.sequence).toBe(newest);
+    expect(meta!.sequence).toBe(sequences[7]);
   });
 });
 
