@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario } from '../dev/simulation/scenario';
-import { ESTIMATOR_NAMES, estimateWait, type EstimatorName } from '../src/estimator';
+import { ESTIMATOR_NAMES, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName } from '../src/estimator';
 import { announce } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
+import { LEAN_FIELDS } from '../dev/taskrouter-double';
 
-const USAGE = `Usage: npm run bench:accuracy -- [--refresh-seconds <s>] [--window-minutes <m>] [--scenario <name>]... [--out <dir>]
+const USAGE = `Usage: npm run bench:accuracy -- [--refresh-seconds <s>] [--window-minutes <m>] [--scenario <name>]... [--lean] [--out <dir>]
 
 Scores every estimator (and an oracle that knows the simulation's true rates) on every scenario.
+--lean feeds the estimators only the fields of the spec's example of the bulk statistics list.
 Defaults: --refresh-seconds 30 (REFRESH_SECONDS), --window-minutes 15, all scenarios, --out bench/results.`;
 
 type Scorer = EstimatorName | 'oracle';
@@ -27,6 +29,17 @@ interface Sample {
   arrivedAtMs: number;
   actual: number;
   estimates: Record<Scorer, number | null>;
+}
+
+/** Every arriving caller, answered or not, for the checks that are not about error sizes. */
+interface Arrival {
+  /** The default estimator's cached answer and reason. */
+  estimate: number | null;
+  reason: string | undefined;
+  /** No eligible worker was logged in when the cached snapshot was taken. */
+  noAgentsAtSnapshot: boolean;
+  /** Seconds until accepted or abandoned; null while still waiting at the end. */
+  waited: number | null;
 }
 
 interface Score {
@@ -74,18 +87,38 @@ function score(samples: Sample[], scorer: Scorer): Score {
 
 interface ScenarioResult {
   name: string;
+  mode: string;
   samples: Sample[];
   abandoned: number;
   scores: Record<Scorer, Score>;
+  /** Callers told "less than a minute" by the default (outcome known), and how many then waited over 2 minutes. */
+  toldUnderMinute: number;
+  toldUnderMinuteWaitedOver2: number;
+  /** Callers whose snapshot had every eligible agent logged out, and how many of them were told no_agents. */
+  afterHoursCallers: number;
+  afterHoursToldNoAgents: number;
 }
 
-function runScenario(name: string, refreshSeconds: number, windowMinutes: number): ScenarioResult {
+/** Eligible workers not in the Offline Activity, from a realtime object. */
+function loggedIn(realtime: Record<string, unknown>): number {
+  const perActivity = realtime['activity_statistics'] as { friendly_name: string; workers: number }[];
+  return perActivity.filter((activity) => activity.friendly_name !== 'Offline').reduce((sum, activity) => sum + activity.workers, 0);
+}
+
+interface Cached {
+  answers: Record<EstimatorName, number | null>;
+  defaultReason: string | undefined;
+  noAgents: boolean;
+}
+
+function runScenario(name: string, refreshSeconds: number, windowMinutes: number, lean: boolean): ScenarioResult {
   const scenario = loadScenario(name);
   const startMs = Date.parse('2026-03-02T08:00:00Z');
   const samples: Sample[] = [];
   const pending = new Map<number, Sample>();
+  const arrivals = new Map<number, Arrival>();
   /** The last snapshot: per "queueSid channel", each estimator's answer. */
-  let snapshot = new Map<string, Record<EstimatorName, number | null>>();
+  let snapshot = new Map<string, Cached>();
   let abandoned = 0;
   let sim: Simulation;
   sim = new Simulation(scenario, {
@@ -95,10 +128,13 @@ function runScenario(name: string, refreshSeconds: number, windowMinutes: number
       if (task.arrivedAtMs < startMs + WARM_UP_MINUTES * 60_000) return;
       const cached = snapshot.get(`${task.queueSid} ${task.channel}`);
       const estimates = { oracle: sim.oracleWaitSeconds(task.queueSid, task.channel, task.priority) } as Record<Scorer, number | null>;
-      for (const estimator of ESTIMATOR_NAMES) estimates[estimator] = cached ? cached[estimator] : null;
+      for (const estimator of ESTIMATOR_NAMES) estimates[estimator] = cached ? cached.answers[estimator] : null;
       pending.set(task.taskId, { arrivedAtMs: task.arrivedAtMs, actual: 0, estimates });
+      arrivals.set(task.taskId, { estimate: estimates.default, reason: cached?.defaultReason, noAgentsAtSnapshot: cached?.noAgents ?? false, waited: null });
     },
     onResolved: (task) => {
+      const arrival = arrivals.get(task.taskId);
+      if (arrival) arrival.waited = task.waitSeconds;
       const sample = pending.get(task.taskId);
       if (!sample) return;
       pending.delete(task.taskId);
@@ -113,14 +149,17 @@ function runScenario(name: string, refreshSeconds: number, windowMinutes: number
   const queues = sim.queues();
   const channels = [...new Set(scenario.queues.flatMap((queue) => Object.keys(queue.channels)))];
   const takeSnapshot = () => {
-    const next = new Map<string, Record<EstimatorName, number | null>>();
+    const next = new Map<string, Cached>();
     const now = sim.now();
     for (const queue of queues) {
       for (const channel of channels) {
-        const observation = observationFrom(sim.cumulative(queue.sid, { startMs: now - windowMinutes * 60_000, endMs: now, taskChannel: channel, splitByWaitTime: undefined }), sim.realtime(queue.sid, channel), windowMinutes);
+        // As the refresher asks: the window, the channel and the one-minute split.
+        const cumulative = sim.cumulative(queue.sid, { startMs: now - windowMinutes * 60_000, endMs: now, taskChannel: channel, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
+        const realtime = sim.realtime(queue.sid, channel);
+        const observation = lean ? observationFrom(pickLean(cumulative, 'cumulative'), pickLean(realtime, 'realtime'), windowMinutes) : observationFrom(cumulative, realtime, windowMinutes);
         const answers = {} as Record<EstimatorName, number | null>;
         for (const estimator of ESTIMATOR_NAMES) answers[estimator] = estimateWait(estimator, observation).estimatedWaitSeconds;
-        next.set(`${queue.sid} ${channel}`, answers);
+        next.set(`${queue.sid} ${channel}`, { answers, defaultReason: estimateWait('default', observation).reason, noAgents: (realtime['total_eligible_workers'] as number) > 0 && loggedIn(realtime) === 0 });
       }
     }
     snapshot = next;
@@ -133,7 +172,25 @@ function runScenario(name: string, refreshSeconds: number, windowMinutes: number
   sim.advanceTo(endMs);
   // Callers still waiting at the end have no known wait: they are not scored.
   const scores = Object.fromEntries(SCORERS.map((scorer) => [scorer, score(samples, scorer)])) as Record<Scorer, Score>;
-  return { name, samples, abandoned, scores };
+  const known = [...arrivals.values()].filter((arrival) => arrival.waited !== null);
+  const toldUnderMinute = known.filter((arrival) => arrival.estimate !== null && arrival.estimate < 60);
+  const afterHours = [...arrivals.values()].filter((arrival) => arrival.noAgentsAtSnapshot);
+  return {
+    name,
+    mode: scenario.workspaceMode,
+    samples,
+    abandoned,
+    scores,
+    toldUnderMinute: toldUnderMinute.length,
+    toldUnderMinuteWaitedOver2: toldUnderMinute.filter((arrival) => arrival.waited! > 120).length,
+    afterHoursCallers: afterHours.length,
+    afterHoursToldNoAgents: afterHours.filter((arrival) => arrival.estimate === null && arrival.reason === 'all_agents_logged_out').length,
+  };
+}
+
+/** The lean field set: only what the spec's example of the bulk list carries. */
+function pickLean(stats: Record<string, unknown>, part: keyof typeof LEAN_FIELDS): Record<string, unknown> {
+  return Object.fromEntries(LEAN_FIELDS[part].filter((field) => field in stats).map((field) => [field, stats[field]]));
 }
 
 const pct = (value: number) => (Number.isNaN(value) ? '–' : `${(value * 100).toFixed(0)}%`);
@@ -189,7 +246,7 @@ ${ticks}${yTicks}${dots}
 function main(): void {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { 'refresh-seconds': { type: 'string' }, 'window-minutes': { type: 'string' }, scenario: { type: 'string', multiple: true }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: { 'refresh-seconds': { type: 'string' }, 'window-minutes': { type: 'string' }, scenario: { type: 'string', multiple: true }, out: { type: 'string' }, lean: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -207,7 +264,7 @@ function main(): void {
   const results: ScenarioResult[] = [];
   for (const name of names) {
     const started = Date.now();
-    const result = runScenario(name, refreshSeconds, windowMinutes);
+    const result = runScenario(name, refreshSeconds, windowMinutes, values.lean === true);
     results.push(result);
     writeFileSync(join(out, `accuracy-${name}.svg`), chart(result));
     process.stderr.write(`${name}: ${result.samples.length} callers scored, ${result.abandoned} abandoned, ${Date.now() - started} ms\n`);
@@ -222,6 +279,10 @@ function main(): void {
   process.stdout.write(`${markdown}\n\n`);
   const perScenario = results.map((result) => `${result.name} ${(result.scores.default.rmse / result.scores.original.rmse).toFixed(2)}`).join(', ');
   process.stdout.write(`default/original RMSE by scenario: ${perScenario}\n`);
+  for (const result of results) {
+    const share = result.toldUnderMinute === 0 ? '–' : `${((100 * result.toldUnderMinuteWaitedOver2) / result.toldUnderMinute).toFixed(1)}%`;
+    process.stdout.write(`${result.name} (${result.mode}): told "less than a minute" then waited over 2 minutes: ${result.toldUnderMinuteWaitedOver2} of ${result.toldUnderMinute} (${share}); after-hours callers told no_agents: ${result.afterHoursToldNoAgents} of ${result.afterHoursCallers}\n`);
+  }
   process.stdout.write(`worst scenario default/original RMSE = ${worst.toFixed(2)}; overall default/oracle RMSE = ${oracleRatio.toFixed(2)}\n`);
   process.stdout.write(`accuracy: default RMSE / original RMSE = ${ratio.toFixed(2)} (${all.length} callers)\n`);
 }

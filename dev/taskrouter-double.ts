@@ -41,6 +41,22 @@ export interface TaskRouterDoubleOptions {
   retryAfterSeconds?: number;
   fault?: (request: RequestInfo) => Fault | undefined;
   port?: number;
+  /**
+   * Serve the bulk `TaskQueues/Statistics` list with only the fields of the official spec's own
+   * example (no `wait_duration_*`, `split_by_wait_time` or `longest_relative_*`): whether real bulk
+   * responses carry more is not documented, so the refresher must cope with this set.
+   */
+  lean?: boolean;
+}
+
+/** The fields of `cumulative` and `realtime` in the spec's example of the bulk statistics list. */
+export const LEAN_FIELDS = {
+  cumulative: ['avg_task_acceptance_time', 'end_time', 'reservations_accepted', 'reservations_canceled', 'reservations_created', 'reservations_rejected', 'reservations_rescinded', 'reservations_timed_out', 'start_time', 'tasks_canceled', 'tasks_deleted', 'tasks_entered', 'tasks_moved'],
+  realtime: ['activity_statistics', 'longest_task_waiting_age', 'longest_task_waiting_sid', 'tasks_by_status', 'total_available_workers', 'total_eligible_workers', 'total_tasks'],
+} as const;
+
+function pick(source: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(fields.filter((field) => field in source).map((field) => [field, source[field]]));
 }
 
 export interface TaskRouterDouble {
@@ -202,8 +218,8 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
         endpoint: 'statistics',
         body: paged(queues, 'task_queues_statistics', path, query, (queue) => ({
           account_sid: model.accountSid,
-          cumulative: model.cumulative(queue.sid, window),
-          realtime: model.realtime(queue.sid, window.taskChannel),
+          cumulative: options.lean ? pick(model.cumulative(queue.sid, window), LEAN_FIELDS.cumulative) : model.cumulative(queue.sid, window),
+          realtime: options.lean ? pick(model.realtime(queue.sid, window.taskChannel), LEAN_FIELDS.realtime) : model.realtime(queue.sid, window.taskChannel),
           task_queue_sid: queue.sid,
           workspace_sid: workspaceSid,
         })),

@@ -144,7 +144,12 @@ export function staticWorkspace(options: { queueCount: number; seed?: number; ac
         total_available_workers: n.available,
         total_eligible_workers: n.eligible,
         total_tasks: n.waiting + n.eligible - n.available,
-        activity_statistics: [],
+        // TaskRouter's meaning: eligible workers per Activity; a third of those not Available are Offline.
+        activity_statistics: [
+          { sid: sidFor('WA', `${workspaceSid}-Offline`), friendly_name: 'Offline', workers: Math.floor((n.eligible - n.available) / 3) },
+          { sid: sidFor('WA', `${workspaceSid}-Available`), friendly_name: 'Available', workers: n.available },
+          { sid: sidFor('WA', `${workspaceSid}-Unavailable`), friendly_name: 'Unavailable', workers: n.eligible - n.available - Math.floor((n.eligible - n.available) / 3) },
+        ],
       };
     },
   };

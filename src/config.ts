@@ -14,6 +14,8 @@ export type EnvSource = Readonly<Record<string, unknown>>;
 
 export const DEFAULT_TASKROUTER_API_URL = 'https://taskrouter.twilio.com';
 export const DEFAULT_CHANNEL = 'voice';
+/** The Activity a new TaskRouter workspace has for a logged-out worker. */
+export const DEFAULT_LOGGED_OUT_ACTIVITIES: readonly string[] = ['Offline'];
 /** Twilio's own hold music, public and free to use. */
 export const DEFAULT_HOLD_MUSIC_URL = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
 
@@ -118,6 +120,18 @@ class EnvReader {
     return channels;
   }
 
+  /** A comma-separated list of names (e.g. Activity friendly names), trimmed, none empty. */
+  names(name: string, fallback: readonly string[]): string[] {
+    const value = this.optional(name);
+    if (value === undefined) return [...fallback];
+    const names = value.split(',').map((item) => item.trim());
+    if (names.some((item) => item === '' || item.length > 64)) {
+      this.problems.push(`${name} must be a comma-separated list of names of 1 to 64 characters (e.g. Offline,Logged Out)`);
+      return [...fallback];
+    }
+    return names;
+  }
+
   speechWords(name: string): SpeechWords {
     const words = parseSpeechWords(this.optional(name));
     if (typeof words === 'string') {
@@ -165,6 +179,8 @@ export interface RefresherConfig {
   /** Bound on one whole refresh, retries included. */
   refreshTimeoutSeconds: number;
   requestTimeoutMs: number;
+  /** Activity names that mean a worker is logged out (LOGGED_OUT_ACTIVITIES; TaskRouter's default: Offline). */
+  loggedOutActivities: string[];
 }
 
 function readTwilioCredentials(env: EnvReader): TwilioCredentials | undefined {
@@ -216,6 +232,7 @@ export function loadRefresherConfig(source: EnvSource, options: { requireCache?:
     estimator: env.oneOf('ESTIMATOR', ESTIMATOR_NAMES, 'default'),
     snapshotTtlSeconds: env.integer('SNAPSHOT_TTL_SECONDS', 3600, 60, 7 * 24 * 3600),
     refreshTimeoutSeconds: env.integer('REFRESH_TIMEOUT_SECONDS', 120, 5, 3600),
+    loggedOutActivities: env.names('LOGGED_OUT_ACTIVITIES', DEFAULT_LOGGED_OUT_ACTIVITIES),
   };
   return env.done({ ...config, twilio: twilio!, cache: cache! });
 }

@@ -12,8 +12,32 @@ export interface QueueObservation {
   tasksWaiting: number | null;
   /** How long the oldest waiting task has been in this queue (`longest_relative_task_age_in_queue`). */
   longestWaitSeconds: number | null;
+  /**
+   * Eligible workers in an Activity marked available (`total_available_workers`). TaskRouter counts
+   * them whether or not they are handling tasks: in a multitasking workspace a busy agent stays
+   * Available, so this is not "agents free right now".
+   */
   availableWorkers: number | null;
+  /** Workers eligible for the queue in any Activity, Offline included (`total_eligible_workers`). */
   eligibleWorkers: number | null;
+  /**
+   * Eligible workers not in a logged-out Activity (from `activity_statistics` and the configured
+   * logged-out Activity names); null when the statistics carry no `activity_statistics`.
+   */
+  loggedInWorkers: number | null;
+  /** Tasks of this queue held by workers now: reserved, assigned or wrapping (`tasks_by_status`). */
+  tasksInService: number | null;
+  /**
+   * Of the tasks accepted in the window, how many waited at most QUICK_ANSWER_SECONDS
+   * (`split_by_wait_time`); null when the statistics do not carry the split.
+   */
+  acceptedQuickly: number | null;
+  /**
+   * Whether the window's waits came from `wait_duration_*` objects. False when only
+   * `avg_task_acceptance_time` was there (the lean field set of the spec's example): estimates from
+   * it are of lower confidence.
+   */
+  waitDurationsReported: boolean;
   /** Mean in-queue wait of tasks accepted in the window (`wait_duration_in_queue_until_accepted.avg`). */
   avgWaitUntilAcceptedSeconds: number | null;
   tasksEntered: number | null;
@@ -32,6 +56,7 @@ export type Confidence = 'high' | 'low' | 'none';
 /** Why an estimate is not of high confidence. */
 export type EstimateReason =
   | 'no_eligible_workers'
+  | 'all_agents_logged_out'
   | 'no_recent_acceptances'
   | 'few_recent_acceptances'
   | 'missing_statistics';
@@ -49,6 +74,13 @@ export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
 /** Below this many acceptances in the window, throughput is too noisy to trust fully. */
 const MIN_ACCEPTED_FOR_HIGH_CONFIDENCE = 10;
 
+/** The wait threshold the refresher asks `SplitByWaitTime` for: what "less than a minute" promises. */
+export const QUICK_ANSWER_SECONDS = 60;
+/** Share of the window's accepted tasks that must have been answered within QUICK_ANSWER_SECONDS. */
+const QUICK_SHARE_FOR_AT_ONCE = 0.9;
+/** Without the split, the window's mean acceptance wait that still counts as "answered at once". */
+const QUICK_MEAN_WAIT_SECONDS = 20;
+
 const unknown = (reason: EstimateReason): WaitEstimate => ({ estimatedWaitSeconds: null, confidence: 'none', reason });
 
 function known(seconds: number, confidence: Confidence, reason?: EstimateReason): WaitEstimate {
@@ -57,14 +89,46 @@ function known(seconds: number, confidence: Confidence, reason?: EstimateReason)
   return estimate;
 }
 
-/** Nobody can take a task: there is no wait to announce, only "we don't know". */
-function noEligibleWorkers(o: QueueObservation): boolean {
-  return o.eligibleWorkers === 0;
+/**
+ * Nobody can take a task: no worker is eligible, or every eligible worker is in a logged-out Activity
+ * (after hours). There is no wait to announce, only "no agents".
+ */
+function noAgents(o: QueueObservation): WaitEstimate | null {
+  if (o.eligibleWorkers === 0) return unknown('no_eligible_workers');
+  if (o.loggedInWorkers === 0) return unknown('all_agents_logged_out');
+  return null;
 }
 
-/** Idle eligible workers and nobody waiting: a task is taken almost at once. */
-function answeredAtOnce(o: QueueObservation): boolean {
-  return o.tasksWaiting === 0 && (o.availableWorkers ?? 0) > 0;
+/**
+ * Nobody waiting, an Available worker, and evidence that tasks are being taken at once. Available alone
+ * is not evidence: TaskRouter counts busy multitasking agents as Available. The evidence is the
+ * window's own: at least QUICK_SHARE_FOR_AT_ONCE of accepted tasks answered within
+ * QUICK_ANSWER_SECONDS (`split_by_wait_time`), or, without the split, a mean acceptance wait of at most
+ * QUICK_MEAN_WAIT_SECONDS. With fewer than MIN_ACCEPTED_FOR_HIGH_CONFIDENCE acceptances that evidence
+ * is thin, so fewer of this queue's tasks must also be in service than there are Available workers.
+ */
+function answeredAtOnce(o: QueueObservation): WaitEstimate | null {
+  if (o.tasksWaiting !== 0 || (o.availableWorkers ?? 0) === 0) return null;
+  const accepted = o.tasksAccepted ?? 0;
+  const quick =
+    accepted === 0 ||
+    (o.acceptedQuickly !== null
+      ? o.acceptedQuickly >= QUICK_SHARE_FOR_AT_ONCE * accepted
+      : o.avgWaitUntilAcceptedSeconds !== null && o.avgWaitUntilAcceptedSeconds <= QUICK_MEAN_WAIT_SECONDS);
+  if (!quick) return null;
+  // Few recent answers are thin evidence: then some Available worker must also hold none of this queue's tasks.
+  const idleWorker = o.tasksInService !== null && o.tasksInService < o.availableWorkers!;
+  if (accepted < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE && !idleWorker) return null;
+  return graded(o, 0);
+}
+
+/** An estimate graded by the evidence behind it: few acceptances, or lean statistics, make it low. */
+function graded(o: QueueObservation, seconds: number): WaitEstimate {
+  const accepted = o.tasksAccepted ?? 0;
+  if (accepted === 0) return known(seconds, 'low', 'no_recent_acceptances');
+  if (accepted < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE) return known(seconds, 'low', 'few_recent_acceptances');
+  if (!o.waitDurationsReported) return known(seconds, 'low', 'missing_statistics');
+  return known(seconds, 'high');
 }
 
 /**
@@ -73,13 +137,13 @@ function answeredAtOnce(o: QueueObservation): boolean {
  */
 export function originalEstimate(o: QueueObservation): WaitEstimate {
   if (o.avgWaitUntilAcceptedSeconds === null || !o.tasksAccepted) return unknown('no_recent_acceptances');
-  return known(o.avgWaitUntilAcceptedSeconds, o.tasksAccepted >= MIN_ACCEPTED_FOR_HIGH_CONFIDENCE ? 'high' : 'low', o.tasksAccepted >= MIN_ACCEPTED_FOR_HIGH_CONFIDENCE ? undefined : 'few_recent_acceptances');
+  return graded(o, o.avgWaitUntilAcceptedSeconds);
 }
 
 /** Head of line: how long the oldest waiting task has waited so far. */
 export function headOfLineEstimate(o: QueueObservation): WaitEstimate {
-  if (noEligibleWorkers(o)) return unknown('no_eligible_workers');
-  if (answeredAtOnce(o)) return known(0, 'high');
+  const early = noAgents(o) ?? answeredAtOnce(o);
+  if (early) return early;
   if (o.tasksWaiting === null || o.longestWaitSeconds === null) return unknown('missing_statistics');
   if (o.tasksWaiting === 0) return unknown('missing_statistics');
   return known(o.longestWaitSeconds, 'low');
@@ -114,14 +178,12 @@ export function queueLengthWait(position: number, serviceRate: number, abandonRa
 
 /** Queue length over throughput: (tasks ahead + 1) served at the window's acceptance rate. */
 export function queueLengthEstimate(o: QueueObservation): WaitEstimate {
-  if (noEligibleWorkers(o)) return unknown('no_eligible_workers');
-  if (answeredAtOnce(o)) return known(0, 'high');
+  const early = noAgents(o) ?? answeredAtOnce(o);
+  if (early) return early;
   const rate = throughputPerSecond(o);
   if (o.tasksWaiting === null || rate === null) return unknown('missing_statistics');
   if (rate <= 0) return unknown('no_recent_acceptances');
-  const seconds = queueLengthWait(o.tasksWaiting + 1, rate, abandonmentPerSecond(o));
-  const enough = (o.tasksAccepted ?? 0) >= MIN_ACCEPTED_FOR_HIGH_CONFIDENCE;
-  return known(seconds, enough ? 'high' : 'low', enough ? undefined : 'few_recent_acceptances');
+  return graded(o, queueLengthWait(o.tasksWaiting + 1, rate, abandonmentPerSecond(o)));
 }
 
 /** How far the default moves from the head of line towards queue length over throughput (tuned by bench:accuracy). */
@@ -129,32 +191,43 @@ const QUEUE_LENGTH_WEIGHT = 0.4;
 
 /**
  * The default, chosen by the accuracy benchmark (bench/accuracy.ts; numbers in the README):
- * - nobody eligible: unknown; idle workers and nobody waiting: answered at once;
- * - everyone busy, nobody waiting: the window's average wait (the next free worker is what the last
- *   callers waited for too);
+ * - nobody eligible, or every eligible worker logged out: unknown ("no agents");
+ * - nobody waiting, an Available worker and recent callers answered quickly: at once (answeredAtOnce);
+ * - otherwise nobody waiting: the window's average wait (the next free slot is what the last callers
+ *   waited for too);
  * - one caller waiting: how long that caller has waited (head of line);
  * - more waiting: head of line moved part of the way towards queue length over throughput, which sees
  *   a growing line sooner but overshoots when the window's throughput was limited by arrivals.
- * Confidence is low when the window saw few acceptances.
+ * Confidence is low when the window saw few acceptances or only the lean statistics.
  */
 export function defaultEstimate(o: QueueObservation): WaitEstimate {
-  if (noEligibleWorkers(o)) return unknown('no_eligible_workers');
-  if (answeredAtOnce(o)) return known(0, 'high');
+  const early = noAgents(o) ?? answeredAtOnce(o);
+  if (early) return early;
+  return atLeastAMinute(waitingEstimate(o));
+}
+
+/** The default's answer once "no agents" and "at once" are ruled out. */
+function waitingEstimate(o: QueueObservation): WaitEstimate {
   if (o.tasksWaiting === null) {
     const history = originalEstimate(o).estimatedWaitSeconds;
     return history === null ? unknown('missing_statistics') : known(history, 'low', 'missing_statistics');
   }
-  const fewAccepted = (o.tasksAccepted ?? 0) < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE;
-  const graded = (seconds: number) => (fewAccepted ? known(seconds, 'low', (o.tasksAccepted ?? 0) === 0 ? 'no_recent_acceptances' : 'few_recent_acceptances') : known(seconds, 'high'));
-  if (o.tasksWaiting === 0) {
-    const history = originalEstimate(o);
-    return history.estimatedWaitSeconds === null ? history : graded(history.estimatedWaitSeconds);
-  }
+  if (o.tasksWaiting === 0) return originalEstimate(o);
   const head = headOfLineEstimate(o).estimatedWaitSeconds;
   if (head === null) return unknown('missing_statistics');
   const byLength = queueLengthEstimate(o).estimatedWaitSeconds;
-  if (o.tasksWaiting === 1 || byLength === null) return graded(head);
-  return graded(head + (byLength - head) * QUEUE_LENGTH_WEIGHT);
+  if (byLength === null) return graded(o, head);
+  return graded(o, head + (byLength - head) * QUEUE_LENGTH_WEIGHT);
+}
+
+/**
+ * "Less than a minute" is a promise; it is made only with the evidence answeredAtOnce asks for. Without
+ * it (someone is waiting, or recent callers were not answered quickly enough), a shorter estimate is
+ * raised to QUICK_ANSWER_SECONDS ("about 1 minute").
+ */
+function atLeastAMinute(estimate: WaitEstimate): WaitEstimate {
+  if (estimate.estimatedWaitSeconds === null || estimate.estimatedWaitSeconds >= QUICK_ANSWER_SECONDS) return estimate;
+  return { ...estimate, estimatedWaitSeconds: QUICK_ANSWER_SECONDS };
 }
 
 const ESTIMATORS: Record<EstimatorName, (o: QueueObservation) => WaitEstimate> = {

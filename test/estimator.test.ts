@@ -10,7 +10,7 @@ describe('estimators', () => {
 
   it('head of line: the oldest waiting task, or at once when agents are free', () => {
     expect(headOfLineEstimate(observation())).toEqual({ estimatedWaitSeconds: 120, confidence: 'low' });
-    expect(headOfLineEstimate(observation({ tasksWaiting: 0, availableWorkers: 2 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+    expect(headOfLineEstimate(observation({ tasksWaiting: 0, availableWorkers: 2, avgWaitUntilAcceptedSeconds: 8 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
   });
 
   it('queue length: (ahead + 1) over throughput, less with abandonment', () => {
@@ -43,8 +43,12 @@ describe('estimators', () => {
     expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 0, tasksAccepted: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'no_recent_acceptances' });
   });
 
-  it('default: head of line for one caller waiting, moved towards queue length for more', () => {
-    expect(defaultEstimate(observation({ tasksWaiting: 1, longestWaitSeconds: 70 }))).toEqual({ estimatedWaitSeconds: 70, confidence: 'high' });
+  it('default: head of line moved towards queue length while callers wait; never under a minute without evidence', () => {
+    // 1 waiting for 70 s; queue length for position 2 at 1/30 per s thinned by abandonment: 59.4 s; 70 + 0.4 × (59.4 − 70) = 66.
+    expect(defaultEstimate(observation({ tasksWaiting: 1, longestWaitSeconds: 70 }))).toEqual({ estimatedWaitSeconds: 66, confidence: 'high' });
+    // Someone is waiting, so nothing says "at once": 10 + 0.4 × (59.4 − 10) = 30 s is raised to a minute.
+    expect(defaultEstimate(observation({ tasksWaiting: 1, longestWaitSeconds: 10 }))).toEqual({ estimatedWaitSeconds: 60, confidence: 'high' });
+    expect(headOfLineEstimate(observation({ tasksWaiting: 1, longestWaitSeconds: 10 })).estimatedWaitSeconds).toBe(10);
     // 4 waiting, no abandonment: queue length 150 s, head of line 120 s: 120 + 0.4 × 30 = 132.
     expect(defaultEstimate(observation({ tasksCanceled: 0 }))).toEqual({ estimatedWaitSeconds: 132, confidence: 'high' });
   });
@@ -52,5 +56,40 @@ describe('estimators', () => {
   it('default: low confidence, with a reason, when the window saw few acceptances', () => {
     expect(defaultEstimate(observation({ tasksAccepted: 3, tasksCanceled: 0 }))).toMatchObject({ confidence: 'low', reason: 'few_recent_acceptances' });
     expect(defaultEstimate(observation({ tasksAccepted: 0, tasksWaiting: 2 }))).toEqual({ estimatedWaitSeconds: 120, confidence: 'low', reason: 'no_recent_acceptances' });
+  });
+
+  describe('workers as TaskRouter counts them', () => {
+    it('after hours: every eligible worker logged out is "no agents", never a number', () => {
+      const afterHours = observation({ eligibleWorkers: 5, loggedInWorkers: 0, availableWorkers: 0, tasksWaiting: 3, longestWaitSeconds: 400 });
+      for (const name of ['default', 'head-of-line', 'queue-length'] as const) {
+        expect(estimateWait(name, afterHours)).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'all_agents_logged_out' });
+      }
+      // Logged in but on a break or Unavailable is not logged out: callers get a number.
+      expect(defaultEstimate(observation({ loggedInWorkers: 2, availableWorkers: 0 })).estimatedWaitSeconds).not.toBeNull();
+    });
+
+    it('Available and nobody pending is not "at once" when recent callers waited minutes', () => {
+      // A multitasking chat desk: agents stay Available at capacity; 28 of 30 accepted waited over a minute.
+      const busyDesk = observation({ tasksWaiting: 0, availableWorkers: 4, acceptedQuickly: 2, avgWaitUntilAcceptedSeconds: 150 });
+      expect(defaultEstimate(busyDesk)).toEqual({ estimatedWaitSeconds: 150, confidence: 'high' });
+      expect(headOfLineEstimate(busyDesk).estimatedWaitSeconds).not.toBe(0);
+      // Without the split, the mean acceptance wait decides.
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, avgWaitUntilAcceptedSeconds: 150 })).estimatedWaitSeconds).toBe(150);
+    });
+
+    it('"at once" with evidence: most recent callers answered within a minute', () => {
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, acceptedQuickly: 28, avgWaitUntilAcceptedSeconds: 30 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, avgWaitUntilAcceptedSeconds: 12 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+      // A quiet window is thin evidence: at once (low confidence) only if an Available worker holds none of the queue's tasks.
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 1, tasksInService: 0, tasksAccepted: 0, avgWaitUntilAcceptedSeconds: 0 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'low', reason: 'no_recent_acceptances' });
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 1, tasksInService: 1, tasksAccepted: 3, acceptedQuickly: 3, avgWaitUntilAcceptedSeconds: 50 }))).toEqual({ estimatedWaitSeconds: 60, confidence: 'low', reason: 'few_recent_acceptances' });
+    });
+
+    it('lean statistics (no wait_duration_*) still give a number, at low confidence', () => {
+      const lean = observation({ waitDurationsReported: false, totalWaitCanceledSeconds: null });
+      expect(defaultEstimate(lean)).toMatchObject({ confidence: 'low', reason: 'missing_statistics' });
+      expect(defaultEstimate(lean).estimatedWaitSeconds).toEqual(expect.any(Number));
+      expect(originalEstimate(lean)).toEqual({ estimatedWaitSeconds: 90, confidence: 'low', reason: 'missing_statistics' });
+    });
   });
 });

@@ -6,6 +6,8 @@ import { TaskRouterError } from '../src/errors';
 import { staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
 import type { Fault, RequestInfo } from '../dev/taskrouter-double';
 import { describeWithRealRedis, dumpRedis, startTestStack, type TestStack } from './helpers';
+import { Simulation } from '../dev/simulation/engine';
+import { loadScenario } from '../dev/simulation/scenario';
 
 /** A static workspace whose queue list can be changed while the double serves it. */
 function mutableWorkspace(queueCount: number): WorkspaceModel & { drop(sid: string): void } {
@@ -170,5 +172,52 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
     expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 4 });
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
     expect(lookup.found && lookup.entry.inputs.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
+  });
+});
+
+describe('TaskRouter worker meanings, end to end through the real client', () => {
+  /** The after-hours scenario, 10 minutes after every agent logged out, callers still arriving. */
+  const afterHours = () => {
+    const sim = new Simulation(loadScenario('after-hours'), { startMs: Date.parse('2026-03-02T08:00:00Z') });
+    sim.advanceTo(sim.now() + 130 * 60_000);
+    return sim;
+  };
+
+  it.each([
+    ['full statistics', false],
+    ['the lean field set of the spec example', true],
+  ])('after hours with %s: no_agents, never a number; asks for the one-minute split', async (_name, lean) => {
+    const sim = afterHours();
+    const stack = await startTestStack({ model: sim, double: { lean } });
+    const statisticsQueries: URLSearchParams[] = [];
+    stack.taskrouter.options.fault = (request) => void (request.path.endsWith('/TaskQueues/Statistics') && statisticsQueries.push(request.query));
+    try {
+      await refreshOnce(stack.config, { redis: stack.redis });
+      const queue = sim.queues()[0]!;
+      const realtime = sim.realtime(queue.sid, 'voice');
+      expect(realtime['total_eligible_workers']).toBe(6);
+      expect((realtime['tasks_by_status'] as { pending: number }).pending).toBeGreaterThan(0);
+      const lookup = await readQueue(stack.redis, sim.workspaceSid, 'voice', { queueSid: queue.sid });
+      if (!lookup.found) throw new Error('queue missing');
+      expect(lookup.entry).toMatchObject({ estimatedWaitSeconds: null, reason: 'all_agents_logged_out', inputs: { eligibleWorkers: 6, loggedInWorkers: 0 } });
+      expect(statisticsQueries.map((query) => query.get('SplitByWaitTime'))).toEqual(['60']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('a custom logged-out Activity name is honoured (LOGGED_OUT_ACTIVITIES)', async () => {
+    const sim = afterHours();
+    // Renamed: this workspace calls its logged-out Activity "Signed Off"; "Offline" means nothing here.
+    const stack = await startTestStack({ model: sim }, { LOGGED_OUT_ACTIVITIES: 'Signed Off' });
+    try {
+      await refreshOnce(stack.config, { redis: stack.redis });
+      const lookup = await readQueue(stack.redis, sim.workspaceSid, 'voice', { queueSid: sim.queues()[0]!.sid });
+      if (!lookup.found) throw new Error('queue missing');
+      expect(lookup.entry.inputs.loggedInWorkers).toBe(6);
+      expect(lookup.entry.reason).not.toBe('all_agents_logged_out');
+    } finally {
+      await stack.stop();
+    }
   });
 });

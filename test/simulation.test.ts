@@ -32,6 +32,11 @@ const scripted = parseScenario({
   workers: [{ name: 'W', queues: ['Q', 'R'], capacity: { voice: 1, chat: 1 }, staffing: [[0, 1]] }],
 });
 
+/** Eligible workers in the named Activity, from `activity_statistics`. */
+function activity(realtime: Record<string, unknown>, name: string): number | undefined {
+  return (realtime['activity_statistics'] as { friendly_name: string; workers: number }[]).find((item) => item.friendly_name === name)?.workers;
+}
+
 function simulate() {
   const resolved: ResolvedTask[] = [];
   const sim = new Simulation(scripted, { startMs: START, onResolved: (task) => resolved.push(task) });
@@ -49,11 +54,12 @@ describe('simulation statistics, by hand', () => {
       longest_task_waiting_age: 50,
       longest_relative_task_age_in_queue: 50,
       total_eligible_workers: 1,
-      total_available_workers: 0,
+      // TaskRouter's meaning: W is on a call, but a multitasking worker's Activity stays Available.
+      total_available_workers: 1,
       total_tasks: 2,
       tasks_by_priority: { '0': 1 },
     });
-    // Unfiltered: W's chat slot is free again (the chat ended at 27, wrap-up at 37), so W counts as available.
+    expect(sim.realtime(q, 'voice')['activity_statistics']).toEqual(expect.arrayContaining([expect.objectContaining({ friendly_name: 'Available', workers: 1 }), expect.objectContaining({ friendly_name: 'Offline', workers: 0 })]));
     expect(sim.realtime(q, undefined)).toMatchObject({ tasks_by_status: { pending: 1, assigned: 1 }, total_available_workers: 1, total_eligible_workers: 1 });
     expect(sim.realtime(r, 'voice')).toMatchObject({ tasks_by_status: { pending: 1 }, longest_task_waiting_age: 30, tasks_by_priority: { '10': 1 } });
   });
@@ -105,13 +111,38 @@ describe('simulation statistics, by hand', () => {
     expect(run()).toBe(run());
   });
 
-  it('takes staffing changes: agents logging off stop taking tasks', () => {
+  it('single-tasking: a worker holding a task is moved to Unavailable, and back after wrap-up', () => {
+    const sim = new Simulation({ ...scripted, workspaceMode: 'single-tasking' }, { startMs: START });
+    const [q] = sim.queues().map((queue) => queue.sid) as [string];
+    sim.advanceTo(START + 1_000);
+    expect(sim.realtime(q, 'voice')).toMatchObject({ total_eligible_workers: 1, total_available_workers: 0 });
+    expect(activity(sim.realtime(q, 'voice'), 'Unavailable')).toBe(1);
+    // Single-tasking: the chat at t=5 cannot go to W, who holds the voice task until 112.
+    sim.advanceTo(START + 60_000);
+    expect(sim.realtime(q, 'chat')).toMatchObject({ tasks_by_status: { pending: 1 } });
+    sim.advanceTo(START + 113_000);
+    // Wrap-up ended at 112: W went back to Available and took the next task at once (Unavailable again).
+    expect(activity(sim.realtime(q, 'voice'), 'Unavailable')).toBe(1);
+  });
+
+  it('staffing: logged-out workers stay eligible, in Offline; breaks move workers to Break', () => {
     const sim = new Simulation(loadScenario('staffing-drop'), { startMs: START });
     const queue = sim.queues()[0]!.sid;
     sim.advanceTo(START + 30 * 60_000);
     expect(sim.realtime(queue, 'voice')['total_eligible_workers']).toBe(7);
+    expect(activity(sim.realtime(queue, 'voice'), 'Offline')).toBe(0);
     sim.advanceTo(START + 90 * 60_000);
-    expect(sim.realtime(queue, 'voice')['total_eligible_workers']).toBe(4);
+    expect(sim.realtime(queue, 'voice')['total_eligible_workers']).toBe(7);
+    expect(activity(sim.realtime(queue, 'voice'), 'Offline')).toBe(3);
+    expect(sim.realtime(queue, 'voice')['total_available_workers']).toBe(4);
+
+    const onBreak = new Simulation({ ...scripted, workers: [{ ...scripted.workers[0]!, breaks: [{ atMinute: 1, minutes: 2, workers: 1 }] }] }, { startMs: START });
+    const [q] = onBreak.queues().map((item) => item.sid) as [string];
+    onBreak.advanceTo(START + 90_000);
+    expect(activity(onBreak.realtime(q, 'voice'), 'Break')).toBe(1);
+    expect(onBreak.realtime(q, 'voice')['total_available_workers']).toBe(0);
+    onBreak.advanceTo(START + 200_000);
+    expect(activity(onBreak.realtime(q, 'voice'), 'Available')).toBe(1);
   });
 });
 

@@ -3,6 +3,9 @@ import Ajv from 'ajv';
 import twilio from 'twilio';
 import { startTaskRouterDouble, type TaskRouterDouble } from '../dev/taskrouter-double';
 import { staticWorkspace } from '../dev/workspace-model';
+import { Simulation } from '../dev/simulation/engine';
+import { loadScenario } from '../dev/simulation/scenario';
+import { observationFrom } from '../src/taskrouter/reader';
 import { TaskRouterHttpClient } from '../src/taskrouter/http-client';
 
 // Twilio's published spec (twilio-oai), as shipped inside @twilio-alpha/mcp.
@@ -116,5 +119,60 @@ describe('TaskRouter API double', () => {
     // Only top-level keys are camelCased by the client; inside, the wire's snake_case remains.
     expect(stats[0]!.realtime).toHaveProperty('tasks_by_status');
     expect(httpClient.counters.requests).toBe(3);
+  });
+
+  describe('TaskRouter\'s worker meanings and the lean field set', () => {
+    const sim = new Simulation(loadScenario('demo'), { startMs: Date.parse('2026-03-02T08:00:00Z') });
+    sim.advanceTo(sim.now() + 30 * 60_000);
+    let simDouble: TaskRouterDouble;
+    let lean: TaskRouterDouble;
+    beforeAll(async () => {
+      simDouble = await startTaskRouterDouble({ model: sim, authToken: AUTH });
+      lean = await startTaskRouterDouble({ model: sim, authToken: AUTH, lean: true });
+    });
+    afterAll(async () => {
+      await simDouble.close();
+      await lean.close();
+    });
+    const statsPath = `/v1/Workspaces/${sim.workspaceSid}/TaskQueues/Statistics?PageSize=50&Minutes=15&TaskChannel=voice&SplitByWaitTime=60`;
+    const read = async (server: TaskRouterDouble) =>
+      (await (await fetch(`${server.url}${statsPath}`, { headers: { Authorization: `Basic ${Buffer.from(`${sim.accountSid}:${AUTH}`).toString('base64')}` } })).json()) as { task_queues_statistics: { cumulative: Record<string, unknown>; realtime: Record<string, unknown> }[] };
+
+    it('serves the simulation in the spec\'s shape, full and lean', async () => {
+      const validate = validatorFor('/v1/Workspaces/{WorkspaceSid}/TaskQueues/Statistics');
+      for (const server of [simDouble, lean]) {
+        expect(validate(await read(server))).toBe(true);
+        expect(validate.errors ?? []).toEqual([]);
+      }
+    });
+
+    it('full: activity_statistics, eligible in any Activity, split_by_wait_time when asked', async () => {
+      const body = await read(simDouble);
+      for (const { realtime, cumulative } of body.task_queues_statistics) {
+        const perActivity = realtime['activity_statistics'] as { friendly_name: string; workers: number }[];
+        expect(perActivity.map((item) => item.friendly_name)).toEqual(['Offline', 'Available', 'Unavailable', 'Break']);
+        expect(perActivity.reduce((sum, item) => sum + item.workers, 0)).toBe(realtime['total_eligible_workers']);
+        expect(realtime['total_available_workers']).toBe(perActivity.find((item) => item.friendly_name === 'Available')!.workers);
+        expect(Object.keys(realtime['tasks_by_status'] as object).sort()).toEqual(['assigned', 'pending', 'reserved', 'wrapping']);
+        expect(cumulative['split_by_wait_time']).toHaveProperty('60.below.reservations_accepted');
+        expect(typeof cumulative['avg_task_acceptance_time']).toBe('number');
+      }
+    });
+
+    it('lean: exactly the fields of the spec\'s own example, and the estimator still gets numbers', async () => {
+      const example = (spec.paths['/v1/Workspaces/{WorkspaceSid}/TaskQueues/Statistics']!['get']!.responses['200']!.content['application/json'] as unknown as { examples: { readFull: { value: { task_queues_statistics: { cumulative: object; realtime: object }[] } } } }).examples.readFull.value.task_queues_statistics[0]!;
+      const body = await read(lean);
+      for (const { cumulative, realtime } of body.task_queues_statistics) {
+        expect(Object.keys(cumulative).sort()).toEqual(Object.keys(example.cumulative).sort());
+        expect(Object.keys(realtime).sort()).toEqual(Object.keys(example.realtime).sort());
+      }
+      const busy = body.task_queues_statistics.map(({ cumulative, realtime }) => observationFrom(cumulative, realtime, 15)).filter((o) => (o.tasksAccepted ?? 0) > 0);
+      expect(busy.length).toBeGreaterThan(0);
+      for (const o of busy) {
+        expect(o.waitDurationsReported).toBe(false);
+        expect(o.avgWaitUntilAcceptedSeconds).not.toBeNull();
+        expect(o.loggedInWorkers).not.toBeNull();
+      }
+    });
   });
 });

@@ -111,6 +111,20 @@ class Deque {
   }
 }
 
+/**
+ * The Activities of the simulated workspace: the three TaskRouter puts in a new workspace (Offline,
+ * Available, Unavailable; https://www.twilio.com/docs/taskrouter/activities) and a Break, each with
+ * TaskRouter's `available` flag: only a worker in an available Activity is offered tasks.
+ */
+export const ACTIVITIES = [
+  { name: 'Offline', available: false },
+  { name: 'Available', available: true },
+  { name: 'Unavailable', available: false },
+  { name: 'Break', available: false },
+] as const;
+export type ActivityName = (typeof ACTIVITIES)[number]['name'];
+const ACTIVITY_AVAILABLE = new Map<ActivityName, boolean>(ACTIVITIES.map((activity) => [activity.name, activity.available]));
+
 /** One queue on one channel: what waits, who can serve, and the history. */
 interface ChannelState {
   channel: string;
@@ -122,10 +136,10 @@ interface ChannelState {
   assigned: number;
   wrapping: number;
   pendingByPriority: Map<number, number>;
-  /** Online workers serving this queue with free capacity on this channel. */
+  /** Workers serving this queue who can be offered a task on this channel now. */
   free: Set<SimWorker>;
-  /** Online workers serving this queue with capacity on this channel. */
-  eligible: number;
+  /** Workers serving this queue with capacity on this channel, in any Activity (TaskRouter's eligible). */
+  eligible: SimWorker[];
   entered: TimeLog;
   reservations: TimeLog;
   accepted: TimeLog;
@@ -142,8 +156,8 @@ interface SimQueue {
   priorityPick: { priority: number; upTo: number }[];
   /** Highest arrival rate of the curve, per ms (for thinning). */
   maxRatePerMs: number;
-  /** Online workers serving this queue, any channel. */
-  onlineWorkers: number;
+  /** Workers serving this queue, any channel, any Activity. */
+  workers: SimWorker[];
 }
 
 interface SimWorker {
@@ -151,7 +165,11 @@ interface SimWorker {
   queues: SimQueue[];
   capacity: Map<string, number>;
   busy: Map<string, number>;
-  online: boolean;
+  /** Tasks held on all channels (reserved, assigned or wrapping). */
+  holding: number;
+  onShift: boolean;
+  onBreak: boolean;
+  activity: ActivityName;
 }
 
 type SimEvent = TimedEvent &
@@ -160,6 +178,8 @@ type SimEvent = TimedEvent &
     | { kind: 'scripted'; queue: SimQueue; task: ScriptedTask }
     | { kind: 'accept' | 'complete' | 'wrapDone' | 'abandon'; task: SimTask }
     | { kind: 'staffing'; workers: SimWorker[]; count: number }
+    | { kind: 'breakStart'; workers: SimWorker[]; count: number; minutes: number }
+    | { kind: 'breakEnd'; workers: SimWorker[] }
   );
 
 function picker<T>(shares: Record<string, number>, parse: (key: string) => T): { value: T; upTo: number }[] {
@@ -186,7 +206,6 @@ export class Simulation implements WorkspaceModel {
   private readonly records: QueueRecord[] = [];
   private readonly workflowRecords: WorkflowRecord[];
   private readonly options: SimulationOptions;
-  private readonly workersByQueue = new Map<SimQueue, SimWorker[]>();
   private nextTaskId = 1;
   private lastPruneAt = 0;
   /** Counters for benchmarks. */
@@ -213,13 +232,13 @@ export class Simulation implements WorkspaceModel {
         channelPick: picker(spec.channels, (key) => key).map(({ value, upTo }) => ({ channel: value, upTo })),
         priorityPick: picker(spec.priorities, Number).map(({ value, upTo }) => ({ priority: value, upTo })),
         maxRatePerMs: Math.max(...spec.arrivalsPerHour.map(([, rate]) => rate)) / 3_600_000,
-        onlineWorkers: 0,
+        workers: [],
       };
       const priorities = Object.keys(spec.priorities).map(Number).sort((a, b) => b - a);
       for (const channel of Object.keys(spec.channels)) {
         queue.channels.set(channel, {
           channel, queue, waiting: priorities.map((priority) => new Deque(priority)), pending: 0, reserved: 0, assigned: 0, wrapping: 0,
-          pendingByPriority: new Map(), free: new Set(), eligible: 0,
+          pendingByPriority: new Map(), free: new Set(), eligible: [],
           entered: new TimeLog(), reservations: new TimeLog(), accepted: new TimeLog(), canceled: new TimeLog(), completed: new TimeLog(),
         });
       }
@@ -239,15 +258,20 @@ export class Simulation implements WorkspaceModel {
           queues: group.queues.map((name) => byName.get(name)!),
           capacity: new Map(Object.entries(group.capacity)),
           busy: new Map(Object.keys(group.capacity).map((channel) => [channel, 0])),
-          online: false,
+          holding: 0,
+          onShift: false,
+          onBreak: false,
+          activity: 'Offline',
         });
       }
-      for (const worker of workers) for (const served of worker.queues) {
-        const list = this.workersByQueue.get(served) ?? [];
-        list.push(worker);
-        this.workersByQueue.set(served, list);
+      for (const worker of workers) {
+        for (const served of worker.queues) {
+          served.workers.push(worker);
+          for (const [channelName, capacity] of worker.capacity) if (capacity > 0) served.channels.get(channelName)?.eligible.push(worker);
+        }
       }
       for (const [minute, count] of group.staffing) this.events.push({ time: this.startMs + minute * 60_000, kind: 'staffing', workers, count });
+      for (const { atMinute, minutes, workers: count } of group.breaks) this.events.push({ time: this.startMs + atMinute * 60_000, kind: 'breakStart', workers, count, minutes });
     }
     this.workflowRecords = [
       {
@@ -327,6 +351,10 @@ export class Simulation implements WorkspaceModel {
         return this.onAbandon(event.task);
       case 'staffing':
         return this.onStaffing(event.workers, event.count);
+      case 'breakStart':
+        return this.onBreakStart(event.workers, event.count, event.minutes);
+      case 'breakEnd':
+        return this.onBreakEnd(event.workers);
     }
   }
 
@@ -377,11 +405,9 @@ export class Simulation implements WorkspaceModel {
     task.worker = worker;
     channel.reserved++;
     channel.reservations.push(this.clock);
-    const busy = worker.busy.get(channel.channel)! + 1;
-    worker.busy.set(channel.channel, busy);
-    if (busy >= worker.capacity.get(channel.channel)!) {
-      for (const queue of worker.queues) queue.channels.get(channel.channel)?.free.delete(worker);
-    }
+    worker.busy.set(channel.channel, worker.busy.get(channel.channel)! + 1);
+    worker.holding++;
+    this.settle(worker);
     this.events.push({ time: this.clock + this.scenario.acceptSeconds * 1000, kind: 'accept', task });
   }
 
@@ -413,10 +439,35 @@ export class Simulation implements WorkspaceModel {
     const worker = task.worker!;
     const channelName = task.channel.channel;
     worker.busy.set(channelName, worker.busy.get(channelName)! - 1);
+    worker.holding--;
     task.worker = null;
-    if (!worker.online) return;
-    for (const queue of worker.queues) queue.channels.get(channelName)?.free.add(worker);
-    this.pull(worker, channelName);
+    this.settle(worker);
+    this.pullAll(worker);
+  }
+
+  /**
+   * Sets the worker's Activity from its shift, break and tasks, and whether each of its queues may
+   * offer it a task. Multitasking: the Activity follows shift and break only, and the worker takes
+   * tasks while it has capacity on the channel. Single-tasking: one task at a time, in Unavailable
+   * while it holds one; a worker whose shift or break begins mid-task changes Activity when done.
+   */
+  private settle(worker: SimWorker): void {
+    const single = this.scenario.workspaceMode === 'single-tasking';
+    if (single && worker.holding > 0) worker.activity = 'Unavailable';
+    else worker.activity = !worker.onShift ? 'Offline' : worker.onBreak ? 'Break' : 'Available';
+    const offered = ACTIVITY_AVAILABLE.get(worker.activity)! && (!single || worker.holding === 0);
+    for (const queue of worker.queues) {
+      for (const [channelName, capacity] of worker.capacity) {
+        const channel = queue.channels.get(channelName);
+        if (!channel || capacity <= 0) continue;
+        if (offered && worker.busy.get(channelName)! < capacity) channel.free.add(worker);
+        else channel.free.delete(worker);
+      }
+    }
+  }
+
+  private pullAll(worker: SimWorker): void {
+    for (const channelName of worker.capacity.keys()) this.pull(worker, channelName);
   }
 
   private onAbandon(task: SimTask): void {
@@ -431,10 +482,10 @@ export class Simulation implements WorkspaceModel {
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'abandoned' });
   }
 
-  /** A worker with free capacity on `channelName` takes the best waiting task of its queues. */
+  /** A worker who can be offered a task on `channelName` takes the best waiting task of its queues. */
   private pull(worker: SimWorker, channelName: string): void {
-    const capacity = worker.capacity.get(channelName) ?? 0;
-    while (worker.busy.get(channelName)! < capacity) {
+    const offered = () => worker.queues.some((queue) => queue.channels.get(channelName)?.free.has(worker));
+    while (offered()) {
       let best: { deque: Deque; task: SimTask } | undefined;
       for (const queue of worker.queues) {
         const channel = queue.channels.get(channelName);
@@ -452,23 +503,33 @@ export class Simulation implements WorkspaceModel {
     }
   }
 
+  /** The first `count` workers of the group are on shift; the others log out (Offline). */
   private onStaffing(workers: SimWorker[], count: number): void {
     workers.forEach((worker, index) => {
-      const online = index < count;
-      if (online === worker.online) return;
-      worker.online = online;
-      for (const queue of worker.queues) {
-        queue.onlineWorkers += online ? 1 : -1;
-        for (const [channelName, capacity] of worker.capacity) {
-          const channel = queue.channels.get(channelName);
-          if (!channel || capacity <= 0) continue;
-          channel.eligible += online ? 1 : -1;
-          if (online && worker.busy.get(channelName)! < capacity) channel.free.add(worker);
-          if (!online) channel.free.delete(worker);
-        }
-      }
-      if (online) for (const channelName of worker.capacity.keys()) this.pull(worker, channelName);
+      const onShift = index < count;
+      if (onShift === worker.onShift) return;
+      worker.onShift = onShift;
+      this.settle(worker);
+      if (onShift) this.pullAll(worker);
     });
+  }
+
+  /** `count` on-shift workers of the group not already on a break go on one for `minutes`. */
+  private onBreakStart(workers: SimWorker[], count: number, minutes: number): void {
+    const going = workers.filter((worker) => worker.onShift && !worker.onBreak).slice(0, count);
+    for (const worker of going) {
+      worker.onBreak = true;
+      this.settle(worker);
+    }
+    this.events.push({ time: this.clock + minutes * 60_000, kind: 'breakEnd', workers: going });
+  }
+
+  private onBreakEnd(workers: SimWorker[]): void {
+    for (const worker of workers) {
+      worker.onBreak = false;
+      this.settle(worker);
+      this.pullAll(worker);
+    }
   }
 
   private prune(): void {
@@ -493,6 +554,10 @@ export class Simulation implements WorkspaceModel {
     return channel ? [channel] : [];
   }
 
+  /**
+   * Real-time statistics with TaskRouter's meanings: eligible workers in any Activity, available ones
+   * in an available Activity whether busy or not, and the eligible workers per Activity.
+   */
   realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown> {
     const queue = this.queueBySid.get(queueSid)!;
     const channels = this.channelsOf(queueSid, taskChannel);
@@ -502,7 +567,6 @@ export class Simulation implements WorkspaceModel {
     let wrapping = 0;
     const byPriority: Record<string, number> = {};
     let oldest: SimTask | undefined;
-    const available = new Set<SimWorker>();
     for (const channel of channels) {
       pending += channel.pending;
       reserved += channel.reserved;
@@ -513,9 +577,11 @@ export class Simulation implements WorkspaceModel {
         const head = deque.peek();
         if (head && (!oldest || head.arrivedAt < oldest.arrivedAt)) oldest = head;
       }
-      for (const worker of channel.free) available.add(worker);
     }
-    const eligible = taskChannel === undefined ? queue.onlineWorkers : (channels[0]?.eligible ?? 0);
+    const eligible = taskChannel === undefined ? queue.workers : (channels[0]?.eligible ?? []);
+    const perActivity = new Map<ActivityName, number>(ACTIVITIES.map((activity) => [activity.name, 0]));
+    for (const worker of eligible) perActivity.set(worker.activity, perActivity.get(worker.activity)! + 1);
+    const available = ACTIVITIES.reduce((sum, activity) => sum + (activity.available ? perActivity.get(activity.name)! : 0), 0);
     const oldestAge = oldest ? Math.floor((this.clock - oldest.arrivedAt) / 1000) : 0;
     const oldestSid = oldest ? `WT${oldest.id.toString(16).padStart(32, '0')}` : null;
     return {
@@ -525,13 +591,10 @@ export class Simulation implements WorkspaceModel {
       longest_relative_task_sid_in_queue: oldestSid,
       tasks_by_priority: byPriority,
       tasks_by_status: { pending, reserved, assigned, wrapping },
-      total_available_workers: available.size,
-      total_eligible_workers: eligible,
+      total_available_workers: available,
+      total_eligible_workers: eligible.length,
       total_tasks: pending + reserved + assigned + wrapping,
-      activity_statistics: [
-        { sid: sidFor('WA', 'available'), friendly_name: 'Available', workers: available.size },
-        { sid: sidFor('WA', 'busy'), friendly_name: 'Busy', workers: Math.max(0, eligible - available.size) },
-      ],
+      activity_statistics: ACTIVITIES.map((activity) => ({ sid: sidFor('WA', `${this.workspaceSid}-${activity.name}`), friendly_name: activity.name, workers: perActivity.get(activity.name)! })),
     };
   }
 
@@ -607,8 +670,8 @@ export class Simulation implements WorkspaceModel {
     if (channel.free.size > 0) return this.scenario.acceptSeconds;
     // Servers: each online worker's capacity on this channel, shared evenly among the queues it serves.
     let servers = 0;
-    for (const worker of this.workersByQueue.get(queue) ?? []) {
-      if (!worker.online) continue;
+    for (const worker of queue.workers) {
+      if (!worker.onShift || worker.onBreak) continue;
       const sharing = worker.queues.filter((served) => served.channels.has(channelName)).length || 1;
       servers += (worker.capacity.get(channelName) ?? 0) / sharing;
     }

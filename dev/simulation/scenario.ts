@@ -41,9 +41,27 @@ export interface WorkerGroupSpec {
   queues: string[];
   /** Channel → tasks at once. */
   capacity: Record<string, number>;
-  /** Workers logged in over time (a step function: [minute, count]). */
+  /** Workers on shift over time (a step function: [minute, count]); the rest are Offline. */
   staffing: Curve;
+  /** Breaks: from `atMinute`, `workers` of the group's on-shift workers spend `minutes` in the Break Activity. */
+  breaks: BreakSpec[];
 }
+
+export interface BreakSpec {
+  atMinute: number;
+  minutes: number;
+  workers: number;
+}
+
+/**
+ * How TaskRouter treats a busy worker's Activity. multitasking (Flex's default): the Activity does not
+ * change while the worker handles tasks, up to its capacity per channel. single-tasking: one task at a
+ * time, and TaskRouter moves the worker to an unavailable Activity while it holds one
+ * (https://www.twilio.com/docs/taskrouter/activities); here that Activity is Unavailable, and the
+ * worker returns to Available after wrap-up.
+ */
+export const WORKSPACE_MODES = ['multitasking', 'single-tasking'] as const;
+export type WorkspaceMode = (typeof WORKSPACE_MODES)[number];
 
 /** For large workspaces: queues and workers made by rule instead of listed. */
 export interface GenerateSpec {
@@ -62,6 +80,7 @@ export interface Scenario {
   durationMinutes: number;
   /** Seconds between reservation and acceptance. */
   acceptSeconds: number;
+  workspaceMode: WorkspaceMode;
   queues: QueueSpec[];
   workers: WorkerGroupSpec[];
 }
@@ -98,6 +117,14 @@ class Validator {
       return '';
     }
     return value;
+  }
+  oneOf<T extends string>(value: Json, path: string, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      this.fail(path, `must be one of: ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
   }
   curve(value: Json, path: string): Curve {
     if (!Array.isArray(value) || value.length === 0) {
@@ -144,6 +171,7 @@ export function parseScenario(json: Json, file = 'scenario'): Scenario {
     seed: v.number(root['seed'] ?? 1, 'seed', 0, 2 ** 32 - 1),
     durationMinutes: v.number(root['durationMinutes'], 'durationMinutes', 1, 60 * 24 * 31),
     acceptSeconds: v.number(root['acceptSeconds'] ?? 3, 'acceptSeconds', 0, 600),
+    workspaceMode: v.oneOf(root['workspaceMode'], 'workspaceMode', WORKSPACE_MODES, 'multitasking'),
     queues: [],
     workers: [],
   };
@@ -198,6 +226,11 @@ export function parseScenario(json: Json, file = 'scenario'): Scenario {
       queues: served,
       capacity: v.shares(w['capacity'], `${path}.capacity`, { voice: 1 }, /^[a-z0-9_-]{1,64}$/),
       staffing: v.curve(w['staffing'], `${path}.staffing`),
+      breaks: (w['breaks'] === undefined ? [] : Array.isArray(w['breaks']) ? (w['breaks'] as Json[]) : (v.fail(`${path}.breaks`, 'must be an array'), [])).map((rawBreak, breakIndex) => {
+        const b = v.object(rawBreak, `${path}.breaks[${breakIndex}]`);
+        const at = `${path}.breaks[${breakIndex}]`;
+        return { atMinute: v.number(b['atMinute'], `${at}.atMinute`, 0), minutes: v.number(b['minutes'], `${at}.minutes`, 1), workers: v.number(b['workers'], `${at}.workers`, 1) };
+      }),
     });
   });
   if (v.problems.length > 0) throw new ScenarioError(v.problems.join('\n'));
@@ -224,7 +257,7 @@ function expandGenerated(base: Scenario, g: GenerateSpec): Scenario {
   for (let index = 0; index < g.queues; index++) {
     const served: string[] = [];
     for (let k = 0; k < g.queuesPerWorker; k++) served.push(queues[(index + k) % g.queues]!.name);
-    workers.push({ name: `Team ${index + 1}`, queues: served, capacity: { voice: 1 }, staffing: [[0, workersPerQueueBlock]] });
+    workers.push({ name: `Team ${index + 1}`, queues: served, capacity: { voice: 1 }, staffing: [[0, workersPerQueueBlock]], breaks: [] });
   }
   return { ...base, queues, workers };
 }

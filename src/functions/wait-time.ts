@@ -118,7 +118,7 @@ export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clo
   const ageMs = entryAgeMs(entry, clock, nowMs);
   const ageSeconds = ageMs === null ? null : Math.round(ageMs / 1000);
   const waitTime = entry.estimatedWaitSeconds;
-  const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' ? 'no_agents' : 'no_data';
+  const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
   return {
     queueSid: entry.queueSid,
     queueName: entry.queueName,

@@ -5,7 +5,8 @@
  */
 import type { Twilio } from 'twilio';
 import { TaskRouterError } from '../errors';
-import type { QueueObservation } from '../estimator';
+import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../config';
+import { QUICK_ANSWER_SECONDS, type QueueObservation } from '../estimator';
 
 /** The largest page TaskRouter serves. */
 export const MAX_PAGE_SIZE = 1000;
@@ -43,23 +44,64 @@ function nested(stats: StatsObject, key: string): StatsObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-/** Turns the wire statistics (snake_case inside `cumulative`/`realtime`) into an observation. */
-export function observationFrom(cumulative: StatsObject, realtime: StatsObject, windowMinutes: number): QueueObservation {
+/** How the statistics are read: which Activities mean "logged out" (matched case-insensitively). */
+export interface ObservationOptions {
+  loggedOutActivities: readonly string[];
+}
+
+/** Eligible workers not in a logged-out Activity, or null without `activity_statistics`. */
+function loggedInWorkers(realtime: StatsObject, eligible: number | null, loggedOut: ReadonlySet<string>): number | null {
+  const activities = realtime?.['activity_statistics'];
+  if (!Array.isArray(activities) || activities.length === 0 || eligible === null) return null;
+  let out = 0;
+  for (const activity of activities as unknown[]) {
+    if (typeof activity !== 'object' || activity === null) return null;
+    const { friendly_name: name, workers } = activity as Record<string, unknown>;
+    const counted = count(workers);
+    if (typeof name !== 'string' || counted === null) return null;
+    if (loggedOut.has(name.trim().toLowerCase())) out += counted;
+  }
+  return Math.max(0, eligible - out);
+}
+
+/** Accepted tasks that waited at most QUICK_ANSWER_SECONDS, from `split_by_wait_time`, or null. */
+function acceptedQuickly(cumulative: StatsObject): number | null {
+  const split = nested(nested(cumulative, 'split_by_wait_time'), String(QUICK_ANSWER_SECONDS));
+  return count(nested(split, 'below')?.['reservations_accepted']);
+}
+
+/**
+ * Turns the wire statistics (snake_case inside `cumulative`/`realtime`) into an observation. Every
+ * field may be missing: the lean set of the spec's example has no `wait_duration_*`, so the mean wait
+ * then comes from `avg_task_acceptance_time` and the estimate says its statistics were lean.
+ */
+export function observationFrom(cumulative: StatsObject, realtime: StatsObject, windowMinutes: number, options: ObservationOptions = { loggedOutActivities: DEFAULT_LOGGED_OUT_ACTIVITIES }): QueueObservation {
   const inQueue = nested(cumulative, 'wait_duration_in_queue_until_accepted');
   const untilAccepted = nested(cumulative, 'wait_duration_until_accepted');
   const untilCanceled = nested(cumulative, 'wait_duration_until_canceled');
+  const waitDurationsReported = (inQueue ?? untilAccepted) !== null;
+  const accepted = count(cumulative?.['reservations_accepted']);
+  const acceptanceAvg = count(cumulative?.['avg_task_acceptance_time']);
+  const eligibleWorkers = count(realtime?.['total_eligible_workers']);
+  const loggedOut = new Set(options.loggedOutActivities.map((name) => name.trim().toLowerCase()));
+  const byStatus = nested(realtime, 'tasks_by_status');
+  const held = ['reserved', 'assigned', 'wrapping'].map((status) => count(byStatus?.[status]));
   return {
     windowSeconds: windowMinutes * 60,
-    tasksWaiting: count(nested(realtime, 'tasks_by_status')?.['pending']),
+    tasksWaiting: count(byStatus?.['pending']),
+    tasksInService: held.includes(null) ? null : held.reduce((sum: number, value) => sum + value!, 0),
     longestWaitSeconds: count(realtime?.['longest_relative_task_age_in_queue']) ?? count(realtime?.['longest_task_waiting_age']),
     availableWorkers: count(realtime?.['total_available_workers']),
-    eligibleWorkers: count(realtime?.['total_eligible_workers']),
-    avgWaitUntilAcceptedSeconds: count(inQueue?.['avg']) ?? count(untilAccepted?.['avg']),
+    eligibleWorkers,
+    loggedInWorkers: loggedInWorkers(realtime, eligibleWorkers, loggedOut),
+    acceptedQuickly: acceptedQuickly(cumulative),
+    waitDurationsReported,
+    avgWaitUntilAcceptedSeconds: count(inQueue?.['avg']) ?? count(untilAccepted?.['avg']) ?? acceptanceAvg,
     tasksEntered: count(cumulative?.['tasks_entered']),
-    tasksAccepted: count(cumulative?.['reservations_accepted']),
+    tasksAccepted: accepted,
     tasksCanceled: count(cumulative?.['tasks_canceled']),
     totalWaitCanceledSeconds: count(untilCanceled?.['total']),
-    totalWaitAcceptedSeconds: count(inQueue?.['total']) ?? count(untilAccepted?.['total']),
+    totalWaitAcceptedSeconds: count(inQueue?.['total']) ?? count(untilAccepted?.['total']) ?? (acceptanceAvg !== null && accepted !== null ? acceptanceAvg * accepted : null),
   };
 }
 
@@ -103,14 +145,14 @@ function failure(step: string, error: unknown): TaskRouterError {
 }
 
 /** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
-export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now()): Promise<WorkspaceReading> {
+export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), options?: ObservationOptions): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
   const readAt = new Date(readAtMs).toISOString();
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
   const statsPromises = channels.map((channel) =>
-    workspace.taskQueues.statistics.list({ pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel }).catch((error: unknown) => {
+    workspace.taskQueues.statistics.list({ pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }).catch((error: unknown) => {
       throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
     }),
   );
@@ -154,7 +196,7 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
       if (++individualReads > MAX_INDIVIDUAL_READS) return void skipped.add(queueSid);
       const queue = workspace.taskQueues(queueSid);
       const pair = await fetchOrGone(
-        () => Promise.all([queue.cumulativeStatistics().fetch({ minutes: windowMinutes, taskChannel: channel }), queue.realTimeStatistics().fetch({ taskChannel: channel })]),
+        () => Promise.all([queue.cumulativeStatistics().fetch({ minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }), queue.realTimeStatistics().fetch({ taskChannel: channel })]),
         `Reading statistics of TaskQueue ${queueSid}`,
       );
       if (pair === null) skipped.add(queueSid);
@@ -164,7 +206,7 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
     for (const [queueSid, { cumulative, realtime }] of byQueue) {
       const queueName = queueNames.get(queueSid);
       if (queueName === undefined || skipped.has(queueSid)) continue;
-      channelReadings.push({ queueSid, queueName, channel, observation: observationFrom(cumulative, realtime, windowMinutes) });
+      channelReadings.push({ queueSid, queueName, channel, observation: observationFrom(cumulative, realtime, windowMinutes, options) });
     }
     readings.set(channel, channelReadings);
   }
