@@ -1,102 +1,78 @@
 /**
- * Accuracy benchmark: every scenario of the simulation, refreshed at the refresher's real cadence.
- * For every simulated caller, the estimate the cache would have served at arrival (from the last
- * snapshot, so estimates age as in production) against the wait that caller then had.
+ * Accuracy benchmark. Every scenario of the simulation, refreshed at the refresher's cadence: for every
+ * simulated caller, the estimate the cache would have served at arrival (the last snapshot, so
+ * estimates age as in production) against the wait that caller then had.
+ *
+ * - Each scenario is replicated (new seeds) until at least --min-callers answered callers are scored,
+ *   and subsampled to at most --max-callers, so no scenario dominates.
+ * - Every estimator is scored on the same callers: those to whom default, original and oracle all gave
+ *   a number. How often each gave none is reported, never dropped silently.
+ * - The default/original RMSE ratio carries a 95% confidence interval: a bootstrap over 30-minute
+ *   blocks of arrivals (block resampling keeps the correlation between neighbouring callers).
+ * - Tuning scenarios may be used to choose and fit (`--tune`); validation scenarios are only reported.
+ *
  * `npm run bench:accuracy -- --help`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Simulation } from '../dev/simulation/engine';
-import { listScenarios, loadScenario } from '../dev/simulation/scenario';
-import { ESTIMATOR_NAMES, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName } from '../src/estimator';
+import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
+import { LEAN_FIELDS } from '../dev/taskrouter-double';
+import { seededRandom } from '../dev/workspace-model';
+import { DEFAULT_PARAMETERS, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorParameters, type QueueObservation, type WaitRange } from '../src/estimator';
 import { announce } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
-import { LEAN_FIELDS } from '../dev/taskrouter-double';
 
-const USAGE = `Usage: npm run bench:accuracy -- [--refresh-seconds <s>] [--window-minutes <m>] [--scenario <name>]... [--lean] [--out <dir>]
+const USAGE = `Usage: npm run bench:accuracy -- [options]
 
-Scores every estimator (and an oracle that knows the simulation's true rates) on every scenario.
---lean feeds the estimators only the fields of the spec's example of the bulk statistics list.
-Defaults: --refresh-seconds 30 (REFRESH_SECONDS), --window-minutes 15, all scenarios, --out bench/results.`;
+Scores the default estimator, the original (mean wait of accepted tasks) and the rate oracle on the
+tuning and validation scenarios (dev/scenarios/tuning, dev/scenarios/validation).
 
-type Scorer = EstimatorName | 'oracle';
-const SCORERS: Scorer[] = [...ESTIMATOR_NAMES, 'oracle'];
+Options:
+  --scenario <name|path>   score only these (repeatable); a name from either set, or a .json path
+  --lean                   feed the estimators only the fields of the spec's example of the bulk list
+  --tune                   grid-search the default's parameters on the tuning scenarios and print the best
+  --refresh-seconds <s>    snapshot cadence (default 30, or REFRESH_SECONDS)
+  --window-minutes <m>     statistics window (default 15)
+  --min-callers <n>        replicate each scenario until this many callers are scored (default 2000)
+  --max-callers <n>        subsample larger scenarios to this many (default 6000)
+  --out <dir>              where accuracy.md and the charts go (default: a new temporary directory;
+                           pass bench/results to update the committed results)
+  --help                   this text`;
+
+type Scorer = 'default' | 'original' | 'oracle';
+const SCORERS: Scorer[] = ['default', 'original', 'oracle'];
 /** Callers arriving before the statistics window has filled are not scored (no estimator has history yet). */
 const WARM_UP_MINUTES = 15;
+const BLOCK_MINUTES = 30;
+const BOOTSTRAP_RESAMPLES = 1000;
+const MAX_REPLICATIONS = 400;
+const START_MS = Date.parse('2026-03-02T08:00:00Z');
 
-interface Sample {
+/** One simulated caller: what the cache held for their queue when they arrived, and what happened. */
+interface Caller {
+  replication: number;
   arrivedAtMs: number;
-  actual: number;
-  estimates: Record<Scorer, number | null>;
-}
-
-/** Every arriving caller, answered or not, for the checks that are not about error sizes. */
-interface Arrival {
-  /** The default estimator's cached answer and reason. */
-  estimate: number | null;
-  reason: string | undefined;
-  /** No eligible worker was logged in when the cached snapshot was taken. */
+  /** The observation of the snapshot the caller would have been answered from; null before the first. */
+  observation: QueueObservation | null;
+  /** Every eligible worker was logged out when that snapshot was taken. */
   noAgentsAtSnapshot: boolean;
-  /** Seconds until accepted or abandoned; null while still waiting at the end. */
-  waited: number | null;
+  /** Someone was waiting and an agent was logged in when that snapshot was taken. */
+  servableAtSnapshot: boolean;
+  oracle: number | null;
+  outcome: 'accepted' | 'abandoned' | 'waiting';
+  waitSeconds: number;
 }
 
-interface Score {
-  callers: number;
-  withEstimate: number;
-  mae: number;
-  rmse: number;
-  bias: number;
-  within60: number;
-  inPhrase: number;
-  noEstimate: number;
-}
-
-function score(samples: Sample[], scorer: Scorer): Score {
-  let absolute = 0;
-  let squared = 0;
-  let signed = 0;
-  let within = 0;
-  let inPhrase = 0;
-  let count = 0;
-  for (const sample of samples) {
-    const estimate = sample.estimates[scorer];
-    if (estimate === null) continue;
-    const error = estimate - sample.actual;
-    count++;
-    absolute += Math.abs(error);
-    squared += error * error;
-    signed += error;
-    if (Math.abs(error) <= 60) within++;
-    const phrase = announce(estimate, 'approximate');
-    if (sample.actual >= phrase.minSeconds && sample.actual <= phrase.maxSeconds) inPhrase++;
-  }
-  const per = (value: number) => (count === 0 ? NaN : value / count);
-  return {
-    callers: samples.length,
-    withEstimate: count,
-    mae: per(absolute),
-    rmse: Math.sqrt(per(squared)),
-    bias: per(signed),
-    within60: per(within),
-    inPhrase: per(inPhrase),
-    noEstimate: samples.length === 0 ? NaN : (samples.length - count) / samples.length,
-  };
-}
-
-interface ScenarioResult {
+interface ScenarioRun {
   name: string;
-  mode: string;
-  samples: Sample[];
-  abandoned: number;
-  scores: Record<Scorer, Score>;
-  /** Callers told "less than a minute" by the default (outcome known), and how many then waited over 2 minutes. */
-  toldUnderMinute: number;
-  toldUnderMinuteWaitedOver2: number;
-  /** Callers whose snapshot had every eligible agent logged out, and how many of them were told no_agents. */
-  afterHoursCallers: number;
-  afterHoursToldNoAgents: number;
+  set: ScenarioSet | 'other';
+  scenario: Scenario;
+  replications: number;
+  /** Every caller after the warm-up, answered or not. */
+  callers: Caller[];
 }
 
 /** Eligible workers not in the Offline Activity, from a realtime object. */
@@ -105,186 +81,431 @@ function loggedIn(realtime: Record<string, unknown>): number {
   return perActivity.filter((activity) => activity.friendly_name !== 'Offline').reduce((sum, activity) => sum + activity.workers, 0);
 }
 
-interface Cached {
-  answers: Record<EstimatorName, number | null>;
-  defaultReason: string | undefined;
-  noAgents: boolean;
-}
-
-function runScenario(name: string, refreshSeconds: number, windowMinutes: number, lean: boolean): ScenarioResult {
-  const scenario = loadScenario(name);
-  const startMs = Date.parse('2026-03-02T08:00:00Z');
-  const samples: Sample[] = [];
-  const pending = new Map<number, Sample>();
-  const arrivals = new Map<number, Arrival>();
-  /** The last snapshot: per "queueSid channel", each estimator's answer. */
-  let snapshot = new Map<string, Cached>();
-  let abandoned = 0;
-  let sim: Simulation;
-  sim = new Simulation(scenario, {
-    startMs,
-    retentionMinutes: windowMinutes + 5,
-    onArrival: (task) => {
-      if (task.arrivedAtMs < startMs + WARM_UP_MINUTES * 60_000) return;
-      const cached = snapshot.get(`${task.queueSid} ${task.channel}`);
-      const estimates = { oracle: sim.oracleWaitSeconds(task.queueSid, task.channel, task.priority) } as Record<Scorer, number | null>;
-      for (const estimator of ESTIMATOR_NAMES) estimates[estimator] = cached ? cached.answers[estimator] : null;
-      pending.set(task.taskId, { arrivedAtMs: task.arrivedAtMs, actual: 0, estimates });
-      arrivals.set(task.taskId, { estimate: estimates.default, reason: cached?.defaultReason, noAgentsAtSnapshot: cached?.noAgents ?? false, waited: null });
-    },
-    onResolved: (task) => {
-      const arrival = arrivals.get(task.taskId);
-      if (arrival) arrival.waited = task.waitSeconds;
-      const sample = pending.get(task.taskId);
-      if (!sample) return;
-      pending.delete(task.taskId);
-      if (task.outcome === 'abandoned') {
-        abandoned++;
-        return;
-      }
-      sample.actual = task.waitSeconds;
-      samples.push(sample);
-    },
-  });
-  const queues = sim.queues();
-  const channels = [...new Set(scenario.queues.flatMap((queue) => Object.keys(queue.channels)))];
-  const takeSnapshot = () => {
-    const next = new Map<string, Cached>();
-    const now = sim.now();
-    for (const queue of queues) {
-      for (const channel of channels) {
-        // As the refresher asks: the window, the channel and the one-minute split.
-        const cumulative = sim.cumulative(queue.sid, { startMs: now - windowMinutes * 60_000, endMs: now, taskChannel: channel, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
-        const realtime = sim.realtime(queue.sid, channel);
-        const observation = lean ? observationFrom(pickLean(cumulative, 'cumulative'), pickLean(realtime, 'realtime'), windowMinutes) : observationFrom(cumulative, realtime, windowMinutes);
-        const answers = {} as Record<EstimatorName, number | null>;
-        for (const estimator of ESTIMATOR_NAMES) answers[estimator] = estimateWait(estimator, observation).estimatedWaitSeconds;
-        next.set(`${queue.sid} ${channel}`, { answers, defaultReason: estimateWait('default', observation).reason, noAgents: (realtime['total_eligible_workers'] as number) > 0 && loggedIn(realtime) === 0 });
-      }
-    }
-    snapshot = next;
-  };
-  const endMs = startMs + scenario.durationMinutes * 60_000;
-  for (let t = startMs; t < endMs; t += refreshSeconds * 1000) {
-    sim.advanceTo(t);
-    takeSnapshot();
-  }
-  sim.advanceTo(endMs);
-  // Callers still waiting at the end have no known wait: they are not scored.
-  const scores = Object.fromEntries(SCORERS.map((scorer) => [scorer, score(samples, scorer)])) as Record<Scorer, Score>;
-  const known = [...arrivals.values()].filter((arrival) => arrival.waited !== null);
-  const toldUnderMinute = known.filter((arrival) => arrival.estimate !== null && arrival.estimate < 60);
-  const afterHours = [...arrivals.values()].filter((arrival) => arrival.noAgentsAtSnapshot);
-  return {
-    name,
-    mode: scenario.workspaceMode,
-    samples,
-    abandoned,
-    scores,
-    toldUnderMinute: toldUnderMinute.length,
-    toldUnderMinuteWaitedOver2: toldUnderMinute.filter((arrival) => arrival.waited! > 120).length,
-    afterHoursCallers: afterHours.length,
-    afterHoursToldNoAgents: afterHours.filter((arrival) => arrival.estimate === null && arrival.reason === 'all_agents_logged_out').length,
-  };
-}
-
 /** The lean field set: only what the spec's example of the bulk list carries. */
 function pickLean(stats: Record<string, unknown>, part: keyof typeof LEAN_FIELDS): Record<string, unknown> {
   return Object.fromEntries(LEAN_FIELDS[part].filter((field) => field in stats).map((field) => [field, stats[field]]));
 }
 
-const pct = (value: number) => (Number.isNaN(value) ? '–' : `${(value * 100).toFixed(0)}%`);
-const secs = (value: number) => (Number.isNaN(value) ? '–' : value.toFixed(1));
+interface Settings {
+  refreshSeconds: number;
+  windowMinutes: number;
+  lean: boolean;
+  minCallers: number;
+  maxCallers: number;
+}
 
-function table(results: ScenarioResult[], overall: Record<Scorer, Score>): string {
-  const lines = ['| scenario | estimator | callers scored | MAE s | RMSE s | bias s | within ±60 s | inside phrase | no estimate |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
-  const rows = (name: string, scores: Record<Scorer, Score>) => {
-    for (const scorer of SCORERS) {
-      const s = scores[scorer];
-      lines.push(`| ${name} | ${scorer} | ${s.withEstimate} | ${secs(s.mae)} | ${secs(s.rmse)} | ${secs(s.bias)} | ${pct(s.within60)} | ${pct(s.inPhrase)} | ${pct(s.noEstimate)} |`);
+/** One replication: the scenario with its own seed, snapshots every refreshSeconds as the refresher takes them. */
+function replicate(scenario: Scenario, replication: number, settings: Settings): Caller[] {
+  const seeded = { ...scenario, seed: (scenario.seed + 7919 * replication) >>> 0 };
+  const { refreshSeconds, windowMinutes, lean } = settings;
+  type Cached = Pick<Caller, 'observation' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
+  let snapshot = new Map<string, Cached>();
+  const waiting = new Map<number, Caller>();
+  const callers: Caller[] = [];
+  const sim: Simulation = new Simulation(seeded, {
+    startMs: START_MS,
+    retentionMinutes: windowMinutes + 5,
+    onArrival: (task) => {
+      if (task.arrivedAtMs < START_MS + WARM_UP_MINUTES * 60_000) return;
+      const cached = snapshot.get(`${task.queueSid} ${task.channel}`);
+      const caller: Caller = {
+        replication,
+        arrivedAtMs: task.arrivedAtMs,
+        observation: cached?.observation ?? null,
+        noAgentsAtSnapshot: cached?.noAgentsAtSnapshot ?? false,
+        servableAtSnapshot: cached?.servableAtSnapshot ?? false,
+        oracle: sim.oracleWaitSeconds(task.queueSid, task.channel, task.priority),
+        outcome: 'waiting',
+        waitSeconds: 0,
+      };
+      waiting.set(task.taskId, caller);
+      callers.push(caller);
+    },
+    onResolved: (task) => {
+      const caller = waiting.get(task.taskId);
+      if (!caller) return;
+      waiting.delete(task.taskId);
+      caller.outcome = task.outcome;
+      caller.waitSeconds = task.waitSeconds;
+    },
+  });
+  const queues = sim.queues();
+  const channels = [...new Set(scenario.queues.flatMap((queue) => Object.keys(queue.channels)))];
+  const endMs = START_MS + scenario.durationMinutes * 60_000;
+  for (let t = START_MS; t < endMs; t += refreshSeconds * 1000) {
+    sim.advanceTo(t);
+    const next = new Map<string, Cached>();
+    for (const queue of queues) {
+      for (const channel of channels) {
+        // As the refresher asks: the window, the channel and the one-minute split.
+        const cumulative = sim.cumulative(queue.sid, { startMs: t - windowMinutes * 60_000, endMs: t, taskChannel: channel, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
+        const realtime = sim.realtime(queue.sid, channel);
+        const options = { loggedOutActivities: ['Offline'], multitasking: sim.multiTaskEnabled };
+        const observation = lean ? observationFrom(pickLean(cumulative, 'cumulative'), pickLean(realtime, 'realtime'), windowMinutes, options) : observationFrom(cumulative, realtime, windowMinutes, options);
+        const agents = loggedIn(realtime);
+        next.set(`${queue.sid} ${channel}`, { observation, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
+      }
     }
+    snapshot = next;
+  }
+  sim.advanceTo(endMs);
+  return callers;
+}
+
+/** Replicates until enough answered callers have an estimate from all three scorers. */
+function runScenario(name: string, settings: Settings): ScenarioRun {
+  const scenario = loadScenario(name);
+  const set: ScenarioRun['set'] = listScenarios('tuning').includes(name) ? 'tuning' : listScenarios('validation').includes(name) ? 'validation' : 'other';
+  const callers: Caller[] = [];
+  let replications = 0;
+  let scored = 0;
+  while (scored < settings.minCallers && replications < MAX_REPLICATIONS) {
+    const more = replicate(scenario, replications++, settings);
+    callers.push(...more);
+    scored += more.filter((caller) => caller.outcome === 'accepted' && estimatesOf(caller, DEFAULT_PARAMETERS).every((estimate) => estimate !== null)).length;
+  }
+  return { name: scenario.name, set, scenario, replications, callers };
+}
+
+/** default, original and oracle for one caller (in SCORERS order), and the default's range. */
+function estimatesOf(caller: Caller, parameters: EstimatorParameters): [number | null, number | null, number | null] {
+  const o = caller.observation;
+  return [o ? estimateWait('default', o, parameters).estimatedWaitSeconds : null, o ? estimateWait('original', o, parameters).estimatedWaitSeconds : null, caller.oracle];
+}
+
+interface Score {
+  scored: number;
+  mae: number;
+  rmse: number;
+  bias: number;
+  inPhrase: number;
+  /** Share of answered callers this scorer gave no number. */
+  noEstimate: number;
+}
+
+interface ScenarioScore {
+  run: ScenarioRun;
+  answered: number;
+  scores: Record<Scorer, Score>;
+  ratio: { value: number; low: number; high: number };
+  oracleRatio: number;
+  coverage: number;
+  medianWidth: number;
+  /** M/M/s only: the RMSE of the best possible estimate (conditional mean given the queue), from theory. */
+  optimalRmse: number | null;
+  toldUnderMinute: number;
+  toldUnderMinuteWaitedOver2: number;
+  afterHoursCallers: number;
+  afterHoursToldNoAgents: number;
+  servableCallers: number;
+  servableWithoutNumber: number;
+}
+
+/** M/M/s (one queue, exponential handle, no wrap-up, accept delay or abandonment, fixed staff): servers × rate, or null. */
+function mmsServiceRate(scenario: Scenario): number | null {
+  const [queue] = scenario.queues;
+  const [group] = scenario.workers;
+  if (scenario.queues.length !== 1 || scenario.workers.length !== 1 || !queue || !group) return null;
+  if (queue.handleSeconds.distribution !== 'exponential' || queue.patienceSeconds !== null || queue.wrapUpSeconds !== 0 || scenario.acceptSeconds !== 0) return null;
+  if (group.staffing.length !== 1 || group.breaks.length > 0) return null;
+  return group.staffing[0]![1] / meanHandleSeconds(queue.handleSeconds);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))]!;
+}
+
+function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settings: Settings): ScenarioScore {
+  let answered = run.callers.filter((caller) => caller.outcome === 'accepted');
+  if (answered.length > settings.maxCallers) {
+    const step = answered.length / settings.maxCallers;
+    answered = Array.from({ length: settings.maxCallers }, (_, index) => answered[Math.floor(index * step)]!);
+  }
+  const rows = answered.map((caller) => ({ caller, estimates: estimatesOf(caller, parameters) }));
+  const common = rows.filter((row) => row.estimates.every((estimate) => estimate !== null)) as { caller: Caller; estimates: [number, number, number] }[];
+  const scores = {} as Record<Scorer, Score>;
+  SCORERS.forEach((scorer, index) => {
+    let absolute = 0;
+    let squared = 0;
+    let signed = 0;
+    let inPhrase = 0;
+    for (const { caller, estimates } of common) {
+      const error = estimates[index]! - caller.waitSeconds;
+      absolute += Math.abs(error);
+      squared += error * error;
+      signed += error;
+      const phrase = announce(estimates[index]!, 'approximate');
+      if (caller.waitSeconds >= phrase.minSeconds && caller.waitSeconds <= phrase.maxSeconds) inPhrase++;
+    }
+    const n = common.length;
+    scores[scorer] = { scored: n, mae: absolute / n, rmse: Math.sqrt(squared / n), bias: signed / n, inPhrase: inPhrase / n, noEstimate: rows.filter((row) => row.estimates[index] === null).length / Math.max(1, rows.length) };
+  });
+
+  // Block bootstrap of the default/original RMSE ratio.
+  const blocks = new Map<string, [number, number]>();
+  for (const { caller, estimates } of common) {
+    const key = `${caller.replication}:${Math.floor((caller.arrivedAtMs - START_MS) / (BLOCK_MINUTES * 60_000))}`;
+    const sums = blocks.get(key) ?? [0, 0];
+    sums[0] += (estimates[0] - caller.waitSeconds) ** 2;
+    sums[1] += (estimates[1] - caller.waitSeconds) ** 2;
+    blocks.set(key, sums);
+  }
+  const blockList = [...blocks.values()];
+  const random = seededRandom(2026);
+  const ratios: number[] = [];
+  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
+    let ours = 0;
+    let theirs = 0;
+    for (let i = 0; i < blockList.length; i++) {
+      const block = blockList[Math.floor(random() * blockList.length)]!;
+      ours += block[0];
+      theirs += block[1];
+    }
+    if (theirs > 0) ratios.push(Math.sqrt(ours / theirs));
+  }
+  ratios.sort((a, b) => a - b);
+
+  // The default's range on the same callers.
+  let covered = 0;
+  const widths: number[] = [];
+  for (const { caller } of common) {
+    const range = estimateWait('default', caller.observation!, parameters).waitRange as WaitRange;
+    if (caller.waitSeconds >= range.low && caller.waitSeconds <= range.high) covered++;
+    widths.push(range.high - range.low);
+  }
+  widths.sort((a, b) => a - b);
+
+  const serviceRate = mmsServiceRate(run.scenario);
+  const optimalRmse = serviceRate === null ? null : Math.sqrt(common.reduce((sum, { estimates }) => sum + estimates[2] / serviceRate, 0) / common.length);
+
+  // The promises of issue-9 kind, over every caller (answered or abandoned), not subsampled.
+  const resolved = run.callers.filter((caller) => caller.outcome !== 'waiting');
+  const told = resolved.filter((caller) => {
+    const estimate = caller.observation && estimateWait('default', caller.observation, parameters).estimatedWaitSeconds;
+    return estimate !== null && estimate !== undefined && estimate < 60;
+  });
+  const afterHours = run.callers.filter((caller) => caller.noAgentsAtSnapshot);
+  const servable = run.callers.filter((caller) => caller.servableAtSnapshot);
+  return {
+    run,
+    answered: rows.length,
+    scores,
+    ratio: { value: scores.default.rmse / scores.original.rmse, low: percentile(ratios, 0.025), high: percentile(ratios, 0.975) },
+    oracleRatio: scores.default.rmse / scores.oracle.rmse,
+    coverage: covered / common.length,
+    medianWidth: percentile(widths, 0.5),
+    optimalRmse,
+    toldUnderMinute: told.length,
+    toldUnderMinuteWaitedOver2: told.filter((caller) => caller.waitSeconds > 120).length,
+    afterHoursCallers: afterHours.length,
+    afterHoursToldNoAgents: afterHours.filter((caller) => {
+      const estimate = estimateWait('default', caller.observation!, parameters);
+      return estimate.estimatedWaitSeconds === null && estimate.reason === 'all_agents_logged_out';
+    }).length,
+    servableCallers: servable.length,
+    servableWithoutNumber: servable.filter((caller) => estimateWait('default', caller.observation!, parameters).estimatedWaitSeconds === null).length,
   };
-  for (const result of results) rows(result.name, result.scores);
-  rows('**overall**', overall);
+}
+
+const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
+const secs = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
+const geometricMean = (values: number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+
+/** Goals on validation scenarios (issue 10): RMSE ≤ 0.6 × original's and ≤ 1.2 × the oracle's, MAE ≤ original's. */
+function goals(score: ScenarioScore): string {
+  const misses: string[] = [];
+  if (!(score.ratio.value <= 0.6)) misses.push('RMSE > 0.6× original');
+  if (!(score.oracleRatio <= 1.2)) misses.push('RMSE > 1.2× oracle');
+  if (!(score.scores.default.mae <= score.scores.original.mae)) misses.push('MAE > original');
+  if (!(score.coverage >= 0.75 && score.coverage <= 0.85)) misses.push('coverage outside 75–85%');
+  return misses.length === 0 ? 'all met' : misses.join('; ');
+}
+
+function tables(title: string, scored: ScenarioScore[]): string {
+  const lines = [`### ${title}`, '', '| scenario | estimator | callers scored | MAE s | RMSE s | bias s | inside phrase | no estimate |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const score of scored) {
+    for (const scorer of SCORERS) {
+      const s = score.scores[scorer];
+      lines.push(`| ${score.run.name} | ${scorer} | ${s.scored} | ${secs(s.mae)} | ${secs(s.rmse)} | ${secs(s.bias)} | ${pct(s.inPhrase)} | ${pct(s.noEstimate)} |`);
+    }
+  }
+  lines.push('', '| scenario | replications | answered callers | default/original RMSE (95% CI) | default/oracle RMSE | optimal RMSE s | range coverage | median range width s | goals |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const score of scored) {
+    lines.push(`| ${score.run.name} | ${score.run.replications} | ${score.answered} | ${score.ratio.value.toFixed(2)} (${score.ratio.low.toFixed(2)}–${score.ratio.high.toFixed(2)}) | ${score.oracleRatio.toFixed(2)} | ${score.optimalRmse === null ? '–' : score.optimalRmse.toFixed(1)} | ${pct(score.coverage)} | ${score.medianWidth.toFixed(0)} | ${goals(score)} |`);
+  }
+  lines.push('', '| scenario | workspace | told "less than a minute" | of them waited over 2 min | callers while every agent logged out | told no_agents | callers while someone waited and agents were in | given no number |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const score of scored) {
+    lines.push(`| ${score.run.name} | ${score.run.scenario.workspaceMode} | ${score.toldUnderMinute} | ${score.toldUnderMinuteWaitedOver2} (${score.toldUnderMinute === 0 ? '–' : `${((100 * score.toldUnderMinuteWaitedOver2) / score.toldUnderMinute).toFixed(1)}%`}) | ${score.afterHoursCallers} | ${score.afterHoursToldNoAgents} | ${score.servableCallers} | ${score.servableWithoutNumber} |`);
+  }
   return lines.join('\n');
 }
 
-/** Estimate against actual over time: dots for callers' waits, lines for what was announced. */
-function chart(result: ScenarioResult): string {
+/** Estimate against actual over time (first replication, 5-minute bins): small enough to keep in git. */
+function chart(score: ScenarioScore, parameters: EstimatorParameters): string {
   const width = 900;
   const height = 320;
   const pad = 48;
-  const samples = result.samples;
-  if (samples.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="30">${result.name}: no callers scored</text></svg>`;
-  const t0 = samples[0]!.arrivedAtMs;
-  const t1 = samples[samples.length - 1]!.arrivedAtMs;
-  const max = Math.max(60, ...samples.map((s) => Math.max(s.actual, s.estimates.default ?? 0, s.estimates.original ?? 0)));
-  const x = (t: number) => pad + ((t - t0) / Math.max(1, t1 - t0)) * (width - 2 * pad);
-  const y = (v: number) => height - pad - (v / max) * (height - 2 * pad);
-  const sorted = [...samples].sort((a, b) => a.arrivedAtMs - b.arrivedAtMs);
-  const line = (scorer: Scorer) =>
-    sorted
-      .filter((s) => s.estimates[scorer] !== null)
-      .map((s, i) => `${i === 0 ? 'M' : 'L'}${x(s.arrivedAtMs).toFixed(1)},${y(s.estimates[scorer]!).toFixed(1)}`)
+  const binMs = 5 * 60_000;
+  const bins = new Map<number, { actual: number[]; estimate: number[]; original: number[]; low: number[]; high: number[] }>();
+  for (const caller of score.run.callers) {
+    if (caller.replication !== 0 || caller.outcome !== 'accepted' || !caller.observation) continue;
+    const ours = estimateWait('default', caller.observation, parameters);
+    const theirs = estimateWait('original', caller.observation, parameters).estimatedWaitSeconds;
+    const bin = Math.floor((caller.arrivedAtMs - START_MS) / binMs);
+    const entry = bins.get(bin) ?? { actual: [], estimate: [], original: [], low: [], high: [] };
+    entry.actual.push(caller.waitSeconds);
+    if (ours.estimatedWaitSeconds !== null) entry.estimate.push(ours.estimatedWaitSeconds);
+    if (theirs !== null) entry.original.push(theirs);
+    if (ours.waitRange) {
+      entry.low.push(ours.waitRange.low);
+      entry.high.push(ours.waitRange.high);
+    }
+    bins.set(bin, entry);
+  }
+  const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length);
+  const points = [...bins.entries()].sort((a, b) => a[0] - b[0]).map(([bin, entry]) => ({ minute: (bin + 0.5) * 5, actual: mean(entry.actual)!, estimate: mean(entry.estimate), original: mean(entry.original), low: mean(entry.low), high: mean(entry.high) }));
+  if (points.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="60"><text x="10" y="30">${score.run.name}: no callers scored</text></svg>`;
+  const minutes = score.run.scenario.durationMinutes;
+  const max = Math.max(60, ...points.flatMap((p) => [p.actual, p.estimate ?? 0, p.original ?? 0, p.high ?? 0]));
+  const x = (minute: number) => pad + (minute / minutes) * (width - 2 * pad);
+  const y = (value: number) => height - pad - (value / max) * (height - 2 * pad);
+  const path = (pick: (p: (typeof points)[number]) => number | null) =>
+    points
+      .filter((p) => pick(p) !== null)
+      .map((p, index) => `${index === 0 ? 'M' : 'L'}${x(p.minute).toFixed(1)},${y(pick(p)!).toFixed(1)}`)
       .join(' ');
-  const dots = sorted.map((s) => `<circle cx="${x(s.arrivedAtMs).toFixed(1)}" cy="${y(s.actual).toFixed(1)}" r="1.8" fill="#d0461b" fill-opacity="0.55"/>`).join('');
-  const minutes = (t1 - t0) / 60_000;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${(pad + f * (width - 2 * pad)).toFixed(0)}" y="${height - pad + 18}" font-size="11" text-anchor="middle">${Math.round(WARM_UP_MINUTES + f * minutes)} min</text>`).join('');
+  const banded = points.filter((p) => p.low !== null && p.high !== null);
+  const band = banded.length === 0 ? '' : `<path d="${banded.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.minute).toFixed(1)},${y(p.high!).toFixed(1)}`).join(' ')} ${[...banded].reverse().map((p) => `L${x(p.minute).toFixed(1)},${y(p.low!).toFixed(1)}`).join(' ')} Z" fill="#2457c5" fill-opacity="0.12" stroke="none"/>`;
+  const dots = points.map((p) => `<circle cx="${x(p.minute).toFixed(1)}" cy="${y(p.actual).toFixed(1)}" r="2.5" fill="#d0461b"/>`).join('');
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${(pad + f * (width - 2 * pad)).toFixed(0)}" y="${height - pad + 18}" font-size="11" text-anchor="middle">${Math.round(f * minutes)} min</text>`).join('');
   const yTicks = [0, 0.5, 1].map((f) => `<text x="${pad - 6}" y="${y(f * max) + 4}" font-size="11" text-anchor="end">${Math.round(f * max)} s</text>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="${pad}" y="20" font-size="14" font-weight="bold">${result.name}: estimate at arrival vs wait each caller had</text>
+<text x="${pad}" y="20" font-size="14" font-weight="bold">${score.run.name}: 5-minute means of the estimate at arrival and the wait callers had</text>
 <line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="#999"/>
-${ticks}${yTicks}${dots}
-<path d="${line('original')}" stroke="#8a8f98" stroke-width="1.5" fill="none"/>
-<path d="${line('oracle')}" stroke="#2a9d4b" stroke-width="1.2" fill="none" stroke-dasharray="4 3"/>
-<path d="${line('default')}" stroke="#2457c5" stroke-width="2" fill="none"/>
-<text x="${width - pad - 330}" y="20" font-size="11"><tspan fill="#d0461b">● actual wait</tspan>  <tspan fill="#2457c5">━ default</tspan>  <tspan fill="#8a8f98">━ original</tspan>  <tspan fill="#2a9d4b">┅ oracle</tspan></text>
+${ticks}${yTicks}${band}${dots}
+<path d="${path((p) => p.original)}" stroke="#8a8f98" stroke-width="1.5" fill="none"/>
+<path d="${path((p) => p.estimate)}" stroke="#2457c5" stroke-width="2" fill="none"/>
+<text x="${width - pad - 380}" y="38" font-size="11"><tspan fill="#d0461b">● actual wait</tspan>  <tspan fill="#2457c5">━ default (band: predicted range)</tspan>  <tspan fill="#8a8f98">━ original</tspan></text>
 </svg>`;
 }
 
-function main(): void {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { 'refresh-seconds': { type: 'string' }, 'window-minutes': { type: 'string' }, scenario: { type: 'string', multiple: true }, out: { type: 'string' }, lean: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+/** Chooses the default's parameters on the tuning scenarios only. */
+function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
+  const tuning = runs.filter((run) => run.set === 'tuning');
+  if (tuning.length === 0) throw new Error('--tune needs the tuning scenarios (leave out --scenario, or name tuning ones)');
+  const weights = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const byWeight = weights.map((queueLengthWeight) => {
+    const parameters = { ...DEFAULT_PARAMETERS, queueLengthWeight };
+    return { queueLengthWeight, geometric: geometricMean(tuning.map((run) => scoreScenario(run, parameters, settings).ratio.value)) };
   });
+  for (const row of byWeight) process.stdout.write(`tune: queueLengthWeight ${row.queueLengthWeight}: geometric mean default/original RMSE on tuning = ${row.geometric.toFixed(3)}\n`);
+  const { queueLengthWeight } = byWeight.reduce((best, row) => (row.geometric < best.geometric ? row : best));
+  const variances = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
+  const byVariance = variances.map((rangeModelVariance) => {
+    const coverages = tuning.map((run) => scoreScenario(run, { queueLengthWeight, rangeModelVariance }, settings).coverage);
+    return { rangeModelVariance, coverage: coverages.reduce((sum, value) => sum + value, 0) / coverages.length, low: Math.min(...coverages), high: Math.max(...coverages) };
+  });
+  for (const row of byVariance) process.stdout.write(`tune: rangeModelVariance ${row.rangeModelVariance}: mean range coverage on tuning = ${pct(row.coverage)} (${pct(row.low)}–${pct(row.high)})\n`);
+  const { rangeModelVariance } = byVariance.reduce((best, row) => (Math.abs(row.coverage - 0.8) < Math.abs(best.coverage - 0.8) ? row : best));
+  process.stdout.write(`tune: best on tuning scenarios: queueLengthWeight ${queueLengthWeight}, rangeModelVariance ${rangeModelVariance} (DEFAULT_PARAMETERS in src/estimator.ts is ${JSON.stringify(DEFAULT_PARAMETERS)})\n`);
+  return { queueLengthWeight, rangeModelVariance };
+}
+
+function positiveInteger(value: string | undefined, fallback: number, name: string): number {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    process.stderr.write(`${name} must be a positive whole number\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return parsed;
+}
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        'refresh-seconds': { type: 'string' },
+        'window-minutes': { type: 'string' },
+        'min-callers': { type: 'string' },
+        'max-callers': { type: 'string' },
+        scenario: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        lean: { type: 'boolean', default: false },
+        tune: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const refreshSeconds = Number(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'] ?? 30);
-  const windowMinutes = Number(values['window-minutes'] ?? 15);
-  if (!Number.isInteger(refreshSeconds) || refreshSeconds < 1 || !Number.isInteger(windowMinutes) || windowMinutes < 1) {
-    process.stderr.write(`--refresh-seconds and --window-minutes must be positive whole numbers\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const names = values.scenario ?? listScenarios();
-  const out = values.out ?? join(__dirname, 'results');
-  mkdirSync(out, { recursive: true });
-  const results: ScenarioResult[] = [];
+  const settings: Settings = {
+    refreshSeconds: positiveInteger(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds'),
+    windowMinutes: positiveInteger(values['window-minutes'], 15, '--window-minutes'),
+    minCallers: positiveInteger(values['min-callers'], 2000, '--min-callers'),
+    maxCallers: positiveInteger(values['max-callers'], 6000, '--max-callers'),
+    lean: values.lean === true,
+  };
+  const names = values.scenario ?? [...listScenarios('tuning'), ...listScenarios('validation')];
+  const runs: ScenarioRun[] = [];
   for (const name of names) {
     const started = Date.now();
-    const result = runScenario(name, refreshSeconds, windowMinutes, values.lean === true);
-    results.push(result);
-    writeFileSync(join(out, `accuracy-${name}.svg`), chart(result));
-    process.stderr.write(`${name}: ${result.samples.length} callers scored, ${result.abandoned} abandoned, ${Date.now() - started} ms\n`);
+    const run = runScenario(name, settings);
+    runs.push(run);
+    process.stderr.write(`${run.name} (${run.set}): ${run.replications} replication(s), ${run.callers.length} callers, ${Date.now() - started} ms\n`);
   }
-  const all = results.flatMap((result) => result.samples);
-  const overall = Object.fromEntries(SCORERS.map((scorer) => [scorer, score(all, scorer)])) as Record<Scorer, Score>;
-  const markdown = table(results, overall);
-  const ratio = overall.default.rmse / overall.original.rmse;
-  const worst = Math.max(...results.map((result) => result.scores.default.rmse / result.scores.original.rmse).filter((value) => Number.isFinite(value)));
-  const oracleRatio = overall.default.rmse / overall.oracle.rmse;
-  writeFileSync(join(out, 'accuracy.md'), `Refresh every ${refreshSeconds} s, ${windowMinutes}-minute window, callers after the first ${WARM_UP_MINUTES} minutes, answered callers only.\n\n${markdown}\n`);
-  process.stdout.write(`${markdown}\n\n`);
-  const perScenario = results.map((result) => `${result.name} ${(result.scores.default.rmse / result.scores.original.rmse).toFixed(2)}`).join(', ');
-  process.stdout.write(`default/original RMSE by scenario: ${perScenario}\n`);
-  for (const result of results) {
-    const share = result.toldUnderMinute === 0 ? '–' : `${((100 * result.toldUnderMinuteWaitedOver2) / result.toldUnderMinute).toFixed(1)}%`;
-    process.stdout.write(`${result.name} (${result.mode}): told "less than a minute" then waited over 2 minutes: ${result.toldUnderMinuteWaitedOver2} of ${result.toldUnderMinute} (${share}); after-hours callers told no_agents: ${result.afterHoursToldNoAgents} of ${result.afterHoursCallers}\n`);
+  const parameters = values.tune ? tune(runs, settings) : DEFAULT_PARAMETERS;
+  const scores = runs.map((run) => scoreScenario(run, parameters, settings));
+  const validation = scores.filter((score) => score.run.set === 'validation');
+  const tuning = scores.filter((score) => score.run.set === 'tuning');
+  const other = scores.filter((score) => score.run.set === 'other');
+  const out = values.out ?? mkdtempSync(join(tmpdir(), 'accuracy-'));
+  mkdirSync(out, { recursive: true });
+  // Charts of the full field set only: the lean ones differ little and would double the files.
+  if (!settings.lean) for (const score of scores) writeFileSync(join(out, `accuracy-${score.run.name}.svg`), chart(score, parameters));
+
+  const summary = (set: ScenarioScore[]) => {
+    const callers = set.reduce((sum, score) => sum + score.scores.default.scored, 0);
+    const pooled = (scorer: Scorer) => Math.sqrt(set.reduce((sum, score) => sum + score.scores[scorer].rmse ** 2 * score.scores[scorer].scored, 0) / callers);
+    return {
+      callers,
+      worstRatio: Math.max(...set.map((score) => score.ratio.value)),
+      worstOracleRatio: Math.max(...set.map((score) => score.oracleRatio)),
+      geometricRatio: geometricMean(set.map((score) => score.ratio.value)),
+      geometricOracleRatio: geometricMean(set.map((score) => score.oracleRatio)),
+      coverageLow: Math.min(...set.map((score) => score.coverage)),
+      coverageHigh: Math.max(...set.map((score) => score.coverage)),
+      pooledRatio: pooled('default') / pooled('original'),
+    };
+  };
+  const lines = [
+    `Written by \`npm run bench:accuracy${settings.lean ? ' -- --lean' : ''}\`. Refresh every ${settings.refreshSeconds} s, ${settings.windowMinutes}-minute window${settings.lean ? ', lean field set (only the fields of the spec example of the bulk list)' : ''}; callers after the first ${WARM_UP_MINUTES} minutes; each scenario replicated until at least ${settings.minCallers} answered callers are scored, subsampled to at most ${settings.maxCallers}.`,
+    '',
+    `Estimators: \`default\` (src/estimator.ts, parameters ${JSON.stringify(parameters)}, fit on the tuning scenarios), \`original\` (the mean in-queue wait of tasks accepted in the window, as the original project and Twilio's samples), \`oracle\` (the queue-length formula fed the simulation's true service and abandonment rates and true queue: a reference, not a bound; it can lose). Every estimator is scored on the same callers: those answered and given a number by all three; "no estimate" is the share of answered callers an estimator gave none. "optimal RMSE" is the error of the best possible estimate, known in closed form for M/M/s only. "inside phrase": the wait fell inside what the approximate phrase promised.`,
+    '',
+  ];
+  for (const [title, set] of [['Validation scenarios (reported, never used to choose or fit)', validation], ['Tuning scenarios (the default was chosen and fit on these)', tuning], ['Other scenarios', other]] as const) {
+    if (set.length === 0) continue;
+    lines.push(tables(title, set), '');
+    const s = summary(set);
+    lines.push(`Over these ${set.length} scenarios: worst default/original RMSE ${s.worstRatio.toFixed(2)}, geometric mean ${s.geometricRatio.toFixed(2)}; worst default/oracle RMSE ${s.worstOracleRatio.toFixed(2)}, geometric mean ${s.geometricOracleRatio.toFixed(2)}; range coverage ${pct(s.coverageLow)}–${pct(s.coverageHigh)}; pooled over all ${s.callers} callers (pooled, so larger scenarios weigh more): default/original RMSE ${s.pooledRatio.toFixed(2)}.`, '');
   }
-  process.stdout.write(`worst scenario default/original RMSE = ${worst.toFixed(2)}; overall default/oracle RMSE = ${oracleRatio.toFixed(2)}\n`);
-  process.stdout.write(`accuracy: default RMSE / original RMSE = ${ratio.toFixed(2)} (${all.length} callers)\n`);
+  const markdown = lines.join('\n');
+  const file = join(out, settings.lean ? 'accuracy-lean.md' : 'accuracy.md');
+  writeFileSync(file, markdown);
+  process.stdout.write(`${markdown}\n`);
+  process.stderr.write(`wrote ${file}${settings.lean ? '' : ` and ${scores.length} charts`} into ${out}\n`);
+  const headline = validation.length > 0 ? validation : scores;
+  const s = summary(headline);
+  process.stdout.write(`accuracy: worst default/original RMSE = ${s.worstRatio.toFixed(2)}, worst default/oracle RMSE = ${s.worstOracleRatio.toFixed(2)}, range coverage ${Math.round(100 * s.coverageLow)}–${Math.round(100 * s.coverageHigh)}% (${headline.length} ${validation.length > 0 ? 'validation' : ''} scenarios, ${s.callers} callers)\n`.replace('  scenarios', ' scenarios'));
 }
 
 main();

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StatisticsQuery, WorkspaceModel } from './workspace-model';
+import { sidFor, type StatisticsQuery, type WorkspaceModel } from './workspace-model';
 
 /** What a fault hook may do to one request instead of answering it normally. */
 export type Fault =
@@ -182,6 +182,18 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
   const route = (method: string, path: string, query: URLSearchParams): { endpoint: string; body: object } => {
     const model = options.model;
     if (method !== 'GET') throw new ApiError(405, 20004, 'Method not allowed');
+    if (path === `/v1/Workspaces/${model.workspaceSid}`) {
+      const url = `${baseUrl}${path}`;
+      return {
+        endpoint: 'workspace',
+        body: {
+          account_sid: model.accountSid, date_created: '2026-01-01T00:00:00Z', date_updated: '2026-01-01T00:00:00Z', default_activity_name: 'Offline', default_activity_sid: sidFor('WA', `${model.workspaceSid}-Offline`),
+          event_callback_url: null, events_filter: null, friendly_name: model.friendlyName, multi_task_enabled: model.multiTaskEnabled, sid: model.workspaceSid,
+          timeout_activity_name: 'Offline', timeout_activity_sid: sidFor('WA', `${model.workspaceSid}-Offline`), prioritize_queue_order: 'FIFO', url,
+          links: { task_queues: `${url}/TaskQueues`, workflows: `${url}/Workflows`, statistics: `${url}/Statistics` },
+        },
+      };
+    }
     const match = /^\/v1\/Workspaces\/([^/]+)\/(TaskQueues|Workflows)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);
     if (!match || match[1] !== model.workspaceSid) throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
     const [, workspaceSid, collection, sid, sub] = match;

@@ -32,6 +32,8 @@ export interface WorkspaceModel {
   accountSid: string;
   workspaceSid: string;
   friendlyName: string;
+  /** The Workspace's `multi_task_enabled`. */
+  multiTaskEnabled: boolean;
   /** The model's clock, epoch ms (the simulation's clock can run faster than the wall's). */
   now(): number;
   queues(): QueueRecord[];
@@ -106,6 +108,7 @@ export function staticWorkspace(options: { queueCount: number; seed?: number; ac
     accountSid,
     workspaceSid,
     friendlyName: `Static workspace of ${options.queueCount} queues`,
+    multiTaskEnabled: true,
     now: () => Date.now(),
     queues: () => queues,
     workflows: () => [workflow],

@@ -3,6 +3,7 @@
  * TaskRouter API marks nothing as required), and an estimator that cannot answer says so with a
  * reason instead of answering 0.
  */
+import { gammaQuantile } from './gamma';
 
 /** One queue's statistics as the refresher read them, in seconds and counts. null = not reported. */
 export interface QueueObservation {
@@ -25,6 +26,12 @@ export interface QueueObservation {
    * logged-out Activity names); null when the statistics carry no `activity_statistics`.
    */
   loggedInWorkers: number | null;
+  /**
+   * Whether the workspace is multitasking (`multi_task_enabled` of the Workspace; Flex's default).
+   * Single-tasking: TaskRouter moves a worker holding a task to an unavailable Activity, so Available
+   * means free. Multitasking: Available workers may be busy. null: unknown, treated as multitasking.
+   */
+  multitasking: boolean | null;
   /** Tasks of this queue held by workers now: reserved, assigned or wrapping (`tasks_by_status`). */
   tasksInService: number | null;
   /**
@@ -68,6 +75,28 @@ export interface WaitEstimate {
   reason?: EstimateReason;
 }
 
+/** Where the wait of about 80% of callers joining now should fall, whole seconds. */
+export interface WaitRange {
+  low: number;
+  high: number;
+}
+
+/** An estimate with its predicted range (null when the estimate is). */
+export type RangedEstimate = WaitEstimate & { waitRange: WaitRange | null };
+
+/**
+ * The default's tunable numbers. They were fit on the tuning scenarios only
+ * (`npm run bench:accuracy -- --tune`); the validation scenarios are never used to choose them.
+ */
+export interface EstimatorParameters {
+  /** How far the default moves from head of line towards queue length over throughput (0..1). */
+  queueLengthWeight: number;
+  /** Relative variance the range adds for what the statistics cannot tell (model error), ≥ 0. */
+  rangeModelVariance: number;
+}
+
+export const DEFAULT_PARAMETERS: EstimatorParameters = { queueLengthWeight: 0.4, rangeModelVariance: 0.15 };
+
 export const ESTIMATOR_NAMES = ['default', 'original', 'head-of-line', 'queue-length'] as const;
 export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
 
@@ -104,8 +133,12 @@ function noAgents(o: QueueObservation): WaitEstimate | null {
  * is not evidence: TaskRouter counts busy multitasking agents as Available. The evidence is the
  * window's own: at least QUICK_SHARE_FOR_AT_ONCE of accepted tasks answered within
  * QUICK_ANSWER_SECONDS (`split_by_wait_time`), or, without the split, a mean acceptance wait of at most
- * QUICK_MEAN_WAIT_SECONDS. With fewer than MIN_ACCEPTED_FOR_HIGH_CONFIDENCE acceptances that evidence
- * is thin, so fewer of this queue's tasks must also be in service than there are Available workers.
+ * QUICK_MEAN_WAIT_SECONDS (a window with no acceptances has no counter-evidence); and an Available
+ * worker that is free. In a single-tasking workspace every Available worker is free. In a multitasking
+ * one, fewer of this queue's tasks must be in service (reserved, assigned, wrapping) than there are
+ * Available workers, so at least one holds none of them; that also withholds the promise from a chat
+ * desk whose agents hold several chats each. The accuracy benchmark chose this rule on the tuning
+ * scenarios: it keeps "less than a minute" honest at no cost in RMSE there.
  */
 function answeredAtOnce(o: QueueObservation): WaitEstimate | null {
   if (o.tasksWaiting !== 0 || (o.availableWorkers ?? 0) === 0) return null;
@@ -116,9 +149,8 @@ function answeredAtOnce(o: QueueObservation): WaitEstimate | null {
       ? o.acceptedQuickly >= QUICK_SHARE_FOR_AT_ONCE * accepted
       : o.avgWaitUntilAcceptedSeconds !== null && o.avgWaitUntilAcceptedSeconds <= QUICK_MEAN_WAIT_SECONDS);
   if (!quick) return null;
-  // Few recent answers are thin evidence: then some Available worker must also hold none of this queue's tasks.
-  const idleWorker = o.tasksInService !== null && o.tasksInService < o.availableWorkers!;
-  if (accepted < MIN_ACCEPTED_FOR_HIGH_CONFIDENCE && !idleWorker) return null;
+  const idleWorker = o.multitasking === false || (o.tasksInService !== null && o.tasksInService < o.availableWorkers!);
+  if (!idleWorker) return null;
   return graded(o, 0);
 }
 
@@ -186,9 +218,6 @@ export function queueLengthEstimate(o: QueueObservation): WaitEstimate {
   return graded(o, queueLengthWait(o.tasksWaiting + 1, rate, abandonmentPerSecond(o)));
 }
 
-/** How far the default moves from the head of line towards queue length over throughput (tuned by bench:accuracy). */
-const QUEUE_LENGTH_WEIGHT = 0.4;
-
 /**
  * The default, chosen by the accuracy benchmark (bench/accuracy.ts; numbers in the README):
  * - nobody eligible, or every eligible worker logged out: unknown ("no agents");
@@ -200,14 +229,14 @@ const QUEUE_LENGTH_WEIGHT = 0.4;
  *   a growing line sooner but overshoots when the window's throughput was limited by arrivals.
  * Confidence is low when the window saw few acceptances or only the lean statistics.
  */
-export function defaultEstimate(o: QueueObservation): WaitEstimate {
+export function defaultEstimate(o: QueueObservation, parameters: EstimatorParameters = DEFAULT_PARAMETERS): WaitEstimate {
   const early = noAgents(o) ?? answeredAtOnce(o);
   if (early) return early;
-  return atLeastAMinute(waitingEstimate(o));
+  return atLeastAMinute(waitingEstimate(o, parameters.queueLengthWeight));
 }
 
 /** The default's answer once "no agents" and "at once" are ruled out. */
-function waitingEstimate(o: QueueObservation): WaitEstimate {
+function waitingEstimate(o: QueueObservation, queueLengthWeight: number): WaitEstimate {
   if (o.tasksWaiting === null) {
     const history = originalEstimate(o).estimatedWaitSeconds;
     return history === null ? unknown('missing_statistics') : known(history, 'low', 'missing_statistics');
@@ -217,7 +246,7 @@ function waitingEstimate(o: QueueObservation): WaitEstimate {
   if (head === null) return unknown('missing_statistics');
   const byLength = queueLengthEstimate(o).estimatedWaitSeconds;
   if (byLength === null) return graded(o, head);
-  return graded(o, head + (byLength - head) * QUEUE_LENGTH_WEIGHT);
+  return graded(o, head + (byLength - head) * queueLengthWeight);
 }
 
 /**
@@ -230,14 +259,36 @@ function atLeastAMinute(estimate: WaitEstimate): WaitEstimate {
   return { ...estimate, estimatedWaitSeconds: QUICK_ANSWER_SECONDS };
 }
 
-const ESTIMATORS: Record<EstimatorName, (o: QueueObservation) => WaitEstimate> = {
+const ESTIMATORS: Record<EstimatorName, (o: QueueObservation, parameters: EstimatorParameters) => WaitEstimate> = {
   default: defaultEstimate,
   original: originalEstimate,
   'head-of-line': headOfLineEstimate,
   'queue-length': queueLengthEstimate,
 };
 
-/** Estimate with the named estimator. */
-export function estimateWait(name: EstimatorName, observation: QueueObservation): WaitEstimate {
-  return ESTIMATORS[name](observation);
+/** The share of callers the range is meant to hold, and its tails. */
+const RANGE_LOW_QUANTILE = 0.1;
+const RANGE_HIGH_QUANTILE = 0.9;
+
+/**
+ * The predicted range of an estimate. A caller with k = (waiting + 1) departures ahead waits the sum
+ * of k gaps between departures: a gamma with shape k and the estimate as its mean (Erlang for a
+ * steady drain rate). What the statistics leave uncertain widens it: the rate is measured from A
+ * acceptances (relative variance 1/A) and the model itself errs (`rangeModelVariance`), so the shape
+ * used is 1 / (1/k + 1/A + model variance). "At once" means 0 to QUICK_ANSWER_SECONDS.
+ */
+export function waitRange(o: QueueObservation, estimate: WaitEstimate, parameters: EstimatorParameters = DEFAULT_PARAMETERS): WaitRange | null {
+  const seconds = estimate.estimatedWaitSeconds;
+  if (seconds === null) return null;
+  if (seconds === 0) return { low: 0, high: QUICK_ANSWER_SECONDS };
+  const ahead = (o.tasksWaiting ?? 0) + 1;
+  const accepted = Math.max(1, o.tasksAccepted ?? 0);
+  const shape = 1 / (1 / ahead + 1 / accepted + parameters.rangeModelVariance);
+  return { low: Math.floor(gammaQuantile(RANGE_LOW_QUANTILE, shape, seconds)), high: Math.ceil(gammaQuantile(RANGE_HIGH_QUANTILE, shape, seconds)) };
+}
+
+/** Estimate with the named estimator, and its predicted range. */
+export function estimateWait(name: EstimatorName, observation: QueueObservation, parameters: EstimatorParameters = DEFAULT_PARAMETERS): RangedEstimate {
+  const estimate = ESTIMATORS[name](observation, parameters);
+  return { ...estimate, waitRange: waitRange(observation, estimate, parameters) };
 }

@@ -82,7 +82,7 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
   // The run's place in line comes from Redis, not from this host's clock, so hosts whose clocks
   // disagree still order their snapshots correctly.
   const sequence = options.dryRun ? 0 : await nextSequence(options.redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
-  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, { loggedOutActivities: config.loggedOutActivities });
+  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, config.loggedOutActivities);
   const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { startedAtMs, sequence, durationMs: now() - startedAtMs, requests: http.counters.requests });
   const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds, { now });
   return {

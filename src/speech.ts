@@ -53,7 +53,8 @@ export function fill(template: string, values: Record<string, number | string>):
  * The phrase for a wait of `seconds`, in `style`, with the range of actual waits it honestly covers
  * (used by the accuracy benchmark to score "did the caller's wait fall inside what we said").
  */
-export function announce(seconds: number, style: SpeechStyle, words: SpeechWords = ENGLISH): Announcement {
+export function announce(seconds: number, style: SpeechStyle, words: SpeechWords = ENGLISH, range?: { low: number; high: number } | null): Announcement {
+  if (style === 'range' && range) return announceRange(range, words);
   if (seconds < 60) return { phrase: words.lessThanAMinute, minSeconds: 0, maxSeconds: 60 };
   const minutes = roundMinutes(seconds);
   const step = minutes < 10 ? 1 : 5;
@@ -76,6 +77,18 @@ export function announce(seconds: number, style: SpeechStyle, words: SpeechWords
       return { phrase: fill(words.rangeMinutes, { low, high }), minSeconds: low * 60, maxSeconds: high * 60 };
     }
   }
+}
+
+/**
+ * The predicted range in whole minutes, widened outwards: "less than a minute" when it ends within the
+ * first minute, "less than N minutes" when it starts there, else "L to H minutes".
+ */
+function announceRange(range: { low: number; high: number }, words: SpeechWords): Announcement {
+  if (range.high <= 60) return { phrase: words.lessThanAMinute, minSeconds: 0, maxSeconds: 60 };
+  const high = Math.ceil(range.high / 60);
+  if (range.low < 60) return { phrase: fill(words.lessThanMinutes, { n: high }), minSeconds: 0, maxSeconds: high * 60 };
+  const low = Math.floor(range.low / 60);
+  return { phrase: fill(words.rangeMinutes, { low, high: Math.max(high, low + 1) }), minSeconds: low * 60, maxSeconds: Math.max(high, low + 1) * 60 };
 }
 
 /**

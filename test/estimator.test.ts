@@ -1,4 +1,4 @@
-import { defaultEstimate, estimateWait, headOfLineEstimate, originalEstimate, queueLengthEstimate, queueLengthWait } from '../src/estimator';
+import { defaultEstimate, estimateWait, waitRange, headOfLineEstimate, originalEstimate, queueLengthEstimate, queueLengthWait } from '../src/estimator';
 import { observation } from './helpers';
 
 describe('estimators', () => {
@@ -10,7 +10,7 @@ describe('estimators', () => {
 
   it('head of line: the oldest waiting task, or at once when agents are free', () => {
     expect(headOfLineEstimate(observation())).toEqual({ estimatedWaitSeconds: 120, confidence: 'low' });
-    expect(headOfLineEstimate(observation({ tasksWaiting: 0, availableWorkers: 2, avgWaitUntilAcceptedSeconds: 8 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+    expect(headOfLineEstimate(observation({ tasksWaiting: 0, availableWorkers: 2, tasksInService: 1, avgWaitUntilAcceptedSeconds: 8 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
   });
 
   it('queue length: (ahead + 1) over throughput, less with abandonment', () => {
@@ -62,7 +62,7 @@ describe('estimators', () => {
     it('after hours: every eligible worker logged out is "no agents", never a number', () => {
       const afterHours = observation({ eligibleWorkers: 5, loggedInWorkers: 0, availableWorkers: 0, tasksWaiting: 3, longestWaitSeconds: 400 });
       for (const name of ['default', 'head-of-line', 'queue-length'] as const) {
-        expect(estimateWait(name, afterHours)).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'all_agents_logged_out' });
+        expect(estimateWait(name, afterHours)).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'all_agents_logged_out', waitRange: null });
       }
       // Logged in but on a break or Unavailable is not logged out: callers get a number.
       expect(defaultEstimate(observation({ loggedInWorkers: 2, availableWorkers: 0 })).estimatedWaitSeconds).not.toBeNull();
@@ -78,9 +78,11 @@ describe('estimators', () => {
     });
 
     it('"at once" with evidence: most recent callers answered within a minute', () => {
-      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, acceptedQuickly: 28, avgWaitUntilAcceptedSeconds: 30 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
-      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, avgWaitUntilAcceptedSeconds: 12 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
-      // A quiet window is thin evidence: at once (low confidence) only if an Available worker holds none of the queue's tasks.
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, tasksInService: 3, acceptedQuickly: 28, avgWaitUntilAcceptedSeconds: 30 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, tasksInService: 3, avgWaitUntilAcceptedSeconds: 12 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
+      // Quick answers, but each Available worker may be holding one of the queue's tasks: no promise, history (raised to a minute).
+      expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 4, tasksInService: 4, acceptedQuickly: 30, avgWaitUntilAcceptedSeconds: 12 }))).toEqual({ estimatedWaitSeconds: 60, confidence: 'high' });
+      // A quiet window: at once (low confidence) when an Available worker holds none of the queue's tasks.
       expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 1, tasksInService: 0, tasksAccepted: 0, avgWaitUntilAcceptedSeconds: 0 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'low', reason: 'no_recent_acceptances' });
       expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 1, tasksInService: 1, tasksAccepted: 3, acceptedQuickly: 3, avgWaitUntilAcceptedSeconds: 50 }))).toEqual({ estimatedWaitSeconds: 60, confidence: 'low', reason: 'few_recent_acceptances' });
     });
@@ -90,6 +92,28 @@ describe('estimators', () => {
       expect(defaultEstimate(lean)).toMatchObject({ confidence: 'low', reason: 'missing_statistics' });
       expect(defaultEstimate(lean).estimatedWaitSeconds).toEqual(expect.any(Number));
       expect(originalEstimate(lean)).toEqual({ estimatedWaitSeconds: 90, confidence: 'low', reason: 'missing_statistics' });
+    });
+  });
+
+  describe('predicted range', () => {
+    it('holds the estimate, narrows as more callers are ahead, and is 0–60 s for "at once"', () => {
+      const one = estimateWait('default', observation({ tasksWaiting: 1, longestWaitSeconds: 200 }));
+      const many = estimateWait('default', observation({ tasksWaiting: 12, longestWaitSeconds: 200 }));
+      for (const estimate of [one, many]) {
+        expect(estimate.waitRange!.low).toBeLessThan(estimate.estimatedWaitSeconds!);
+        expect(estimate.waitRange!.high).toBeGreaterThan(estimate.estimatedWaitSeconds!);
+      }
+      const relativeWidth = (e: typeof one) => (e.waitRange!.high - e.waitRange!.low) / e.estimatedWaitSeconds!;
+      expect(relativeWidth(many)).toBeLessThan(relativeWidth(one));
+      expect(estimateWait('default', observation({ tasksWaiting: 0, availableWorkers: 4, tasksInService: 1, acceptedQuickly: 30 })).waitRange).toEqual({ low: 0, high: 60 });
+      expect(estimateWait('default', observation({ eligibleWorkers: 0 })).waitRange).toBeNull();
+    });
+
+    it('is the gamma quantiles of the estimate: 10% and 90% of Erlang(k) for k ahead when nothing else is uncertain', () => {
+      // k = 1 departure ahead, no model variance, many acceptances: an exponential with the estimate as mean.
+      const o = observation({ tasksWaiting: 0, availableWorkers: 0, tasksAccepted: 1e9, avgWaitUntilAcceptedSeconds: 100 });
+      const range = waitRange(o, { estimatedWaitSeconds: 100, confidence: 'high' }, { queueLengthWeight: 0.4, rangeModelVariance: 0 });
+      expect(range).toEqual({ low: Math.floor(-100 * Math.log(0.9)), high: Math.ceil(-100 * Math.log(0.1)) });
     });
   });
 });

@@ -28,6 +28,7 @@ export function observation(overrides: Partial<QueueObservation> = {}): QueueObs
     availableWorkers: 0,
     eligibleWorkers: 5,
     loggedInWorkers: 5,
+    multitasking: true,
     tasksInService: 5,
     acceptedQuickly: null,
     waitDurationsReported: true,

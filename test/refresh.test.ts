@@ -24,17 +24,17 @@ describeWithRealRedis('refresh at scale', () => {
   });
   afterAll(() => stack.stop());
 
-  it('reads 5,000 queues in 10 requests and writes them in one Redis request', async () => {
+  it('reads 5,000 queues in 11 requests (the Workspace, 5 list pages, 5 statistics pages) and writes them in one Redis request', async () => {
     const before = stack.upstash.stats.requests;
     const commandsBefore = stack.upstash.stats.commands;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 10, retries: 0, skippedQueues: 0 });
-    expect(stack.taskrouter.stats.byEndpoint).toEqual({ queues: 5, statistics: 5 });
+    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 11, retries: 0, skippedQueues: 0 });
+    expect(stack.taskrouter.stats.byEndpoint).toEqual({ workspace: 1, queues: 5, statistics: 5 });
     // One request takes the run number (INCR + EXPIRE), one writes the whole snapshot (EVAL).
     expect(stack.upstash.stats.requests - before).toBe(2);
     expect(stack.upstash.stats.commands - commandsBefore).toBe(3);
     const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
-    expect(meta).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 10 });
+    expect(meta).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 11 });
   });
 
   it('stores each queue with its estimate, inputs, window and read time, a few hundred bytes each', async () => {
@@ -90,7 +90,7 @@ describe('refresh correctness and failures', () => {
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report.outcome).toBe('written');
     expect(report.retries).toBe(5);
-    expect(report.requests).toBe(2 + 5);
+    expect(report.requests).toBe(3 + 5);
     expect(report.queues).toBe(30);
   });
 
@@ -109,7 +109,7 @@ describe('refresh correctness and failures', () => {
     expect(error).toBeInstanceOf(TaskRouterError);
     expect((error as Error).message).toMatch(/Authenticate/);
     expect((error as Error).message).not.toMatch(/wrong-token/);
-    expect(stack.taskrouter.stats.requests - started).toBe(2);
+    expect(stack.taskrouter.stats.requests - started).toBe(3);
   });
 
   it('drops a queue deleted in TaskRouter from the cache', async () => {
@@ -154,7 +154,7 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
     const before = stack.taskrouter.stats.requests;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report.queues).toBe(12);
-    expect(stack.taskrouter.stats.requests - before).toBe(3); // two lists and one queue fetch
+    expect(stack.taskrouter.stats.requests - before).toBe(4); // the Workspace, two lists and one queue fetch
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
     expect(lookup.found && lookup.entry.queueName).toBe(target.friendlyName);
   });
@@ -162,14 +162,14 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
   it('reads a queue missing from the statistics on its own, and leaves it out when it is gone', async () => {
     hideFrom = (path) => path.endsWith('/Statistics') || path.includes(`/${target.sid}`);
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ queues: 11, skippedQueues: 1, requests: 4 }); // two lists, cumulative and real-time of the gone queue
+    expect(report).toMatchObject({ queues: 11, skippedQueues: 1, requests: 5 }); // the Workspace, two lists, cumulative and real-time of the gone queue
     expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid })).toEqual({ found: false, reason: 'unknown_queue' });
   });
 
   it('reads the statistics of a queue missing only from the statistics list', async () => {
     hideFrom = (path) => path.endsWith('/TaskQueues/Statistics');
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 4 });
+    expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 5 });
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
     expect(lookup.found && lookup.entry.inputs.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
   });

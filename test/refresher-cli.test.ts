@@ -46,9 +46,9 @@ describe('refresh-queue-times CLI', () => {
       expect(result.code).toBe(0);
       const lines = result.stdout.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 2, retries: 0 });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 3, retries: 0 });
       const table = readFileSync(summary, 'utf8');
-      expect(table).toMatch(/\| 120 \| voice \| 2 \| 0 \|/);
+      expect(table).toMatch(/\| 120 \| voice \| 3 \| 0 \|/);
       for (const secret of [stack.env['TWILIO_AUTH_TOKEN']!, stack.env['UPSTASH_REDIS_REST_TOKEN']!]) {
         expect(result.stdout + result.stderr + table).not.toContain(secret);
       }

@@ -27,4 +27,12 @@ describe('speech', () => {
     expect(parseSpeechWords('{"nope": "x"}')).toMatch(/unknown key "nope"/);
     expect(parseSpeechWords('{"aboutMinutes": ""}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
   });
+
+  it('the range style speaks the predicted range when there is one', () => {
+    expect(announce(200, 'range', ENGLISH, { low: 130, high: 330 })).toEqual({ phrase: '2 to 6 minutes', minSeconds: 120, maxSeconds: 360 });
+    expect(announce(80, 'range', ENGLISH, { low: 20, high: 170 })).toEqual({ phrase: 'less than 3 minutes', minSeconds: 0, maxSeconds: 180 });
+    expect(announce(0, 'range', ENGLISH, { low: 0, high: 60 }).phrase).toBe('less than a minute');
+    // Other styles ignore the range.
+    expect(announce(200, 'approximate', ENGLISH, { low: 130, high: 330 }).phrase).toBe('about 3 minutes');
+  });
 });

@@ -58,6 +58,7 @@ describe('TaskRouter API double', () => {
     ['/v1/Workspaces/{WorkspaceSid}/TaskQueues/{TaskQueueSid}/CumulativeStatistics', `/v1/Workspaces/${ws}/TaskQueues/${queue}/CumulativeStatistics?Minutes=15`],
     ['/v1/Workspaces/{WorkspaceSid}/TaskQueues/{TaskQueueSid}/RealTimeStatistics', `/v1/Workspaces/${ws}/TaskQueues/${queue}/RealTimeStatistics`],
     ['/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}', `/v1/Workspaces/${ws}/Workflows/${workflow}`],
+    ['/v1/Workspaces/{Sid}', `/v1/Workspaces/${ws}`],
   ])('answers %s in the shape of the official spec', async (specPath, url) => {
     const response = await get(url);
     expect(response.status).toBe(200);

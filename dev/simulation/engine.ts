@@ -6,7 +6,7 @@
  * patience). Every statistic served is computed from what happened, with TaskRouter's meaning.
  * Deterministic for a seed. Memory stays bounded: logs older than the retention are dropped.
  */
-import { curveAt, type QueueSpec, type Scenario, type ScriptedTask } from './scenario';
+import { curveAt, meanHandleSeconds, type HandleTime, type QueueSpec, type Scenario, type ScriptedTask } from './scenario';
 import { EventQueue, type TimedEvent } from './event-queue';
 import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 
@@ -195,6 +195,7 @@ export class Simulation implements WorkspaceModel {
   readonly accountSid: string;
   readonly workspaceSid: string;
   readonly friendlyName: string;
+  readonly multiTaskEnabled: boolean;
   readonly scenario: Scenario;
   private clock: number;
   private readonly startMs: number;
@@ -221,6 +222,7 @@ export class Simulation implements WorkspaceModel {
     this.accountSid = sidFor('AC', `sim-account-${scenario.name}`);
     this.workspaceSid = sidFor('WS', `sim-workspace-${scenario.name}`);
     this.friendlyName = `Simulated ${scenario.name}`;
+    this.multiTaskEnabled = scenario.workspaceMode === 'multitasking';
     const created = new Date(options.startMs).toISOString();
 
     for (const spec of scenario.queues) {
@@ -315,6 +317,10 @@ export class Simulation implements WorkspaceModel {
     }
     this.clock = Math.max(this.clock, timeMs);
     if (this.clock - this.lastPruneAt > 60_000) this.prune();
+  }
+
+  private drawHandle(handle: HandleTime): number {
+    return handle.distribution === 'exponential' ? this.exponential(1 / handle.mean) : handle.median * Math.exp(handle.sigma * this.normal());
   }
 
   private exponential(ratePerMs: number): number {
@@ -420,8 +426,7 @@ export class Simulation implements WorkspaceModel {
     channel.accepted.push(this.clock, waitSeconds);
     this.counters.accepted++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
-    const { median, sigma } = task.queue.spec.handleSeconds;
-    const handleSeconds = task.handleSeconds ?? median * Math.exp(sigma * this.normal());
+    const handleSeconds = task.handleSeconds ?? this.drawHandle(task.queue.spec.handleSeconds);
     this.events.push({ time: this.clock + handleSeconds * 1000, kind: 'complete', task });
   }
 
@@ -676,8 +681,7 @@ export class Simulation implements WorkspaceModel {
       servers += (worker.capacity.get(channelName) ?? 0) / sharing;
     }
     if (servers === 0) return null;
-    const { median, sigma } = queue.spec.handleSeconds;
-    const meanBusySeconds = median * Math.exp((sigma * sigma) / 2) + queue.spec.wrapUpSeconds + this.scenario.acceptSeconds;
+    const meanBusySeconds = meanHandleSeconds(queue.spec.handleSeconds) + queue.spec.wrapUpSeconds + this.scenario.acceptSeconds;
     const serviceRate = servers / meanBusySeconds;
     const abandonRate = queue.spec.patienceSeconds === null ? 0 : 1 / queue.spec.patienceSeconds;
     let ahead = 0;

@@ -16,13 +16,23 @@ export interface QueueSpec {
   priorities: Record<string, number>;
   /** Arrivals per hour over time. */
   arrivalsPerHour: Curve;
-  /** Log-normal handle time: median seconds and sigma of the underlying normal. */
-  handleSeconds: { median: number; sigma: number };
+  handleSeconds: HandleTime;
   wrapUpSeconds: number;
   /** Mean of exponential caller patience, seconds; null: nobody abandons. */
   patienceSeconds: number | null;
   /** Tasks at exact times with exact handle times and patience, on top of the random arrivals. */
   script: ScriptedTask[];
+}
+
+/**
+ * Handle time: log-normal (median seconds and sigma of the underlying normal; the default) or
+ * exponential (mean seconds), the latter for the queueing-theory checks (M/M/s).
+ */
+export type HandleTime = { distribution: 'lognormal'; median: number; sigma: number } | { distribution: 'exponential'; mean: number };
+
+/** The mean of a handle-time distribution, seconds. */
+export function meanHandleSeconds(handle: HandleTime): number {
+  return handle.distribution === 'exponential' ? handle.mean : handle.median * Math.exp((handle.sigma * handle.sigma) / 2);
 }
 
 /** One task whose every event is known: for tests that compute statistics by hand. */
@@ -69,7 +79,7 @@ export interface GenerateSpec {
   workers: number;
   queuesPerWorker: number;
   arrivalsPerHourPerQueue: number;
-  handleSeconds: { median: number; sigma: number };
+  handleSeconds: HandleTime;
   patienceSeconds: number | null;
 }
 
@@ -156,9 +166,11 @@ class Validator {
   }
 }
 
-function handle(v: Validator, value: Json, path: string) {
+function handle(v: Validator, value: Json, path: string): HandleTime {
   const spec = v.object(value, path);
-  return { median: v.number(spec['median'], `${path}.median`, 1, 86400, 60), sigma: v.number(spec['sigma'], `${path}.sigma`, 0, 3, 0) };
+  const distribution = v.oneOf(spec['distribution'], `${path}.distribution`, ['lognormal', 'exponential'] as const, 'lognormal');
+  if (distribution === 'exponential') return { distribution, mean: v.number(spec['mean'], `${path}.mean`, 1, 86400, 60) };
+  return { distribution, median: v.number(spec['median'], `${path}.median`, 1, 86400, 60), sigma: v.number(spec['sigma'], `${path}.sigma`, 0, 3, 0) };
 }
 
 /** Validates parsed JSON as a scenario; throws ScenarioError listing every problem. */
@@ -169,7 +181,7 @@ export function parseScenario(json: Json, file = 'scenario'): Scenario {
     name: v.string(root['name'], 'name'),
     description: typeof root['description'] === 'string' ? root['description'] : '',
     seed: v.number(root['seed'] ?? 1, 'seed', 0, 2 ** 32 - 1),
-    durationMinutes: v.number(root['durationMinutes'], 'durationMinutes', 1, 60 * 24 * 31),
+    durationMinutes: v.number(root['durationMinutes'], 'durationMinutes', 1, 60 * 24 * 366),
     acceptSeconds: v.number(root['acceptSeconds'] ?? 3, 'acceptSeconds', 0, 600),
     workspaceMode: v.oneOf(root['workspaceMode'], 'workspaceMode', WORKSPACE_MODES, 'multitasking'),
     queues: [],
@@ -264,9 +276,17 @@ function expandGenerated(base: Scenario, g: GenerateSpec): Scenario {
 
 export const SCENARIO_DIR = join(__dirname, '..', 'scenarios');
 
-/** Reads and validates a scenario by name (dev/scenarios/NAME.json) or path. */
+/**
+ * Where scenarios live: `tuning/` (estimator choices and fitted parameters may use them),
+ * `validation/` (reported, never used to choose or fit anything), and the top level (scenarios for the
+ * performance benchmarks, not scored for accuracy).
+ */
+export const SCENARIO_SETS = ['tuning', 'validation'] as const;
+export type ScenarioSet = (typeof SCENARIO_SETS)[number];
+
+/** Reads and validates a scenario by name (from any set) or by path to a .json file. */
 export function loadScenario(nameOrPath: string): Scenario {
-  const file = nameOrPath.endsWith('.json') ? nameOrPath : join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const file = nameOrPath.endsWith('.json') ? nameOrPath : scenarioFile(nameOrPath);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -282,11 +302,23 @@ export function loadScenario(nameOrPath: string): Scenario {
   return parseScenario(json, file);
 }
 
-export function listScenarios(): string[] {
-  return readdirSync(SCENARIO_DIR)
+/** The file of a scenario name: its set's folder, or the top level. */
+function scenarioFile(name: string): string {
+  for (const set of SCENARIO_SETS) if (listIn(join(SCENARIO_DIR, set)).includes(name)) return join(SCENARIO_DIR, set, `${name}.json`);
+  return join(SCENARIO_DIR, `${name}.json`);
+}
+
+function listIn(dir: string): string[] {
+  return readdirSync(dir)
     .filter((file) => file.endsWith('.json'))
     .map((file) => file.slice(0, -5))
     .sort();
+}
+
+/** Scenario names of one set, or of every folder. */
+export function listScenarios(set?: ScenarioSet): string[] {
+  if (set) return listIn(join(SCENARIO_DIR, set));
+  return [...SCENARIO_SETS.flatMap((name) => listIn(join(SCENARIO_DIR, name))), ...listIn(SCENARIO_DIR)].sort();
 }
 
 /** The value of a curve at `minute`: linear between points (`step` = hold each value until the next). */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
-import type { Confidence, EstimateReason, EstimatorName, QueueObservation } from '../estimator';
+import type { Confidence, EstimateReason, EstimatorName, QueueObservation, WaitRange } from '../estimator';
 import { liveKeys, normaliseQueueName, stagingKeys } from './layout';
 
 /** One queue on one channel, as stored and as served. */
@@ -17,6 +17,8 @@ export interface QueueWaitEntry {
   estimatedWaitSeconds: number | null;
   confidence: Confidence;
   reason?: EstimateReason;
+  /** Where about 80% of callers' waits should fall, seconds; null when the estimate is. */
+  waitRange: WaitRange | null;
   estimator: EstimatorName;
   /** The statistics the estimate came from. */
   inputs: QueueObservation;

@@ -6,9 +6,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
 import { CacheError } from '../errors';
-import type { Confidence, EstimateReason } from '../estimator';
+import type { Confidence, EstimateReason, WaitRange } from '../estimator';
 import { isSid } from '../sids';
-import { announce, type SpeechWords } from '../speech';
+import { announce, roundMinutes, type SpeechWords } from '../speech';
 import { normaliseQueueName } from '../cache/layout';
 import { createRedis } from '../cache/redis';
 import { entryAgeMs, readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry, type SnapshotClock } from '../cache/snapshot';
@@ -28,7 +28,10 @@ export interface QueueWaitTime {
   waitTime: number | null;
   /** The same value, for flows built on the original project. */
   waittime: number | null;
+  /** The minutes the approximate phrase says: 0 for "less than a minute", else waitTime rounded as in roundMinutes. */
   waitMinutes: number | null;
+  /** Where about 80% of callers' waits should fall, seconds; null when unknown. */
+  waitRange: WaitRange | null;
   tasksWaiting: number | null;
   availableWorkers: number | null;
   updatedAt: string | null;
@@ -110,6 +113,12 @@ export async function lookupQueue(config: WaitTimeConfig, redis: Redis, request:
   return lookup;
 }
 
+/** The whole minutes a caller is told for `seconds`: 0 under a minute, else as the approximate phrase rounds. */
+function spokenMinutes(seconds: number | null): number | null {
+  if (seconds === null) return null;
+  return seconds < 60 ? 0 : roundMinutes(seconds);
+}
+
 /**
  * Describes a cached entry for a flow. The age is measured on Redis's clock (see SnapshotClock), so a
  * refresher or a Function with a wrong clock neither makes it negative nor hides staleness.
@@ -125,7 +134,8 @@ export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clo
     channel: entry.channel,
     waitTime,
     waittime: waitTime,
-    waitMinutes: waitTime === null ? null : Math.ceil(waitTime / 60),
+    waitMinutes: spokenMinutes(waitTime),
+    waitRange: waitTime === null ? null : (entry.waitRange ?? null),
     tasksWaiting: entry.inputs.tasksWaiting,
     availableWorkers: entry.inputs.availableWorkers,
     updatedAt: entry.readAt,
@@ -134,7 +144,7 @@ export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clo
     status,
     confidence: entry.confidence,
     reason: entry.reason ?? null,
-    phrase: waitTime === null ? null : announce(waitTime, config.speechStyle, words).phrase,
+    phrase: waitTime === null ? null : announce(waitTime, config.speechStyle, words, entry.waitRange).phrase,
     offerCallback: waitTime !== null && config.callbackThresholdSeconds !== undefined && waitTime > config.callbackThresholdSeconds,
   };
 }
@@ -147,7 +157,8 @@ function fallback(config: WaitTimeConfig, request: WaitTimeRequest, defaultWaitT
     channel: request.channel,
     waitTime: defaultWaitTime,
     waittime: defaultWaitTime,
-    waitMinutes: Math.ceil(defaultWaitTime / 60),
+    waitMinutes: spokenMinutes(defaultWaitTime),
+    waitRange: null,
     tasksWaiting: null,
     availableWorkers: null,
     updatedAt: null,

@@ -44,9 +44,11 @@ function nested(stats: StatsObject, key: string): StatsObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-/** How the statistics are read: which Activities mean "logged out" (matched case-insensitively). */
+/** How the statistics are read: which Activities mean "logged out" (matched case-insensitively), and the workspace's mode. */
 export interface ObservationOptions {
   loggedOutActivities: readonly string[];
+  /** The Workspace's `multi_task_enabled`; null when unknown. */
+  multitasking: boolean | null;
 }
 
 /** Eligible workers not in a logged-out Activity, or null without `activity_statistics`. */
@@ -75,7 +77,7 @@ function acceptedQuickly(cumulative: StatsObject): number | null {
  * field may be missing: the lean set of the spec's example has no `wait_duration_*`, so the mean wait
  * then comes from `avg_task_acceptance_time` and the estimate says its statistics were lean.
  */
-export function observationFrom(cumulative: StatsObject, realtime: StatsObject, windowMinutes: number, options: ObservationOptions = { loggedOutActivities: DEFAULT_LOGGED_OUT_ACTIVITIES }): QueueObservation {
+export function observationFrom(cumulative: StatsObject, realtime: StatsObject, windowMinutes: number, options: ObservationOptions = { loggedOutActivities: DEFAULT_LOGGED_OUT_ACTIVITIES, multitasking: null }): QueueObservation {
   const inQueue = nested(cumulative, 'wait_duration_in_queue_until_accepted');
   const untilAccepted = nested(cumulative, 'wait_duration_until_accepted');
   const untilCanceled = nested(cumulative, 'wait_duration_until_canceled');
@@ -94,6 +96,7 @@ export function observationFrom(cumulative: StatsObject, realtime: StatsObject, 
     availableWorkers: count(realtime?.['total_available_workers']),
     eligibleWorkers,
     loggedInWorkers: loggedInWorkers(realtime, eligibleWorkers, loggedOut),
+    multitasking: options.multitasking,
     acceptedQuickly: acceptedQuickly(cumulative),
     waitDurationsReported,
     avgWaitUntilAcceptedSeconds: count(inQueue?.['avg']) ?? count(untilAccepted?.['avg']) ?? acceptanceAvg,
@@ -145,9 +148,13 @@ function failure(step: string, error: unknown): TaskRouterError {
 }
 
 /** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
-export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), options?: ObservationOptions): Promise<WorkspaceReading> {
+export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), loggedOutActivities: readonly string[] = DEFAULT_LOGGED_OUT_ACTIVITIES): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
   const readAt = new Date(readAtMs).toISOString();
+  // One small request: whether a busy worker stays Available (multitasking) or not.
+  const modePromise = workspace.fetch().catch((error: unknown) => {
+    throw failure('Reading the Workspace', error);
+  });
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
@@ -157,8 +164,10 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
     }),
   );
   // allSettled first, so no request is left running unobserved when one fails.
-  const [names, ...stats] = await Promise.allSettled([namesPromise, ...statsPromises]);
-  for (const result of [names, ...stats]) if (result.status === 'rejected') throw result.reason;
+  const [mode, names, ...stats] = await Promise.allSettled([modePromise, namesPromise, ...statsPromises]);
+  for (const result of [mode, names, ...stats]) if (result.status === 'rejected') throw result.reason;
+  const multiTaskEnabled = (mode as PromiseFulfilledResult<Awaited<typeof modePromise>>).value.multiTaskEnabled;
+  const options: ObservationOptions = { loggedOutActivities, multitasking: typeof multiTaskEnabled === 'boolean' ? multiTaskEnabled : null };
 
   const queueNames = new Map<string, string>();
   for (const queue of (names as PromiseFulfilledResult<Awaited<typeof namesPromise>>).value) {
