@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const config = loadRefresherConfig(stack.env);
     const redis = createRedis(config.cache, { timeoutMs: 60_000, retries: 0 });
     await refreshOnce(config, { redis });
-    await baselineRefresh({ accountSid: config.twilio.accountSid, authToken: config.twilio.password, workspaceSid: model.workspaceSid, baseUrl: config.taskRouterApiUrl, redis });
+    await baselineRefresh({ accountSid: config.twilio!.accountSid, authToken: config.twilio!.password, workspaceSid: model.workspaceSid, baseUrl: config.taskRouterApiUrl, redis });
 
     // Both handlers built the way npm run build builds functions, side by side in one functions folder.
     mkdirSync(join(work, 'functions'));

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       queues = report.queues;
       outcome = report.outcome;
     } else {
-      queues = (await baselineRefresh({ accountSid: config.twilio.accountSid, authToken: config.twilio.password, workspaceSid: config.cache.workspaceSid, baseUrl: config.taskRouterApiUrl, redis })).queues;
+      queues = (await baselineRefresh({ accountSid: config.twilio!.accountSid, authToken: config.twilio!.password, workspaceSid: config.cache.workspaceSid, baseUrl: config.taskRouterApiUrl, redis })).queues;
     }
   } catch (error) {
     outcome = `failed: ${(error as Error).message.slice(0, 120)}`;

@@ -5,7 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from '@upstash/redis';
-import { readAllQueues, readSnapshotMeta } from '../src/cache/snapshot';
+import { readAllEntries, readRefreshRecord } from '../src/cache/read';
+import { refreshAgeMs } from '../src/cache/entry';
 import type { Simulation, ResolvedTask } from './simulation/engine';
 
 /** How far back the charts reach, in simulated minutes. */
@@ -37,7 +38,7 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
   /** Reads the snapshot; when a new refresh landed, adds each queue's estimate to its chart. */
   const read = async () => {
     const now = options.sim().now();
-    const [entries, meta] = await Promise.all([readAllQueues(options.redis, options.workspaceSid, options.channel), readSnapshotMeta(options.redis, options.workspaceSid)]);
+    const [entries, meta] = await Promise.all([readAllEntries(options.redis, options.workspaceSid, options.channel), readRefreshRecord(options.redis, options.workspaceSid)]);
     if (meta && meta.refreshedAt !== lastRefreshSeen) {
       lastRefreshSeen = meta.refreshedAt;
       for (const entry of entries) {
@@ -68,10 +69,11 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
           estimatedWaitSeconds: entry.estimatedWaitSeconds,
           confidence: entry.confidence,
           reason: entry.reason ?? null,
-          tasksWaiting: entry.inputs.tasksWaiting,
-          longestWaitSeconds: entry.inputs.longestWaitSeconds,
-          availableWorkers: entry.inputs.availableWorkers,
-          dataAgeSeconds: Math.max(0, Math.round((Date.now() - Date.parse(entry.readAt)) / 1000)),
+          tasksWaiting: entry.tasksWaiting,
+          longestWaitSeconds: realtime['longest_task_waiting_age'] as number,
+          availableWorkers: entry.availableWorkers,
+          // The local stack's clocks are one machine's: the refresher's offset to Redis is all it takes.
+          dataAgeSeconds: meta ? Math.round(refreshAgeMs(meta, { redisNowMs: Date.now() + meta.clockOffsetMs, localNowMs: Date.now() }, Date.now()) / 1000) : null,
           liveTasksWaiting: (realtime['tasks_by_status'] as { pending: number }).pending,
           estimates: estimates.get(entry.queueSid) ?? [],
           actual: (actual.get(entry.queueSid) ?? []).filter((point) => point.t >= now - HISTORY_MINUTES * 60_000),

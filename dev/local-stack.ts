@@ -16,7 +16,8 @@ import type { WorkspaceModel } from './workspace-model';
 const PROJECT_ROOT = join(__dirname, '..');
 
 /** Well-known local secrets: they protect nothing but loopback stand-ins. */
-export const LOCAL_AUTH_TOKEN = 'local-auth-token-0000000000000000';
+// 32 letters and digits: the shape twilio-run checks before context.getTwilioClient() will use it.
+export const LOCAL_AUTH_TOKEN = 'localauthtoken000000000000000000';
 export const LOCAL_UPSTASH_TOKEN = 'local-upstash-token';
 
 export interface LocalStack {

@@ -35,6 +35,8 @@ export interface TaskRouterDoubleOptions {
   apiKeys?: Record<string, string>;
   /** Added to every response, ms. */
   latencyMs?: number;
+  /** Added per item of a list page (queues or their statistics), ms: a 1,000-queue page costs more than one queue. */
+  latencyPerItemMs?: number;
   /** Above this many requests in any one-second window: 429 with code 20429. */
   rateLimitPerSecond?: number;
   /** Sent as Retry-After with rate-limit 429s when set. */
@@ -269,7 +271,6 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     const url = new URL(request.url ?? '/', 'http://double.invalid');
     const credentials = basicAuth(request.headers.authorization);
     const info: RequestInfo = { method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, count: stats.requests, user: credentials?.user ?? '' };
-    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const fault = options.fault?.(info);
     if (fault?.kind === 'hang') return; // never answers; the client's timeout must end it
     // Unref'd: a delayed answer must not keep a stopping process alive.
@@ -293,6 +294,10 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
     }
     const { endpoint, body } = route(info.method, info.path, info.query);
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
+    // The latency model: a fixed cost per request plus a cost per item a list page carries.
+    const items = Object.values(body).find(Array.isArray)?.length ?? 0;
+    const latency = (options.latencyMs ?? 0) + (options.latencyPerItemMs ?? 0) * items;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     response.writeHead(200, { 'Content-Type': 'application/json' });
     response.end(fault?.kind === 'garbled' ? JSON.stringify(body).slice(0, 40) : JSON.stringify(body));
   };

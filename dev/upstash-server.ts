@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RedisCommand, RedisEngine, RedisReply } from './redis-engine';
 
 /** Upstash refuses requests over 10 MB. */
@@ -93,7 +93,40 @@ function tokenMatches(header: string | undefined, token: string): 'ok' | 'missin
   return given.length === expected.length && timingSafeEqual(given, expected) ? 'ok' : 'wrong';
 }
 
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/**
+ * Upstash's script flags on a stock Redis. `allow-key-locking` is Upstash's own shebang flag (lock
+ * only the keys in KEYS); redis-server refuses flags it does not know, so it is removed before the
+ * script runs there, keeping `no-writes`, which Redis enforces. The embedded engine knows no shebang
+ * at all, so it gets the body without that line. The SHA a client computed from the body it sent is
+ * mapped to the SHA of the body Redis has, so EVALSHA finds it.
+ */
+function scriptTranslator(kind: RedisEngine['kind']) {
+  const shas = new Map<string, string>();
+  const body = (script: string) => {
+    if (!script.startsWith('#!')) return script;
+    const newline = script.indexOf('\n');
+    const shebang = newline === -1 ? script : script.slice(0, newline);
+    const rest = newline === -1 ? '' : script.slice(newline + 1);
+    if (kind === 'embedded') return rest;
+    const flags = (/flags=(\S*)/.exec(shebang)?.[1] ?? '').split(',').filter((flag) => flag !== '' && flag !== 'allow-key-locking');
+    return `#!lua${flags.length > 0 ? ` flags=${flags.join(',')}` : ''}\n${rest}`;
+  };
+  return (command: RedisCommand): RedisCommand => {
+    const name = String(command[0]).toUpperCase();
+    if ((name === 'EVAL' || name === 'EVAL_RO') && typeof command[1] === 'string') {
+      const translated = body(command[1]);
+      if (translated !== command[1]) shas.set(sha1(command[1]), sha1(translated));
+      return [kind === 'embedded' ? 'EVAL' : name, translated, ...command.slice(2)];
+    }
+    if (name === 'EVALSHA' || name === 'EVALSHA_RO') return [kind === 'embedded' ? 'EVALSHA' : name, shas.get(String(command[1])) ?? command[1]!, ...command.slice(2)];
+    return command;
+  };
+}
+
 export async function startUpstashServer(options: UpstashServerOptions): Promise<UpstashServer> {
+  const translate = scriptTranslator(options.engine.kind);
   const stats = { requests: 0, commands: 0, requestBytes: 0, responseBytes: 0 };
   const send = (response: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -126,7 +159,7 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     if (fault?.kind === 'reset-before') return void request.socket.destroy();
     if (fault?.kind === 'reset-after') {
       // Redis runs the request, then the answer is lost on the way back.
-      await (path === '/' ? options.engine.run(body as RedisCommand) : options.engine.pipeline(body as RedisCommand[]));
+      await (path === '/' ? options.engine.run(translate(body as RedisCommand)) : options.engine.pipeline((body as RedisCommand[]).map(translate)));
       return void request.socket.destroy();
     }
     const base64 = String(request.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
@@ -135,15 +168,15 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     if (path === '/') {
       if (!isCommand(body)) throw new HttpFailure(400, 'ERR the body must be a JSON array: a command and its arguments');
       stats.commands++;
-      const reply = await options.engine.run(body);
+      const reply = await options.engine.run(translate(body));
       if ('error' in reply) return send(response, 400, { error: reply.error });
       return send(response, 200, encode(reply));
     }
     if (!Array.isArray(body) || body.length === 0 || !body.every(isCommand)) throw new HttpFailure(400, 'ERR the body must be a JSON array of commands');
     stats.commands += body.length;
-    if (path === '/pipeline') return send(response, 200, (await options.engine.pipeline(body)).map(encode));
+    if (path === '/pipeline') return send(response, 200, (await options.engine.pipeline(body.map(translate))).map(encode));
     try {
-      return send(response, 200, (await options.engine.transaction(body)).map(encode));
+      return send(response, 200, (await options.engine.transaction(body.map(translate))).map(encode));
     } catch (error) {
       if (/EXECABORT|ERR/.test((error as Error).message)) throw new HttpFailure(400, (error as Error).message);
       throw error;

@@ -157,3 +157,30 @@ export function staticWorkspace(options: { queueCount: number; seed?: number; ac
     },
   };
 }
+
+/** A static workspace whose queues can change between refreshes: more callers waiting, or gone. */
+export interface ChangingWorkspace extends WorkspaceModel {
+  /** One more caller waiting on each of these queues. */
+  bump(queueSids: string[]): void;
+  /** The queue disappears from TaskRouter. */
+  drop(queueSid: string): void;
+}
+
+export function changingWorkspace(options: { queueCount: number; seed?: number }): ChangingWorkspace {
+  const base = staticWorkspace(options);
+  const extra = new Map<string, number>();
+  const dropped = new Set<string>();
+  return {
+    ...base,
+    queues: () => base.queues().filter((queue) => !dropped.has(queue.sid)),
+    realtime: (queueSid, taskChannel) => {
+      const realtime = base.realtime(queueSid, taskChannel);
+      const byStatus = realtime['tasks_by_status'] as Record<string, number>;
+      return { ...realtime, tasks_by_status: { ...byStatus, pending: byStatus['pending']! + (extra.get(queueSid) ?? 0) } };
+    },
+    bump: (queueSids) => {
+      for (const sid of queueSids) extra.set(sid, (extra.get(sid) ?? 0) + 1);
+    },
+    drop: (queueSid) => void dropped.add(queueSid),
+  };
+}

@@ -17,6 +17,18 @@ export type Env = {
   VALIDATE_SIGNATURE?: string;
   AUTH_TOKEN?: string;
   TWILIO_AUTH_TOKEN?: string;
+  /** refresh-queue-times (the QStash-scheduled refresh). */
+  QSTASH_CURRENT_SIGNING_KEY?: string;
+  QSTASH_NEXT_SIGNING_KEY?: string;
+  TASK_CHANNELS?: string;
+  STATISTICS_WINDOW_MINUTES?: string;
+  ESTIMATOR?: string;
+  LOGGED_OUT_ACTIVITIES?: string;
+  SNAPSHOT_TTL_SECONDS?: string;
+  REFRESH_TIMEOUT_SECONDS?: string;
+  TASKROUTER_REQUEST_TIMEOUT_MS?: string;
+  /** Development only: a loopback TaskRouter double instead of https://taskrouter.twilio.com. */
+  TASKROUTER_API_URL?: string;
 };
 
 /** What a handler receives: query and body parameters (strings, or anything a JSON body held) and the request. */

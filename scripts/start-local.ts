@@ -11,7 +11,7 @@ import { startDashboard, type Dashboard } from '../dev/dashboard';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, ScenarioError } from '../dev/simulation/scenario';
 import { createRedis } from '../src/cache/redis';
-import { readSnapshotMeta } from '../src/cache/snapshot';
+import { readRefreshRecord } from '../src/cache/read';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     dashboard = await startDashboard({ sim: () => sim, redis: cache, workspaceSid: sim.workspaceSid, channel: 'voice', port: options.dashboardPort });
     functions = await startFunctions(env, { port: options.functionsPort, warm: true });
     // Announce the URLs only once there is something to read behind them.
-    for (let waited = 0; (await readSnapshotMeta(cache, sim.workspaceSid).catch(() => null)) === null; waited += 200) {
+    for (let waited = 0; (await readRefreshRecord(cache, sim.workspaceSid).catch(() => null)) === null; waited += 200) {
       if (waited > 60_000) throw new Error('the refresher wrote no snapshot within a minute; see its output above');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWorkflowSyncConfig } from '../src/config';
 import { ConfigError, describeError, WorkflowConfigError } from '../src/errors';
-import { createTaskRouterClient } from '../src/taskrouter/client';
+import { clientFromCredentials, createTaskRouterClient } from '../src/taskrouter/client';
 import { MAX_PAGE_SIZE } from '../src/taskrouter/reader';
 import { parseWorkflowConfiguration, type WorkflowConfigAsset } from '../src/workflow-config';
 
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     return 2;
   }
   try {
-    const { client } = createTaskRouterClient(config.twilio, { baseUrl: config.taskRouterApiUrl, requestTimeoutMs: config.requestTimeoutMs, deadline: Date.now() + 120_000 });
+    const { client } = createTaskRouterClient(clientFromCredentials(config.twilio), { baseUrl: config.taskRouterApiUrl, requestTimeoutMs: config.requestTimeoutMs, deadline: Date.now() + 120_000 });
     const workspace = client.taskrouter.v1.workspaces(config.workspaceSid);
     const [workflow, queues] = await Promise.all([workspace.workflows(config.workflowSid).fetch(), workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE })]);
     let configuration: unknown;

@@ -19,6 +19,12 @@ export const DEFAULT_LOGGED_OUT_ACTIVITIES: readonly string[] = ['Offline'];
 /** Twilio's own hold music, public and free to use. */
 export const DEFAULT_HOLD_MUSIC_URL = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
 
+/** Loopback hosts: the only ones a credential may reach over plain http. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Collects problems while reading variables, so all of them are reported together. */
 class EnvReader {
   readonly problems: string[] = [];
@@ -51,7 +57,8 @@ class EnvReader {
     return value;
   }
 
-  url(name: string, required: boolean, fallback?: string): string | undefined {
+  /** An http(s) URL; `carriesCredentials`: a secret travels to it, so plain http is refused unless the host is loopback. */
+  url(name: string, required: boolean, fallback?: string, carriesCredentials = false): string | undefined {
     const value = required ? this.required(name, 'an http(s) URL') : (this.optional(name) ?? fallback);
     if (value === undefined) return undefined;
     let parsed: URL;
@@ -67,6 +74,11 @@ class EnvReader {
     }
     if (parsed.username || parsed.password) {
       this.problems.push(`${name} must not carry credentials in the URL`);
+      return undefined;
+    }
+    // Credentials travel to these hosts: plain http only to this machine (a local stand-in).
+    if (carriesCredentials && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+      this.problems.push(`${name} must be an https:// URL (plain http:// is allowed only for loopback hosts such as 127.0.0.1 or localhost): credentials would travel in clear`);
       return undefined;
     }
     return value.replace(/\/+$/, '');
@@ -169,7 +181,8 @@ export interface TwilioCredentials {
 }
 
 export interface RefresherConfig {
-  twilio: TwilioCredentials;
+  /** null when the caller brings its own client (a Function's `context.getTwilioClient`). */
+  twilio: TwilioCredentials | null;
   cache: CacheConfig;
   taskRouterApiUrl: string;
   channels: string[];
@@ -204,22 +217,22 @@ function readTwilioCredentials(env: EnvReader): TwilioCredentials | undefined {
 /** Where TaskRouter is and how long one request may take: the refresher's and the sync's. */
 function readTaskRouterAccess(env: EnvReader): { taskRouterApiUrl: string; requestTimeoutMs: number } {
   return {
-    taskRouterApiUrl: env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL) ?? DEFAULT_TASKROUTER_API_URL,
+    taskRouterApiUrl: env.url('TASKROUTER_API_URL', false, DEFAULT_TASKROUTER_API_URL, true) ?? DEFAULT_TASKROUTER_API_URL,
     requestTimeoutMs: env.integer('TASKROUTER_REQUEST_TIMEOUT_MS', 15000, 100, 120000),
   };
 }
 
 function readCacheConfig(env: EnvReader): CacheConfig | undefined {
-  const url = env.url('UPSTASH_REDIS_REST_URL', true);
+  const url = env.url('UPSTASH_REDIS_REST_URL', true, undefined, true);
   const token = env.required('UPSTASH_REDIS_REST_TOKEN', 'the REST token of the Upstash database');
   const workspaceSid = env.sid('TWILIO_WORKSPACE_SID', 'WS', true);
   return url && token && workspaceSid ? { url, token, workspaceSid } : undefined;
 }
 
 /** The refresher's configuration, from `process.env`. Throws ConfigError listing every problem. */
-export function loadRefresherConfig(source: EnvSource, options: { requireCache?: boolean } = {}): RefresherConfig {
+export function loadRefresherConfig(source: EnvSource, options: { requireCache?: boolean; requireCredentials?: boolean } = {}): RefresherConfig {
   const env = new EnvReader(source);
-  const twilio = readTwilioCredentials(env);
+  const twilio = options.requireCredentials === false ? null : readTwilioCredentials(env);
   // A dry run writes nothing, so it needs no Upstash credentials, only the workspace.
   const cache =
     options.requireCache === false
@@ -234,7 +247,27 @@ export function loadRefresherConfig(source: EnvSource, options: { requireCache?:
     refreshTimeoutSeconds: env.integer('REFRESH_TIMEOUT_SECONDS', 120, 5, 3600),
     loggedOutActivities: env.names('LOGGED_OUT_ACTIVITIES', DEFAULT_LOGGED_OUT_ACTIVITIES),
   };
-  return env.done({ ...config, twilio: twilio!, cache: cache! });
+  return env.done({ ...config, twilio: twilio ?? null, cache: cache! });
+}
+
+/** The QStash-scheduled refresh Function: its signing keys (Upstash console, QStash > Signing keys). */
+export interface QStashConfig {
+  currentSigningKey: string;
+  nextSigningKey: string;
+}
+
+export function loadQStashConfig(source: EnvSource): QStashConfig {
+  const env = new EnvReader(source);
+  const currentSigningKey = env.required('QSTASH_CURRENT_SIGNING_KEY', 'the current signing key from the Upstash console');
+  const nextSigningKey = env.required('QSTASH_NEXT_SIGNING_KEY', 'the next signing key from the Upstash console');
+  return env.done({ currentSigningKey: currentSigningKey!, nextSigningKey: nextSigningKey! });
+}
+
+/** Where the cache is and nothing else: `npm run status`. */
+export function loadCacheOnlyConfig(source: EnvSource): CacheConfig {
+  const env = new EnvReader(source);
+  const cache = readCacheConfig(env);
+  return env.done(cache!);
 }
 
 export interface WorkflowSyncConfig {

@@ -1,69 +1,88 @@
 /**
- * One refresh: read every queue from TaskRouter, estimate each wait, write the snapshot. A read that
- * fails or comes back partial throws before anything is written, so the previous snapshot stays.
+ * One refresh: read every queue from TaskRouter, estimate each wait, write what changed. A read that
+ * fails or comes back partial throws before anything is written, so the previous data stays.
  */
 import type { Redis } from '@upstash/redis';
 import type { RefresherConfig } from './config';
-import { estimateWait } from './estimator';
-import { nextSequence, writeSnapshot, type QueueWaitEntry, type Snapshot, type WriteOutcome } from './cache/snapshot';
-import { createTaskRouterClient } from './taskrouter/client';
+import { estimateWait, type QueueObservation } from './estimator';
+import type { QueueWaitEntry } from './cache/entry';
+import { beginRefresh, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
+import { ConfigError } from './errors';
+import { clientFromCredentials, createTaskRouterClient, type TwilioClientFactory } from './taskrouter/client';
 import { readWorkspace, type WorkspaceReading } from './taskrouter/reader';
 
 export interface RefreshReport {
-  outcome: WriteOutcome | 'dry-run';
+  outcome: WriteReport['outcome'] | 'dry-run';
   queues: number;
   channels: string[];
+  /** TaskRouter requests, retries included. */
   requests: number;
   retries: number;
   durationMs: number;
   /** Queues left out: deleted while the lists were read, or past the limit of one-by-one reads. */
   skippedQueues: number;
+  /** What the write sent; null for a dry run. */
+  cache: Omit<WriteReport, 'outcome'> | null;
   snapshot: Snapshot;
+}
+
+/**
+ * What a refresher keeps between runs in one process: the base its next diff is computed against.
+ * A new process starts empty and reads the base back from Redis once.
+ */
+export interface RefreshState {
+  base: WriteBase | null;
 }
 
 export interface RefreshOptions {
   redis: Redis;
   dryRun?: boolean;
+  /** Kept across runs by a looping refresher; without it every run reads its diff base back. */
+  state?: RefreshState;
   /** Told about each retry: the request path and status, never a URL with credentials. */
   onRetry?: (info: { path: string; status: number | undefined; attempt: number; delayMs: number }) => void;
-  /** The clock that stamps `readAt` (tests skew it); timeouts always use the process's own clock. */
+  /** The clock that stamps the read (tests skew it); timeouts always use the process's own clock. */
   now?: () => number;
+  /** Write everything, not a diff (tests and benchmarks). */
+  forceFull?: boolean;
+  /** How the TaskRouter client is made; default: from the configured credentials. */
+  twilioClient?: TwilioClientFactory;
 }
 
 /** Builds the snapshot from a workspace reading, estimating each queue with the configured estimator. */
-export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, run: { startedAtMs: number; sequence: number; durationMs: number; requests: number }): Snapshot {
-  const { startedAtMs, sequence, durationMs, requests } = run;
+export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, run: { sequence: number; startedAtMs: number; durationMs: number; requests: number }): Snapshot {
   const entries = new Map<string, QueueWaitEntry[]>();
+  const inputs = new Map<string, Map<string, QueueObservation>>();
   const queueSids = new Set<string>();
   for (const [channel, readings] of reading.readings) {
+    const channelInputs = new Map<string, QueueObservation>();
     entries.set(
       channel,
       readings.map((queue) => {
         queueSids.add(queue.queueSid);
-        return {
-          queueSid: queue.queueSid,
-          queueName: queue.queueName,
-          channel,
-          ...estimateWait(config.estimator, queue.observation),
-          estimator: config.estimator,
-          inputs: queue.observation,
-          windowMinutes: reading.windowMinutes,
-          readAt: reading.readAt,
-        };
+        channelInputs.set(queue.queueSid, queue.observation);
+        const { estimatedWaitSeconds, waitRange, confidence, reason } = estimateWait(config.estimator, queue.observation);
+        const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
+        if (reason) entry.reason = reason;
+        return entry;
       }),
     );
+    inputs.set(channel, channelInputs);
   }
   return {
     workspaceSid,
     entries,
-    meta: {
-      sequence,
-      startedAtMs,
-      refreshedAt: new Date(startedAtMs + durationMs).toISOString(),
+    inputs,
+    record: {
+      sequence: run.sequence,
+      readAtMs: Date.parse(reading.readAt),
+      refreshedAt: new Date(run.startedAtMs + run.durationMs).toISOString(),
       queueCount: queueSids.size,
       channels: config.channels,
-      durationMs,
-      requests,
+      estimator: config.estimator,
+      windowMinutes: reading.windowMinutes,
+      durationMs: run.durationMs,
+      requests: run.requests,
     },
   };
 }
@@ -72,7 +91,9 @@ export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'chann
 export async function refreshOnce(config: RefresherConfig, options: RefreshOptions): Promise<RefreshReport> {
   const now = options.now ?? Date.now;
   const startedAtMs = now();
-  const { client, http } = createTaskRouterClient(config.twilio, {
+  const factory = options.twilioClient ?? (config.twilio ? clientFromCredentials(config.twilio) : undefined);
+  if (!factory) throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or an API key) are required to read TaskRouter']);
+  const { client, http } = createTaskRouterClient(factory, {
     baseUrl: config.taskRouterApiUrl,
     requestTimeoutMs: config.requestTimeoutMs,
     // A local bound, so measured on this process's own clock, never on the (possibly skewed) stamp clock.
@@ -80,19 +101,32 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
   // The run's place in line comes from Redis, not from this host's clock, so hosts whose clocks
-  // disagree still order their snapshots correctly.
-  const sequence = options.dryRun ? 0 : await nextSequence(options.redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
+  // disagree still order their refreshes correctly; Redis's clock comes with it.
+  let start: RefreshStart | null = null;
+  if (!options.dryRun) {
+    start = await beginRefresh(options.redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
+    // Ages are measured on Redis's clock: the offset relates the stamp clock to it.
+    start = { ...start, localNowMs: start.localNowMs + (now() - Date.now()) };
+  }
   const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, config.loggedOutActivities);
-  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { startedAtMs, sequence, durationMs: now() - startedAtMs, requests: http.counters.requests });
-  const outcome = options.dryRun ? 'dry-run' : await writeSnapshot(options.redis, snapshot, config.snapshotTtlSeconds, { now });
+  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { sequence: start?.sequence ?? 0, startedAtMs, durationMs: now() - startedAtMs, requests: http.counters.requests });
+  let outcome: RefreshReport['outcome'] = 'dry-run';
+  let cache: RefreshReport['cache'] = null;
+  if (start) {
+    const state = options.state ?? { base: null };
+    const { report, base } = await writeSnapshot(options.redis, snapshot, { ttlSeconds: config.snapshotTtlSeconds, start, base: state.base, ...(options.forceFull ? { forceFull: true } : {}) });
+    if (base) state.base = base;
+    ({ outcome, ...cache } = report);
+  }
   return {
     outcome,
-    queues: snapshot.meta.queueCount,
+    queues: snapshot.record.queueCount,
     channels: config.channels,
     requests: http.counters.requests,
     retries: http.counters.retries,
     durationMs: now() - startedAtMs,
     skippedQueues: reading.skippedQueueSids.length,
+    cache,
     snapshot,
   };
 }

@@ -10,8 +10,8 @@ const dist = join(root, 'dist');
 describe('build output', () => {
   const functions = readdirSync(join(dist, 'functions'));
 
-  it('has the three functions, the protected ones with the .protected suffix', () => {
-    expect(functions.sort()).toEqual(['get-queue-times.js', 'hold-music.protected.js', 'lookup-queue-sid.protected.js']);
+  it('has the four functions, the protected ones with the .protected suffix (QStash cannot sign as Twilio: refresh-queue-times checks its own signature)', () => {
+    expect(functions.sort()).toEqual(['get-queue-times.js', 'hold-music.protected.js', 'lookup-queue-sid.protected.js', 'refresh-queue-times.js']);
   });
 
   it('puts no sources or source maps among the assets (twilio-run uploads every file there)', () => {
@@ -20,7 +20,7 @@ describe('build output', () => {
     expect(assets.filter((file) => /\.(ts|map)$/.test(file))).toEqual([]);
   });
 
-  it.each(['get-queue-times.js', 'hold-music.protected.js', 'lookup-queue-sid.protected.js'])('loads %s alone, with nothing beside it but node_modules', (file) => {
+  it.each(['get-queue-times.js', 'hold-music.protected.js', 'lookup-queue-sid.protected.js', 'refresh-queue-times.js'])('loads %s alone, with nothing beside it but node_modules', (file) => {
     const dir = mkdtempSync(join(tmpdir(), 'qwt-fn-'));
     try {
       copyFileSync(join(dist, 'functions', file), join(dir, file));

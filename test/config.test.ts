@@ -97,3 +97,23 @@ describe('Functions configuration', () => {
     expect(loadSignatureConfig({})).toEqual({ validateSignature: false, authToken: undefined });
   });
 });
+
+describe('transport: where credentials may travel', () => {
+  it('refuses plain http for TaskRouter and Upstash unless the host is loopback', () => {
+    const problems = problemsOf(() => loadRefresherConfig({ ...valid, TASKROUTER_API_URL: 'http://taskrouter.example.com', UPSTASH_REDIS_REST_URL: 'http://10.0.0.5:8080' }));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^TASKROUTER_API_URL must be an https:\/\/ URL/), expect.stringMatching(/^UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/)]));
+    for (const url of ['http://127.0.0.1:4010', 'http://localhost:4010', 'http://[::1]:4010', 'https://taskrouter.example.com']) {
+      expect(loadRefresherConfig({ ...valid, TASKROUTER_API_URL: url }).taskRouterApiUrl).toBe(url);
+    }
+  });
+
+  it('leaves URLs that carry no credential alone (the hold music may be http)', () => {
+    expect(loadWaitTimeConfig({ ...valid, HOLD_MUSIC_URL: 'http://music.example.com/track.mp3' }).holdMusicUrl).toBe('http://music.example.com/track.mp3');
+  });
+
+  it('reads LOGGED_OUT_ACTIVITIES as a list of names', () => {
+    expect(loadRefresherConfig(valid).loggedOutActivities).toEqual(['Offline']);
+    expect(loadRefresherConfig({ ...valid, LOGGED_OUT_ACTIVITIES: 'Offline, Logged Out ' }).loggedOutActivities).toEqual(['Offline', 'Logged Out']);
+    expect(problemsOf(() => loadRefresherConfig({ ...valid, LOGGED_OUT_ACTIVITIES: 'Offline,,' }))).toEqual([expect.stringMatching(/^LOGGED_OUT_ACTIVITIES must be a comma-separated list/)]);
+  });
+});

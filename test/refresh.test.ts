@@ -1,20 +1,13 @@
 /** The refresher against the TaskRouter double and the Upstash-compatible server on real Redis. */
 import { liveKeys } from '../src/cache/layout';
-import { nextSequence, readQueue, readSnapshotMeta, writeSnapshot } from '../src/cache/snapshot';
-import { refreshOnce, buildSnapshot } from '../src/refresh';
+import { readQueue, readRefreshRecord } from '../src/cache/read';
+import { refreshOnce } from '../src/refresh';
 import { TaskRouterError } from '../src/errors';
-import { staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
+import { changingWorkspace, staticWorkspace, type WorkspaceModel } from '../dev/workspace-model';
 import type { Fault, RequestInfo } from '../dev/taskrouter-double';
 import { describeWithRealRedis, dumpRedis, startTestStack, type TestStack } from './helpers';
 import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
-
-/** A static workspace whose queue list can be changed while the double serves it. */
-function mutableWorkspace(queueCount: number): WorkspaceModel & { drop(sid: string): void } {
-  const base = staticWorkspace({ queueCount, seed: 9 });
-  const dropped = new Set<string>();
-  return { ...base, queues: () => base.queues().filter((queue) => !dropped.has(queue.sid)), drop: (sid) => dropped.add(sid) };
-}
 
 describeWithRealRedis('refresh at scale', () => {
   let stack: TestStack;
@@ -24,35 +17,33 @@ describeWithRealRedis('refresh at scale', () => {
   });
   afterAll(() => stack.stop());
 
-  it('reads 5,000 queues in 11 requests (the Workspace, 5 list pages, 5 statistics pages) and writes them in one Redis request', async () => {
+  it('reads 5,000 queues in 11 requests (the Workspace, 5 list pages, 5 statistics pages) and writes them all the first time', async () => {
     const before = stack.upstash.stats.requests;
-    const commandsBefore = stack.upstash.stats.commands;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 11, retries: 0, skippedQueues: 0 });
+    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 11, retries: 0, skippedQueues: 0, cache: { mode: 'full', entriesWritten: 5000 } });
     expect(stack.taskrouter.stats.byEndpoint).toEqual({ workspace: 1, queues: 5, statistics: 5 });
-    // One request takes the run number (INCR + EXPIRE), one writes the whole snapshot (EVAL).
-    expect(stack.upstash.stats.requests - before).toBe(2);
-    expect(stack.upstash.stats.commands - commandsBefore).toBe(3);
-    const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
-    expect(meta).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 11 });
+    // The run number, the staged chunks, the commit.
+    expect(stack.upstash.stats.requests - before).toBe(2 + report.cache!.requests);
+    expect(report.cache!.requests).toBeGreaterThanOrEqual(2);
+    const record = await readRefreshRecord(stack.redis, model.workspaceSid);
+    expect(record).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 11, estimator: 'default', windowMinutes: 15 });
   });
 
-  it('stores each queue with its estimate, inputs, window and read time, a few hundred bytes each', async () => {
+  it('stores each queue with its estimate and range, dated by the refresh record', async () => {
     const queue = model.queues()[42]!;
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
     if (!lookup.found) throw new Error('queue missing');
     const entry = lookup.entry;
-    expect(entry).toMatchObject({ queueSid: queue.sid, queueName: queue.friendlyName, channel: 'voice', estimator: 'default', windowMinutes: 15 });
-    expect(entry.inputs.tasksWaiting).toBe((model.realtime(queue.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
-    expect(Date.parse(entry.readAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(JSON.stringify(entry).length).toBeLessThan(700);
+    expect(entry).toMatchObject({ queueSid: queue.sid, queueName: queue.friendlyName, channel: 'voice' });
+    expect(entry.tasksWaiting).toBe((model.realtime(queue.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
+    expect(lookup.refresh.readAtMs).toBeGreaterThan(Date.now() - 60_000);
     const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: `  ${queue.friendlyName.toUpperCase()} ` });
     expect(byName.found && byName.entry).toEqual(entry);
   });
 
   it('sets expiries so a stopped refresher leaves nothing behind for ever', async () => {
     const keys = liveKeys(model.workspaceSid);
-    for (const key of [keys.meta, keys.names, keys.queues('voice')]) {
+    for (const key of [keys.refresh, keys.names, keys.wait('voice'), keys.inputs('voice')]) {
       const ttl = await stack.engine.client.ttl(key);
       expect(ttl).toBeGreaterThan(3000);
       expect(ttl).toBeLessThanOrEqual(3600);
@@ -62,7 +53,7 @@ describeWithRealRedis('refresh at scale', () => {
 
 describe('refresh correctness and failures', () => {
   let stack: TestStack;
-  const model = mutableWorkspace(30);
+  const model = changingWorkspace({ queueCount: 30, seed: 9 });
   let fault: ((request: RequestInfo) => Fault | undefined) | undefined;
   beforeAll(async () => {
     stack = await startTestStack({ model, double: { fault: (request) => fault?.(request) } }, { REFRESH_TIMEOUT_SECONDS: '20' });
@@ -103,7 +94,7 @@ describe('refresh correctness and failures', () => {
   });
 
   it('does not retry what retrying cannot fix', async () => {
-    const badAuth = { ...stack.config, twilio: { ...stack.config.twilio, password: 'wrong-token' } };
+    const badAuth = { ...stack.config, twilio: { ...stack.config.twilio!, password: 'wrong-token' } };
     const started = stack.taskrouter.stats.requests;
     const error = await refreshOnce(badAuth, { redis: stack.redis }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TaskRouterError);
@@ -120,19 +111,6 @@ describe('refresh correctness and failures', () => {
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report.queues).toBe(29);
     expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: gone })).toEqual({ found: false, reason: 'unknown_queue' });
-  });
-
-  it('never lets an older run overwrite a newer snapshot, whatever the clocks say', async () => {
-    const report = await refreshOnce(stack.config, { redis: stack.redis, dryRun: true });
-    const older = await nextSequence(stack.redis, model.workspaceSid, 3600);
-    const newerSequence = await nextSequence(stack.redis, model.workspaceSid, 3600);
-    expect(newerSequence).toBe(older + 1);
-    // The newer run's host clock is an hour slow: order still comes from the run numbers.
-    const newer = buildSnapshot(stack.config, model.workspaceSid, { queueNames: new Map(), readings: new Map([['voice', []]]), skippedQueueSids: [], windowMinutes: 15, readAt: new Date().toISOString() }, { startedAtMs: Date.now() - 3_600_000, sequence: newerSequence, durationMs: 5, requests: 1 });
-    expect(await writeSnapshot(stack.redis, newer, 3600)).toBe('written');
-    const olderSnapshot = { ...report.snapshot, meta: { ...report.snapshot.meta, sequence: older, startedAtMs: Date.now() } };
-    expect(await writeSnapshot(stack.redis, olderSnapshot, 3600)).toBe('superseded');
-    expect((await readSnapshotMeta(stack.redis, model.workspaceSid))!.sequence).toBe(newerSequence);
   });
 });
 
@@ -171,7 +149,7 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 5 });
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
-    expect(lookup.found && lookup.entry.inputs.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
+    expect(lookup.found && lookup.entry.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
   });
 });
 
@@ -192,14 +170,15 @@ describe('TaskRouter worker meanings, end to end through the real client', () =>
     const statisticsQueries: URLSearchParams[] = [];
     stack.taskrouter.options.fault = (request) => void (request.path.endsWith('/TaskQueues/Statistics') && statisticsQueries.push(request.query));
     try {
-      await refreshOnce(stack.config, { redis: stack.redis });
+      const report = await refreshOnce(stack.config, { redis: stack.redis });
       const queue = sim.queues()[0]!;
       const realtime = sim.realtime(queue.sid, 'voice');
       expect(realtime['total_eligible_workers']).toBe(6);
       expect((realtime['tasks_by_status'] as { pending: number }).pending).toBeGreaterThan(0);
       const lookup = await readQueue(stack.redis, sim.workspaceSid, 'voice', { queueSid: queue.sid });
       if (!lookup.found) throw new Error('queue missing');
-      expect(lookup.entry).toMatchObject({ estimatedWaitSeconds: null, reason: 'all_agents_logged_out', inputs: { eligibleWorkers: 6, loggedInWorkers: 0 } });
+      expect(lookup.entry).toMatchObject({ estimatedWaitSeconds: null, reason: 'all_agents_logged_out' });
+      expect(report.snapshot.inputs.get('voice')!.get(queue.sid)).toMatchObject({ eligibleWorkers: 6, loggedInWorkers: 0 });
       expect(statisticsQueries.map((query) => query.get('SplitByWaitTime'))).toEqual(['60']);
     } finally {
       await stack.stop();
@@ -211,10 +190,10 @@ describe('TaskRouter worker meanings, end to end through the real client', () =>
     // Renamed: this workspace calls its logged-out Activity "Signed Off"; "Offline" means nothing here.
     const stack = await startTestStack({ model: sim }, { LOGGED_OUT_ACTIVITIES: 'Signed Off' });
     try {
-      await refreshOnce(stack.config, { redis: stack.redis });
+      const report = await refreshOnce(stack.config, { redis: stack.redis });
       const lookup = await readQueue(stack.redis, sim.workspaceSid, 'voice', { queueSid: sim.queues()[0]!.sid });
       if (!lookup.found) throw new Error('queue missing');
-      expect(lookup.entry.inputs.loggedInWorkers).toBe(6);
+      expect(report.snapshot.inputs.get('voice')!.get(sim.queues()[0]!.sid)!.loggedInWorkers).toBe(6);
       expect(lookup.entry.reason).not.toBe('all_agents_logged_out');
     } finally {
       await stack.stop();

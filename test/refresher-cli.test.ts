@@ -1,11 +1,11 @@
 /** `npm run refresh` as a user runs it: exit codes, one JSON line per run, loop mode, no secrets. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { staticWorkspace } from '../dev/workspace-model';
-import { readSnapshotMeta } from '../src/cache/snapshot';
+import { readRefreshRecord } from '../src/cache/read';
 import { dumpRedis, startTestStack, type TestStack } from './helpers';
 
 const run = promisify(execFile);
@@ -19,10 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
+/** Commands run in an empty directory: no stray .env of the developer's is read. */
+const cwd = mkdtempSync(join(tmpdir(), 'qwt-cwd-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
 type Result = { code: number; stdout: string; stderr: string };
 async function refresher(args: string[], env: Record<string, string | undefined>): Promise<Result> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], { env: { PATH: process.env['PATH'], ...env } });
+    const { stdout, stderr } = await run(process.execPath, [...cli, ...args], { cwd, env: { PATH: process.env['PATH'], ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -45,14 +49,15 @@ describe('refresh-queue-times CLI', () => {
       const result = await refresher([], { ...stack.env, GITHUB_STEP_SUMMARY: summary });
       expect(result.code).toBe(0);
       const lines = result.stdout.trim().split('\n');
-      expect(lines).toHaveLength(1);
+      expect(lines).toHaveLength(2);
       expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 3, retries: 0 });
+      expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'summary', cycles: 1, failures: 0, lastError: null });
       const table = readFileSync(summary, 'utf8');
-      expect(table).toMatch(/\| 120 \| voice \| 3 \| 0 \|/);
+      expect(table).toMatch(/\| written \| 120 \| 3 \| 0 \| (full|diff): /);
       for (const secret of [stack.env['TWILIO_AUTH_TOKEN']!, stack.env['UPSTASH_REDIS_REST_TOKEN']!]) {
         expect(result.stdout + result.stderr + table).not.toContain(secret);
       }
-      expect((await readSnapshotMeta(stack.redis, model.workspaceSid))?.queueCount).toBe(120);
+      expect((await readRefreshRecord(stack.redis, model.workspaceSid))?.queueCount).toBe(120);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -68,15 +73,19 @@ describe('refresh-queue-times CLI', () => {
     expect(stack.taskrouter.stats.requests).toBe(before);
     expect((await refresher(['--every', '2'], stack.env)).code).toBe(2);
     expect((await refresher(['--bogus'], stack.env)).code).toBe(2);
+    const forAlone = await refresher(['--for', '10'], stack.env);
+    expect(forAlone.code).toBe(2);
+    expect(forAlone.stderr).toMatch(/--for needs --every/);
   });
 
   it('exits 1 naming the fault when TaskRouter cannot be read, keeping the snapshot', async () => {
     const before = await dumpRedis(stack);
     const result = await refresher([], { ...stack.env, TASKROUTER_API_URL: 'http://127.0.0.1:9', REFRESH_TIMEOUT_SECONDS: '5' });
     expect(result.code).toBe(1);
-    const line = JSON.parse(result.stdout.trim());
-    expect(line).toMatchObject({ outcome: 'failed', kept: 'previous snapshot' });
+    const [line, summary] = result.stdout.trim().split('\n').map((text) => JSON.parse(text));
+    expect(line).toMatchObject({ outcome: 'failed', kept: 'previous data' });
     expect(line.error).toMatch(/TaskRouter unreachable/);
+    expect(summary).toMatchObject({ event: 'summary', cycles: 1, failures: 1, lastError: line.error });
     expect(await dumpRedis(stack)).toBe(before);
   });
 
@@ -91,7 +100,7 @@ describe('refresh-queue-times CLI', () => {
   });
 
   it('keeps refreshing with --every and stops cleanly on SIGTERM after the cycle', async () => {
-    const child = spawn(process.execPath, [...cli, '--every', '5'], { env: { PATH: process.env['PATH'], ...stack.env } });
+    const child = spawn(process.execPath, [...cli, '--every', '5'], { cwd, env: { PATH: process.env['PATH'], ...stack.env } });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await new Promise<void>((resolve) => {
@@ -105,6 +114,39 @@ describe('refresh-queue-times CLI', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
     expect(code).toBe(0);
-    expect(stdout).toMatch(/"outcome":"stopped"/);
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ event: 'summary', failures: 0, stoppedBy: 'signal' });
+  });
+
+  it('--every 5 --for 12 against a TaskRouter that always fails ends by itself, non-zero, every cycle in the summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qwt-summary-'));
+    try {
+      const summary = join(dir, 'summary.md');
+      const result = await refresher(['--every', '5', '--for', '12'], { ...stack.env, TWILIO_AUTH_TOKEN: 'revoked-token', GITHUB_STEP_SUMMARY: summary });
+      expect(result.code).toBe(1);
+      const lines = result.stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+      const last = lines.pop()!;
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      expect(lines.every((line) => line['outcome'] === 'failed')).toBe(true);
+      expect(last).toMatchObject({ event: 'summary', cycles: lines.length, failures: lines.length, stoppedBy: '--for' });
+      expect(last['lastError']).toMatch(/Authenticate/);
+      const table = readFileSync(summary, 'utf8');
+      expect(table.match(/\*\*failed\*\*/g)).toHaveLength(lines.length);
+      expect(table).toMatch(new RegExp(`\\*\\*${lines.length} of ${lines.length} cycle\\(s\\) failed\\*\\*`));
+      expect(table).not.toMatch(/revoked-token/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads .env in the working directory, exported variables first, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qwt-dotenv-'));
+    try {
+      writeFileSync(join(dir, '.env'), Object.entries({ ...stack.env, TWILIO_WORKSPACE_SID: `WS${'0'.repeat(32)}` }).map(([key, value]) => `${key}=${value}`).join('\n'));
+      const run1 = await run(process.execPath, [...cli, '--dry-run'], { cwd: dir, env: { PATH: process.env['PATH'], TWILIO_WORKSPACE_SID: model.workspaceSid } });
+      expect(run1.stderr).toContain(`configuration: ${join(dir, '.env')}`);
+      expect(run1.stdout.split('\n').filter((line) => line.startsWith('voice\tWQ'))).toHaveLength(120);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

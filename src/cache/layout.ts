@@ -1,17 +1,21 @@
 /**
  * The cache layout. This module owns every Redis key name; nothing else spells one.
  *
- * Per workspace, under `qwt:v1:{WS}:`
- *   queues:{channel}   hash   queue SID → QueueWaitEntry JSON (a few hundred bytes)
+ * Per workspace, under `qwt:v2:{WS}:`
+ *   refresh            hash   the refresh record: run number, when the statistics were read, the
+ *                            clock offset, the channels, when the last full write happened (RefreshRecord)
+ *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs
+ *   inputs:{channel}   hash   queue SID → the estimator's inputs, for the dashboard and debugging,
+ *                            written with full writes only (at most once per SNAPSHOT_TTL_SECONDS)
  *   names              hash   lower-cased, trimmed queue name → queue SID
- *   meta               hash   SnapshotMeta fields
- *   sequence           string run counter (INCR per refresh) that orders snapshots across hosts
- *   staging:{runId}:…  the same keys, staged by one refresh's write script and renamed over the live
- *                      ones in the same script
+ *   sequence           string run counter (INCR per refresh) that orders refreshes across hosts
+ *   staging:{runId}:…  a full write's hashes, filled in chunks and renamed over the live ones at once
  */
 
-/** Every key starts with this; bump the version when the layout changes shape. */
-export const KEY_PREFIX = 'qwt:v1';
+/** Every key starts with this; bump LAYOUT_VERSION with it when the layout changes shape. */
+export const KEY_PREFIX = 'qwt:v2';
+/** Stored in the refresh record: a record of another version forces a full write. */
+export const LAYOUT_VERSION = 2;
 
 const workspaceRoot = (workspaceSid: string) => `${KEY_PREFIX}:${workspaceSid}`;
 
@@ -19,20 +23,21 @@ const workspaceRoot = (workspaceSid: string) => `${KEY_PREFIX}:${workspaceSid}`;
 export function liveKeys(workspaceSid: string) {
   const root = workspaceRoot(workspaceSid);
   return {
-    meta: `${root}:meta`,
+    refresh: `${root}:refresh`,
     names: `${root}:names`,
-    queues: (channel: string) => `${root}:queues:${channel}`,
+    wait: (channel: string) => `${root}:wait:${channel}`,
+    inputs: (channel: string) => `${root}:inputs:${channel}`,
     sequence: `${root}:sequence`,
   };
 }
 
-/** The keys one refresh run writes before it swaps them in. */
+/** The keys one full write fills before it renames them over the live ones. */
 export function stagingKeys(workspaceSid: string, runId: string) {
   const root = `${workspaceRoot(workspaceSid)}:staging:${runId}`;
   return {
-    meta: `${root}:meta`,
     names: `${root}:names`,
-    queues: (channel: string) => `${root}:queues:${channel}`,
+    wait: (channel: string) => `${root}:wait:${channel}`,
+    inputs: (channel: string) => `${root}:inputs:${channel}`,
   };
 }
 

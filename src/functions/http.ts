@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'no_snapshot'
   | 'cache_unavailable'
   | 'configuration_error'
+  | 'refresh_failed'
   | 'internal_error';
 
 /** A failure the handler turns into an HTTP error response. */
@@ -43,6 +44,13 @@ export function jsonResponse(response: ResponseLike, status: number, body: objec
 
 export function errorResponse(response: ResponseLike, error: HttpError): ResponseLike {
   return jsonResponse(response, error.status, { error: { code: error.code, message: error.message } });
+}
+
+/** A request header from the event (the runtime lower-cases header names), or undefined. */
+export function headerOf(event: Record<string, unknown>, name: string): string | undefined {
+  const headers = (event['request'] as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+  const value = headers[name.toLowerCase()] ?? headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Longest value any parameter may have; anything longer is refused before it is looked at. */

@@ -4,19 +4,13 @@
  */
 import twilio from 'twilio';
 import type { SignatureConfig } from '../config';
-import { HttpError } from './http';
+import { headerOf, HttpError } from './http';
 
 interface SignedRequest {
   /** `https://` + the Functions domain + the path, as Twilio requested it. */
   baseUrl: string;
   /** The event: query and body parameters, plus `request.headers`. */
   event: Record<string, unknown>;
-}
-
-function headerOf(event: Record<string, unknown>, name: string): string | undefined {
-  const headers = (event['request'] as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
-  const value = headers[name] ?? headers[name.toLowerCase()];
-  return typeof value === 'string' ? value : undefined;
 }
 
 /**

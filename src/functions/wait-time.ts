@@ -11,7 +11,8 @@ import { isSid } from '../sids';
 import { announce, roundMinutes, type SpeechWords } from '../speech';
 import { normaliseQueueName } from '../cache/layout';
 import { createRedis } from '../cache/redis';
-import { entryAgeMs, readQueue, type QueueKey, type QueueLookup, type QueueWaitEntry, type SnapshotClock } from '../cache/snapshot';
+import { refreshAgeMs } from '../cache/entry';
+import { readQueue, type QueueKey, type QueueLookup } from '../cache/read';
 import { HttpError, stringParameter } from './http';
 
 export interface WaitTimeRequest {
@@ -120,12 +121,12 @@ function spokenMinutes(seconds: number | null): number | null {
 }
 
 /**
- * Describes a cached entry for a flow. The age is measured on Redis's clock (see SnapshotClock), so a
+ * Describes a found entry for a flow. Its age is the last refresh's, measured on Redis's clock, so a
  * refresher or a Function with a wrong clock neither makes it negative nor hides staleness.
  */
-export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clock: SnapshotClock | null, nowMs: number, words: SpeechWords): QueueWaitTime {
-  const ageMs = entryAgeMs(entry, clock, nowMs);
-  const ageSeconds = ageMs === null ? null : Math.round(ageMs / 1000);
+export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLookup, { found: true }>, nowMs: number, words: SpeechWords): QueueWaitTime {
+  const { entry, refresh, clock } = lookup;
+  const ageSeconds = Math.round(refreshAgeMs(refresh, clock, nowMs) / 1000);
   const waitTime = entry.estimatedWaitSeconds;
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
   return {
@@ -136,11 +137,11 @@ export function describeEntry(config: WaitTimeConfig, entry: QueueWaitEntry, clo
     waittime: waitTime,
     waitMinutes: spokenMinutes(waitTime),
     waitRange: waitTime === null ? null : (entry.waitRange ?? null),
-    tasksWaiting: entry.inputs.tasksWaiting,
-    availableWorkers: entry.inputs.availableWorkers,
-    updatedAt: entry.readAt,
+    tasksWaiting: entry.tasksWaiting,
+    availableWorkers: entry.availableWorkers,
+    updatedAt: new Date(refresh.readAtMs).toISOString(),
     ageSeconds,
-    stale: ageSeconds === null || ageSeconds > config.staleAfterSeconds,
+    stale: ageSeconds > config.staleAfterSeconds,
     status,
     confidence: entry.confidence,
     reason: entry.reason ?? null,
@@ -186,7 +187,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
     throw new HttpError(503, 'cache_unavailable', 'wait times are unavailable right now; try again shortly');
   }
-  if (lookup.found) return describeEntry(config, lookup.entry, lookup.clock, nowMs, words);
+  if (lookup.found) return describeEntry(config, lookup, nowMs, words);
   if (lookup.reason === 'unknown_channel') throw new HttpError(404, 'unknown_channel', `channel ${request.channel} is not among the refreshed channels (TASK_CHANNELS)`);
   if (lookup.reason === 'no_snapshot') {
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);

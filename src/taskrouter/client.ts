@@ -3,8 +3,14 @@ import twilio, { type Twilio } from 'twilio';
 import type { TwilioCredentials } from '../config';
 import { TaskRouterHttpClient, type TaskRouterHttpOptions } from './http-client';
 
-export function createTaskRouterClient(credentials: TwilioCredentials, http: TaskRouterHttpOptions): { client: Twilio; http: TaskRouterHttpClient } {
+/** Makes the client around our HTTP layer: from credentials, or (in a Function) `context.getTwilioClient`. */
+export type TwilioClientFactory = (httpClient: TaskRouterHttpClient) => Twilio;
+
+export function clientFromCredentials(credentials: TwilioCredentials): TwilioClientFactory {
+  return (httpClient) => twilio(credentials.username, credentials.password, { accountSid: credentials.accountSid, httpClient });
+}
+
+export function createTaskRouterClient(factory: TwilioClientFactory, http: TaskRouterHttpOptions): { client: Twilio; http: TaskRouterHttpClient } {
   const httpClient = new TaskRouterHttpClient(http);
-  const client = twilio(credentials.username, credentials.password, { accountSid: credentials.accountSid, httpClient });
-  return { client, http: httpClient };
+  return { client: factory(httpClient), http: httpClient };
 }

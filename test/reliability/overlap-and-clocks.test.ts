@@ -2,15 +2,31 @@
  * Overlapping refreshers (a late cron run beside a loop, two hosts) and clocks that disagree.
  */
 import { startFunctions, type FunctionsServer } from '../../dev/local-stack';
-import { sidFor, staticWorkspace } from '../../dev/workspace-model';
-import { entryAgeMs, readAllQueues, readSnapshotMeta, type QueueWaitEntry } from '../../src/cache/snapshot';
+import { sidFor, staticWorkspace, type WorkspaceModel } from '../../dev/workspace-model';
+import { refreshAgeMs } from '../../src/cache/entry';
+import { readAllEntries, readQueue, readRefreshRecord } from '../../src/cache/read';
 import { refreshOnce, type RefreshReport } from '../../src/refresh';
 import { createGate, type Gate } from '../../dev/gate';
 import { startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
 
 const QUEUES = 300;
-const model = staticWorkspace({ queueCount: QUEUES, seed: 83 });
+const base = staticWorkspace({ queueCount: QUEUES, seed: 83 });
+const basePending = (sid: string) => (base.realtime(sid, 'voice')['tasks_by_status'] as { pending: number }).pending;
+/**
+ * Every statistics read is a new generation, and every queue's waiting count carries it, so every
+ * refresh changes every entry and a reader can tell which refresh an entry came from.
+ */
+let generation = 0;
+let generations = 0;
+const generationBySequence = new Map<number, number>();
+const model: WorkspaceModel = {
+  ...base,
+  realtime: (sid, channel) => {
+    const realtime = base.realtime(sid, channel);
+    return { ...realtime, tasks_by_status: { ...(realtime['tasks_by_status'] as object), pending: basePending(sid) + generation } };
+  },
+};
 /**
  * Each held run signs in with its own API key, so the double can tell its requests from every other
  * run's: the first request of that key is held until the test opens the run's gate.
@@ -18,6 +34,7 @@ const model = staticWorkspace({ queueCount: QUEUES, seed: 83 });
 const RUNS = 8;
 const apiKeys = Object.fromEntries(Array.from({ length: RUNS }, (_, index) => [sidFor('SK', `overlap-${index}`), `secret-${index}`]));
 const holds = new Map<string, { release: Gate; arrived: Gate }>();
+const generationByUser = new Map<string, number>();
 let stack: TestStack;
 
 beforeAll(async () => {
@@ -26,11 +43,18 @@ beforeAll(async () => {
     double: {
       apiKeys,
       fault: (request) => {
+        if (!request.path.endsWith('/TaskQueues/Statistics')) return undefined;
+        const own = ++generations;
+        generationByUser.set(request.user, own);
         const hold = holds.get(request.user);
-        if (!hold) return undefined;
+        if (!hold) {
+          generation = own;
+          return undefined;
+        }
         holds.delete(request.user);
         hold.arrived.open();
-        return { kind: 'hold', until: hold.release.opened };
+        // The statistics are computed when the request is let go: with this run's generation.
+        return { kind: 'hold', until: hold.release.opened.then(() => void (generation = own)) };
       },
     },
   });
@@ -38,16 +62,19 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 /**
- * Starts refresh number `index` (its own API key) with its first TaskRouter request held, and returns
- * once that request has reached the double: by then the run has taken its number from Redis, so runs
+ * Starts refresh number `index` (its own API key) with its statistics request held, and returns once
+ * that request has reached the double: by then the run has taken its number from Redis, so runs
  * started one after another this way are numbered in that order, and none finishes until released.
  */
-async function heldRefresh(index: number): Promise<{ report: Promise<RefreshReport>; release: () => void }> {
+async function heldRefresh(index: number, forceFull = false): Promise<{ report: Promise<RefreshReport>; release: () => void }> {
   const [apiKey, secret] = Object.entries(apiKeys)[index]!;
   const hold = { release: createGate(), arrived: createGate() };
   holds.set(apiKey, hold);
-  const config = { ...stack.config, twilio: { ...stack.config.twilio, username: apiKey, password: secret } };
-  const report = refreshOnce(config, { redis: stack.redis });
+  const config = { ...stack.config, twilio: { ...stack.config.twilio!, username: apiKey, password: secret } };
+  const report = refreshOnce(config, { redis: stack.redis, forceFull }).then((done) => {
+    generationBySequence.set(done.snapshot.record.sequence, generationByUser.get(apiKey)!);
+    return done;
+  });
   await Promise.race([hold.arrived.opened, report]);
   return { report, release: hold.release.open };
 }
@@ -58,48 +85,55 @@ describe('overlapping refreshers', () => {
     const newer = await refreshOnce(stack.config, { redis: stack.redis });
     older.release();
     const olderReport = await older.report;
-    const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
-    const survived = newer.outcome === 'written' && olderReport.outcome === 'superseded' && meta!.sequence === newer.snapshot.meta.sequence;
+    const meta = await readRefreshRecord(stack.redis, model.workspaceSid);
+    const survived = newer.outcome === 'written' && olderReport.outcome === 'superseded' && meta!.sequence === newer.snapshot.record.sequence;
     record({ kind: 'fault', area: 'Overlap', fault: 'older run finishes after a newer one', survived, dataLost: !survived, detail: `newer ${newer.outcome}, older ${olderReport.outcome}` });
-    expect(newer.snapshot.meta.sequence).toBeGreaterThan(olderReport.snapshot.meta.sequence);
+    expect(newer.snapshot.record.sequence).toBeGreaterThan(olderReport.snapshot.record.sequence);
     expect(olderReport.outcome).toBe('superseded');
-    expect(meta!.sequence).toBe(newer.snapshot.meta.sequence);
+    expect(meta!.sequence).toBe(newer.snapshot.record.sequence);
   });
 
-  it('readers always see one whole snapshot while refreshes overlap', async () => {
+  it('readers never see an entry and a refresh record that do not belong together, while refreshes overlap', async () => {
+    await refreshOnce(stack.config, { redis: stack.redis });
     let reading = true;
-    let reads = 0;
-    let mixed = 0;
+    const seen: { generation: number; sequence: number }[] = [];
     let partial = 0;
     const reader = (async () => {
-      while (reading) {
-        const entries = await readAllQueues(stack.redis, model.workspaceSid, 'voice');
-        reads++;
-        if (new Set(entries.map((entry: QueueWaitEntry) => entry.readAt)).size !== 1) mixed++;
-        if (entries.length !== QUEUES) partial++;
+      for (let read = 0; reading; read++) {
+        const queue = model.queues()[read % QUEUES]!;
+        const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
+        if (!lookup.found) throw new Error(`queue ${queue.sid} missing: ${lookup.reason}`);
+        seen.push({ generation: lookup.entry.tasksWaiting! - basePending(queue.sid), sequence: lookup.refresh.sequence });
+        if ((await readAllEntries(stack.redis, model.workspaceSid, 'voice')).length !== QUEUES) partial++;
       }
     })();
-    // Eight refreshers, all started (numbered 0..7) before any finishes, then let go in a scrambled
-    // order, each to the end before the next: runs 3 and 7 are each the newest when they write.
+    // Eight refreshers (two of them full writes), all started (numbered 0..7) before any finishes, then
+    // let go in a scrambled order, each to the end before the next: runs 3 and 7 are each the newest
+    // when they write; between two releases the readers read.
     const runs = [];
-    for (let index = 0; index < RUNS; index++) runs.push(await heldRefresh(index));
+    for (let index = 0; index < RUNS; index++) runs.push(await heldRefresh(index, index === 3 || index === 5));
     const order = [3, 0, 7, 5, 1, 6, 2, 4];
     const outcomes: Record<number, string> = {};
     for (const index of order) {
+      const readsBefore = seen.length;
       runs[index]!.release();
       outcomes[index] = (await runs[index]!.report).outcome;
+      while (seen.length < readsBefore + 3) await new Promise((resolve) => setImmediate(resolve));
     }
     reading = false;
     await reader;
     const reports = await Promise.all(runs.map((run) => run.report));
-    const sequences = reports.map((report) => report.snapshot.meta.sequence);
-    const meta = await readSnapshotMeta(stack.redis, model.workspaceSid);
+    const sequences = reports.map((report) => report.snapshot.record.sequence);
+    const meta = await readRefreshRecord(stack.redis, model.workspaceSid);
     const expected = { 0: 'superseded', 1: 'superseded', 2: 'superseded', 3: 'written', 4: 'superseded', 5: 'superseded', 6: 'superseded', 7: 'written' };
+    // Every read's entry carries the generation of the refresh whose record came with it.
+    const mixed = seen.filter(({ generation: entryGeneration, sequence }) => generationBySequence.has(sequence) && generationBySequence.get(sequence) !== entryGeneration).length;
+    const checked = seen.filter(({ sequence }) => generationBySequence.has(sequence)).length;
     const survived = mixed === 0 && partial === 0 && meta!.sequence === sequences[7] && JSON.stringify(outcomes) === JSON.stringify(expected);
-    record({ kind: 'fault', area: 'Overlap', fault: 'eight overlapping refreshers, readers polling', survived, dataLost: !survived, detail: `${reads} reads, ${mixed} mixed, ${partial} partial; ${reports.filter((report) => report.outcome === 'superseded').length} runs superseded` });
+    record({ kind: 'fault', area: 'Overlap', fault: 'eight overlapping refreshers, readers polling', survived, dataLost: !survived, detail: `${seen.length} reads (${checked} of runs started here), ${mixed} mixed, ${partial} partial; ${reports.filter((report) => report.outcome === 'superseded').length} runs superseded` });
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
     expect(outcomes).toEqual(expected);
-    expect(reads).toBeGreaterThan(0);
+    expect(checked).toBeGreaterThan(10);
     expect(mixed).toBe(0);
     expect(partial).toBe(0);
     expect(meta!.sequence).toBe(sequences[7]);
@@ -142,10 +176,10 @@ describe('clock skew', () => {
   });
 
   it('a Function with a wrong clock still ages by Redis time', () => {
-    const entry = { readAt: '2026-01-01T00:00:00.000Z' } as QueueWaitEntry;
-    const clock = { redisNowMs: Date.parse('2026-01-01T00:01:30.000Z'), localNowMs: 5_000, offsetMs: 0 };
+    const refresh = { readAtMs: Date.parse('2026-01-01T00:00:00.000Z'), clockOffsetMs: 0 };
+    const clock = { redisNowMs: Date.parse('2026-01-01T00:01:30.000Z'), localNowMs: 5_000 };
     // The local clock is nonsense (5 s after the epoch); 2 s later it reads 7 s: the age moves by 2 s.
-    expect(entryAgeMs(entry, clock, 7_000)).toBe(92_000);
-    expect(entryAgeMs(entry, { ...clock, offsetMs: 200_000 }, 5_000)).toBe(0);
+    expect(refreshAgeMs(refresh, clock, 7_000)).toBe(92_000);
+    expect(refreshAgeMs({ ...refresh, clockOffsetMs: 200_000 }, clock, 5_000)).toBe(0);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * What the cache holds per queue: the compact entry get-queue-times answers from, and the refresh
+ * record that dates every entry. An entry carries no time of its own: its age is the refresh
+ * record's, so an entry that did not change stays as fresh as the last refresh.
+ */
+import { CacheError } from '../errors';
+import type { Confidence, EstimateReason, EstimatorName, QueueObservation, WaitRange } from '../estimator';
+
+/** One queue on one channel, as served. */
+export interface QueueWaitEntry {
+  queueSid: string;
+  queueName: string;
+  channel: string;
+  /** Whole seconds, or null when the data cannot support an estimate. */
+  estimatedWaitSeconds: number | null;
+  /** Where about 80% of callers' waits should fall, seconds; null when the estimate is. */
+  waitRange: WaitRange | null;
+  confidence: Confidence;
+  reason?: EstimateReason;
+  tasksWaiting: number | null;
+  availableWorkers: number | null;
+}
+
+/** The stored JSON of an entry: everything but the SID (the hash field) and the channel (the key). */
+export function encodeEntry(entry: QueueWaitEntry): string {
+  const { queueSid: _sid, channel: _channel, ...stored } = entry;
+  return JSON.stringify(stored);
+}
+
+/** Parses a stored entry; a malformed one is reported, not served. */
+export function decodeEntry(queueSid: string, channel: string, raw: unknown): QueueWaitEntry {
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : null;
+  } catch {
+    parsed = null;
+  }
+  const candidate = parsed as Partial<QueueWaitEntry> | null;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.queueName !== 'string' || !('estimatedWaitSeconds' in candidate)) {
+    throw new CacheError('The cache holds a malformed queue entry');
+  }
+  return { ...(candidate as Omit<QueueWaitEntry, 'queueSid' | 'channel'>), queueSid, channel };
+}
+
+/** What one refresh stores about itself. */
+export interface RefreshRecord {
+  /** The run's number from Redis (INCR at its start): orders refreshes whatever the hosts' clocks say. */
+  sequence: number;
+  layout: number;
+  /** Refresher's clock when the statistics were read, ms. */
+  readAtMs: number;
+  /** Redis's clock minus the refresher's, measured at the run's start, ms. */
+  clockOffsetMs: number;
+  refreshedAt: string;
+  queueCount: number;
+  channels: string[];
+  estimator: EstimatorName;
+  windowMinutes: number;
+  durationMs: number;
+  requests: number;
+  /** Redis's clock at the last full write, ms: the safety net rewrites everything once per TTL. The inputs date from it. */
+  fullWriteAtMs: number;
+}
+
+const NUMBER_FIELDS = ['sequence', 'layout', 'readAtMs', 'clockOffsetMs', 'queueCount', 'windowMinutes', 'durationMs', 'requests', 'fullWriteAtMs'] as const;
+/** Field names of the record, in the order `recordPairs` writes them. */
+export const RECORD_FIELDS = [...NUMBER_FIELDS, 'refreshedAt', 'channels', 'estimator'] as const;
+
+export function recordPairs(record: RefreshRecord): string[] {
+  return RECORD_FIELDS.flatMap((field) => [field, field === 'channels' ? record.channels.join(',') : String(record[field])]);
+}
+
+/** The record from its hash fields (in RECORD_FIELDS order), or null when there is none. */
+export function recordFrom(values: readonly unknown[]): RefreshRecord | null {
+  if (values[0] === null || values[0] === undefined) return null;
+  const field = (name: (typeof RECORD_FIELDS)[number]) => values[RECORD_FIELDS.indexOf(name)];
+  const record = Object.fromEntries(NUMBER_FIELDS.map((name) => [name, Number(field(name) ?? NaN)])) as Record<(typeof NUMBER_FIELDS)[number], number>;
+  return {
+    ...record,
+    refreshedAt: String(field('refreshedAt') ?? ''),
+    channels: String(field('channels') ?? '').split(',').filter(Boolean),
+    estimator: String(field('estimator') ?? 'default') as EstimatorName,
+  };
+}
+
+/** The estimator inputs as stored: compact JSON of the observation. */
+export function encodeInputs(inputs: QueueObservation): string {
+  return JSON.stringify(inputs);
+}
+
+/** Redis's clock at a read and this process's clock at the same moment, so ages need no other clock. */
+export interface SnapshotClock {
+  redisNowMs: number;
+  localNowMs: number;
+}
+
+/**
+ * Milliseconds since the refresh's statistics were read, on Redis's clock: the read time moved onto
+ * Redis's clock with the offset measured when the refresh started. Never negative.
+ */
+export function refreshAgeMs(record: Pick<RefreshRecord, 'readAtMs' | 'clockOffsetMs'>, clock: SnapshotClock, localNowMs: number): number {
+  return Math.max(0, clock.redisNowMs + (localNowMs - clock.localNowMs) - (record.readAtMs + record.clockOffsetMs));
+}

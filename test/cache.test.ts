@@ -1,0 +1,223 @@
+/**
+ * The cache at scale, on real redis-server behind the Upstash-compatible server: writes send what
+ * changed, reads are one request of read-only commands, and every safety property holds.
+ */
+import { liveKeys, LAYOUT_VERSION } from '../src/cache/layout';
+import { readAllEntries, readQueue, readRefreshRecord } from '../src/cache/read';
+import { beginRefresh, writeSnapshot } from '../src/cache/write';
+import { refreshOnce, type RefreshState } from '../src/refresh';
+import { changingWorkspace } from '../dev/workspace-model';
+import { describeWithRealRedis, startTestStack, type TestStack } from './helpers';
+
+describeWithRealRedis('the cache at 5,000 queues', () => {
+  const model = changingWorkspace({ queueCount: 5000, seed: 21 });
+  let stack: TestStack;
+  const state: RefreshState = { base: null };
+  beforeAll(async () => {
+    stack = await startTestStack({ model });
+  });
+  afterAll(() => stack.stop());
+  const sent = () => ({ requests: stack.upstash.stats.requests, bytes: stack.upstash.stats.requestBytes });
+
+  it('writes everything once, then only what changed: 5% changed is under 100 kB', async () => {
+    const first = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(first.cache).toMatchObject({ mode: 'full', entriesWritten: 5000 });
+    const unchanged = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(unchanged.cache).toMatchObject({ mode: 'diff', entriesWritten: 0, entriesDeleted: 0, requests: 1 });
+    expect(unchanged.cache!.bytesSent).toBeLessThan(5_000);
+
+    const changed = model.queues().filter((_, index) => index % 20 === 0).map((queue) => queue.sid);
+    model.bump(changed);
+    const before = sent();
+    const diff = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(diff.cache).toMatchObject({ mode: 'diff', entriesWritten: 250, entriesDeleted: 0, bytesRead: 0 });
+    // What the server received: the run number, then one diff request.
+    expect(sent().requests - before.requests).toBe(2);
+    expect(sent().bytes - before.bytes).toBeLessThan(100_000);
+    expect(diff.cache!.bytesSent).toBeLessThan(100_000);
+    const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: changed[3]! });
+    expect(lookup.found && lookup.entry.tasksWaiting).toBe((model.realtime(changed[3]!, 'voice')['tasks_by_status'] as { pending: number }).pending);
+  });
+
+  it('stores what get-queue-times needs in at most ~200 bytes a queue', async () => {
+    const entries = await stack.engine.client.hgetall(liveKeys(model.workspaceSid).wait('voice'));
+    const sizes = Object.values(entries).map((value) => Buffer.byteLength(value));
+    expect(sizes).toHaveLength(5000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(200);
+  });
+
+  it('a refresher without memory reads its base back once and still sends only the diff', async () => {
+    model.bump([model.queues()[7]!.sid]);
+    const cold = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(cold.cache).toMatchObject({ mode: 'diff', entriesWritten: 1 });
+    expect(cold.cache!.bytesRead).toBeGreaterThan(0);
+    // The looping refresher's base is now stale (another run wrote): it notices and re-reads.
+    model.bump([model.queues()[8]!.sid]);
+    const again = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(again.cache).toMatchObject({ mode: 'diff', entriesWritten: 1 });
+    expect(again.cache!.bytesRead).toBeGreaterThan(0);
+    const stored = await readAllEntries(stack.redis, model.workspaceSid, 'voice');
+    expect(stored).toHaveLength(5000);
+  });
+
+  it('no single Redis command holds the server for more than 50 ms, full write included', async () => {
+    const client = stack.engine.client;
+    await client.config('SET', 'slowlog-log-slower-than', '0');
+    await client.config('SET', 'slowlog-max-len', '100000');
+    await client.slowlog('RESET');
+    await refreshOnce(stack.config, { redis: stack.redis, state, forceFull: true });
+    model.bump(model.queues().slice(0, 250).map((queue) => queue.sid));
+    await refreshOnce(stack.config, { redis: stack.redis, state });
+    const log = (await client.slowlog('GET', 100000)) as [number, number, number, string[]][];
+    const longest = Math.max(...log.map((item) => item[2]));
+    await client.config('SET', 'slowlog-log-slower-than', '10000');
+    expect(log.length).toBeGreaterThan(0);
+    expect(longest).toBeLessThan(50_000);
+  });
+});
+
+describeWithRealRedis('what must stay true', () => {
+  const model = changingWorkspace({ queueCount: 200, seed: 23 });
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ model });
+  });
+  afterAll(() => stack.stop());
+
+  it('queues deleted in TaskRouter disappear, their names too', async () => {
+    const state: RefreshState = { base: null };
+    await refreshOnce(stack.config, { redis: stack.redis, state });
+    const gone = model.queues()[11]!;
+    model.drop(gone.sid);
+    const report = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(report.cache).toMatchObject({ mode: 'diff', entriesWritten: 0, entriesDeleted: 1 });
+    expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: gone.sid })).toEqual({ found: false, reason: 'unknown_queue' });
+    expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: gone.friendlyName })).toEqual({ found: false, reason: 'unknown_queue' });
+    expect(await stack.engine.client.hexists(liveKeys(model.workspaceSid).names, gone.friendlyName.toLowerCase())).toBe(0);
+  });
+
+  it('an older run never overwrites a newer one, diff or full', async () => {
+    const olderStart = await beginRefresh(stack.redis, model.workspaceSid, 3600);
+    const { snapshot } = await refreshOnce(stack.config, { redis: stack.redis, dryRun: true });
+    const newer = await refreshOnce(stack.config, { redis: stack.redis });
+    expect(newer.outcome).toBe('written');
+    const older = { ...snapshot, record: { ...snapshot.record, sequence: olderStart.sequence } };
+    for (const forceFull of [false, true]) {
+      const { report } = await writeSnapshot(stack.redis, older, { ttlSeconds: 3600, start: olderStart, base: null, forceFull });
+      expect(report.outcome).toBe('superseded');
+    }
+    expect((await readRefreshRecord(stack.redis, model.workspaceSid))!.sequence).toBe(newer.snapshot.record.sequence);
+    expect(await stack.engine.client.keys('*staging*')).toEqual([]);
+  });
+
+  it('an unchanged entry stays fresh: its age is the last refresh\'s, on Redis\'s clock', async () => {
+    const queue = model.queues()[0]!;
+    const state: RefreshState = { base: null };
+    // Statistics read 10 minutes ago by a refresher whose clock is 10 minutes fast.
+    let readings = 0;
+    await refreshOnce(stack.config, { redis: stack.redis, state, now: () => Date.now() + 600_000 - (readings++ === 0 ? 600_000 : 0) });
+    const old = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
+    if (!old.found) throw new Error('missing');
+    const ageOf = (lookup: typeof old) => lookup.clock.redisNowMs - (lookup.refresh.readAtMs + lookup.refresh.clockOffsetMs);
+    expect(ageOf(old)).toBeGreaterThan(590_000);
+    const fresh = await refreshOnce(stack.config, { redis: stack.redis, state });
+    expect(fresh.cache).toMatchObject({ mode: 'diff', entriesWritten: 0 });
+    const now = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
+    if (!now.found) throw new Error('missing');
+    expect(ageOf(now)).toBeGreaterThanOrEqual(0);
+    expect(ageOf(now)).toBeLessThan(5_000);
+  });
+
+  it('every key expires when refreshes stop, and each diff pushes the expiry out again', async () => {
+    const keys = liveKeys(model.workspaceSid);
+    const live = [keys.refresh, keys.names, keys.wait('voice'), keys.inputs('voice')];
+    for (const key of live) await stack.engine.client.expire(key, 100);
+    await refreshOnce(stack.config, { redis: stack.redis });
+    for (const key of live) {
+      const ttl = await stack.engine.client.ttl(key);
+      expect(ttl).toBeGreaterThan(3000);
+      expect(ttl).toBeLessThanOrEqual(3600);
+    }
+  });
+
+  it('rewrites everything once per SNAPSHOT_TTL_SECONDS, and on a layout change', async () => {
+    const keys = liveKeys(model.workspaceSid);
+    const state: RefreshState = { base: null };
+    expect((await refreshOnce(stack.config, { redis: stack.redis, state })).cache!.mode).toBe('diff');
+    await stack.engine.client.hset(keys.refresh, 'fullWriteAtMs', String(Date.now() - 3_601_000));
+    expect((await refreshOnce(stack.config, { redis: stack.redis, state })).cache!.mode).toBe('full');
+    expect((await refreshOnce(stack.config, { redis: stack.redis, state })).cache!.mode).toBe('diff');
+    await stack.engine.client.hset(keys.refresh, 'layout', String(LAYOUT_VERSION - 1));
+    expect((await refreshOnce(stack.config, { redis: stack.redis, state })).cache!.mode).toBe('full');
+  });
+
+  it('a full write that fails while staging leaves the live data readable and no staging behind', async () => {
+    await refreshOnce(stack.config, { redis: stack.redis });
+    const before = await readAllEntries(stack.redis, model.workspaceSid, 'voice');
+    model.bump(model.queues().map((queue) => queue.sid));
+    // The staging requests fail (pipelines of HSETs into staging keys); taking the run number does not.
+    stack.upstash.options.fault = ({ path, body }) => (path === '/pipeline' && JSON.stringify(body).includes(':staging:') ? { kind: 'status', status: 502 } : undefined);
+    try {
+      await expect(refreshOnce(stack.config, { redis: stack.redis, forceFull: true })).rejects.toThrow(/Staging the full write failed/);
+    } finally {
+      stack.upstash.options.fault = undefined;
+    }
+    expect(await readAllEntries(stack.redis, model.workspaceSid, 'voice')).toEqual(before);
+    expect(await stack.engine.client.keys('*staging*')).toEqual([]);
+  });
+
+  it('a diff against a damaged cache fails with nothing applied', async () => {
+    const state: RefreshState = { base: null };
+    await refreshOnce(stack.config, { redis: stack.redis, state });
+    const keys = liveKeys(model.workspaceSid);
+    // The inputs hash is replaced by a string: the diff would fail on it after writing the entries.
+    await stack.engine.client.del(keys.inputs('voice'));
+    await stack.engine.client.set(keys.inputs('voice'), 'not a hash');
+    const before = await stack.engine.client.hgetall(keys.wait('voice'));
+    const gone = model.queues()[20]!;
+    model.drop(gone.sid);
+    model.bump([model.queues()[0]!.sid]);
+    await expect(refreshOnce(stack.config, { redis: stack.redis, state })).rejects.toThrow(/malformed cache/);
+    expect(await stack.engine.client.hgetall(keys.wait('voice'))).toEqual(before);
+    await stack.engine.client.del(keys.inputs('voice'));
+  });
+});
+
+describeWithRealRedis('reads', () => {
+  const model = changingWorkspace({ queueCount: 50, seed: 25 });
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ model });
+    await refreshOnce(stack.config, { redis: stack.redis });
+  });
+  afterAll(() => stack.stop());
+
+  it('are one request of read-only commands, by SID and by name', async () => {
+    const seen: unknown[] = [];
+    stack.upstash.options.fault = ({ path, body }) => void seen.push({ path, commands: (body as unknown[][]).map((command) => String(command[0]).toUpperCase()) });
+    try {
+      const queue = model.queues()[4]!;
+      const bySid = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
+      const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: ` ${queue.friendlyName.toUpperCase()}` });
+      expect(bySid.found && byName.found && byName.entry).toEqual(bySid.found && bySid.entry);
+    } finally {
+      stack.upstash.options.fault = undefined;
+    }
+    expect(seen).toEqual([
+      { path: '/pipeline', commands: ['EVAL_RO', 'TIME'] },
+      { path: '/pipeline', commands: ['EVAL_RO', 'TIME'] },
+    ]);
+  });
+
+  it('the read script is refused any write by Redis itself (flagged no-writes)', async () => {
+    const keys = liveKeys(model.workspaceSid);
+    const script = `#!lua flags=no-writes,allow-key-locking\nreturn redis.call('HSET', KEYS[1], 'x', 'y')`;
+    await expect(stack.redis.evalRo(script, [keys.refresh], [])).rejects.toThrow(/Write commands are not allowed from read-only scripts/);
+  });
+
+  it('tell no snapshot, unknown channel and unknown queue apart', async () => {
+    expect(await readQueue(stack.redis, `WS${'0'.repeat(32)}`, 'voice', { queueSid: model.queues()[0]!.sid })).toEqual({ found: false, reason: 'no_snapshot' });
+    expect(await readQueue(stack.redis, model.workspaceSid, 'chat', { queueSid: model.queues()[0]!.sid })).toEqual({ found: false, reason: 'unknown_channel' });
+    expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: 'no such queue' })).toEqual({ found: false, reason: 'unknown_queue' });
+  });
+});
