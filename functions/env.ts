@@ -11,6 +11,7 @@ export type Env = {
   SPEECH_WORDS?: string;
   WAIT_TIME_API_KEY?: string;
   HOLD_MUSIC_URL?: string;
+  HOLD_MUSIC_SECONDS?: string;
   LOCAL_CACHE_SECONDS?: string;
   ANNOUNCE_EVERY_SECONDS?: string;
   MINIMUM_ANNOUNCED_SECONDS?: string;

@@ -27,7 +27,7 @@ function loadAsset(): WorkflowConfigAsset {
 export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {
   const response = new Twilio.Response();
   try {
-    checkSignature(loadSignatureConfig(context), { baseUrl: `https://${context.DOMAIN_NAME}${context.PATH}`, event });
+    await checkSignature(loadSignatureConfig(context), { baseUrl: `https://${context.DOMAIN_NAME}${context.PATH}`, event });
     const queueName = stringParameter(event, 'queueName', "the TaskQueue's or Workflow filter's friendly name");
     if (queueName === undefined) throw new HttpError(400, 'missing_parameter', 'queueName is required');
     let asset: WorkflowConfigAsset;

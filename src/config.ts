@@ -302,6 +302,8 @@ export interface WaitTimeConfig {
   /** When set, get-queue-times requires `key` equal to it. Secret. */
   apiKey: string | undefined;
   holdMusicUrl: string;
+  /** Length of the HOLD_MUSIC_URL clip, seconds, when known: the loop plays it round(interval / length) times per cycle. */
+  holdMusicSeconds: number | undefined;
   /** Seconds a warm container reuses a queue's cached answer (0: every request reads Redis). */
   localCacheSeconds: number;
   /** Seconds of waiting between two announcements in the hold loop. */
@@ -323,10 +325,15 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     speechWords: env.speechWords('SPEECH_WORDS'),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
+    holdMusicSeconds: env.optionalInteger('HOLD_MUSIC_SECONDS', 1, 3600),
     localCacheSeconds: env.integer('LOCAL_CACHE_SECONDS', 0, 0, 300),
     announceEverySeconds: env.integer('ANNOUNCE_EVERY_SECONDS', 60, 10, 3600),
     minimumAnnouncedSeconds: env.integer('MINIMUM_ANNOUNCED_SECONDS', 60, 0, 3600),
   };
+  // Twilio plays a whole <Play> before anything else: a longer clip would stretch every interval.
+  if (config.holdMusicSeconds !== undefined && config.holdMusicSeconds > config.announceEverySeconds) {
+    env.problems.push(`HOLD_MUSIC_SECONDS (${config.holdMusicSeconds}) must not exceed ANNOUNCE_EVERY_SECONDS (${config.announceEverySeconds}): Twilio plays a whole clip before the next announcement`);
+  }
   return env.done({ ...config, cache: cache! });
 }
 

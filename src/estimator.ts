@@ -3,7 +3,7 @@
  * TaskRouter API marks nothing as required), and an estimator that cannot answer says so with a
  * reason instead of answering 0.
  */
-import { gammaQuantile } from './gamma';
+import { gammaCdf, gammaQuantile } from './gamma';
 
 /** One queue's statistics as the refresher read them, in seconds and counts. null = not reported. */
 export interface QueueObservation {
@@ -81,8 +81,8 @@ export interface WaitRange {
   high: number;
 }
 
-/** An estimate with its predicted range (null when the estimate is). */
-export type RangedEstimate = WaitEstimate & { waitRange: WaitRange | null };
+/** An estimate with its predicted range and the gamma shape behind it (null when the estimate is). */
+export type RangedEstimate = WaitEstimate & { waitRange: WaitRange | null; waitShape: number | null };
 
 /**
  * The default's tunable numbers. They were fit on the tuning scenarios only
@@ -281,14 +281,37 @@ export function waitRange(o: QueueObservation, estimate: WaitEstimate, parameter
   const seconds = estimate.estimatedWaitSeconds;
   if (seconds === null) return null;
   if (seconds === 0) return { low: 0, high: QUICK_ANSWER_SECONDS };
-  const ahead = (o.tasksWaiting ?? 0) + 1;
-  const accepted = Math.max(1, o.tasksAccepted ?? 0);
-  const shape = 1 / (1 / ahead + 1 / accepted + parameters.rangeModelVariance);
+  const shape = waitShape(o, parameters);
   return { low: Math.floor(gammaQuantile(RANGE_LOW_QUANTILE, shape, seconds)), high: Math.ceil(gammaQuantile(RANGE_HIGH_QUANTILE, shape, seconds)) };
 }
 
-/** Estimate with the named estimator, and its predicted range. */
+/** The gamma shape of the wait model (see waitRange), rounded to two decimals as stored. */
+function waitShape(o: QueueObservation, parameters: EstimatorParameters): number {
+  const ahead = (o.tasksWaiting ?? 0) + 1;
+  const accepted = Math.max(1, o.tasksAccepted ?? 0);
+  return Math.round(100 / (1 / ahead + 1 / accepted + parameters.rangeModelVariance)) / 100;
+}
+
+/**
+ * The expected remaining wait of a caller who has already waited `waitedSeconds`, under the same
+ * model: the wait is a gamma with this shape and `estimateSeconds` as its mean, so the answer is
+ * E[W − t | W > t] = mean × Q(shape + 1, t/θ) / Q(shape, t/θ) − t (Q the upper regularized gamma,
+ * θ = mean / shape). Shape 1 is memoryless: the estimate again. Far in the tail (Q underflows) the
+ * remaining wait tends to θ, the time to the next departure.
+ */
+export function expectedRemainingWait(estimateSeconds: number, shape: number, waitedSeconds: number): number {
+  if (estimateSeconds <= 0) return 0;
+  const s = Math.max(0.01, shape);
+  const scale = estimateSeconds / s;
+  const x = Math.max(0, waitedSeconds) / scale;
+  const upper = 1 - gammaCdf(s, x);
+  if (upper < 1e-9) return scale;
+  return Math.max(0, (estimateSeconds * (1 - gammaCdf(s + 1, x))) / upper - Math.max(0, waitedSeconds));
+}
+
+/** Estimate with the named estimator, its predicted range and the model's shape. */
 export function estimateWait(name: EstimatorName, observation: QueueObservation, parameters: EstimatorParameters = DEFAULT_PARAMETERS): RangedEstimate {
   const estimate = ESTIMATORS[name](observation, parameters);
-  return { ...estimate, waitRange: waitRange(observation, estimate, parameters) };
+  const known = estimate.estimatedWaitSeconds !== null;
+  return { ...estimate, waitRange: waitRange(observation, estimate, parameters), waitShape: known ? waitShape(observation, parameters) : null };
 }

@@ -61,8 +61,8 @@ export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'chann
       readings.map((queue) => {
         queueSids.add(queue.queueSid);
         channelInputs.set(queue.queueSid, queue.observation);
-        const { estimatedWaitSeconds, waitRange, confidence, reason } = estimateWait(config.estimator, queue.observation);
-        const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
+        const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation);
+        const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
         if (reason) entry.reason = reason;
         return entry;
       }),

@@ -2,6 +2,7 @@
 import { startFunctions, type FunctionsServer } from '../dev/local-stack';
 import { staticWorkspace } from '../dev/workspace-model';
 import twilio from 'twilio';
+import { createHash } from 'node:crypto';
 import { refreshOnce } from '../src/refresh';
 import { startTestStack, type TestStack } from './helpers';
 
@@ -117,51 +118,78 @@ describe('lookup-queue-sid', () => {
 });
 
 describe('hold-music', () => {
-  it('announces the remaining wait, plays music and loops', async () => {
+  it('announces the remaining wait when due, plays music and loops with its own state', async () => {
     const response = await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=100`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/xml/);
     const twiml = await response.text();
-    expect(twiml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>Thank you for waiting\. Your expected wait is about 5 minutes\.<\/Say><Play>http[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice&amp;waitTime=400&amp;announcedAt=100<\/Redirect><\/Response>$/);
+    // Waited 100 s (QueueTime), first announcement due at 60 s: announced now; shape 1 (the flow's own figure) is memoryless.
+    const match = /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>Thank you for waiting\. Your expected wait is about 7 minutes\.<\/Say><Play>http[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice&amp;waitTime=400&amp;since=(\d+)&amp;next=(\d+)<\/Redirect><\/Response>$/.exec(twiml);
+    expect(match).not.toBeNull();
+    expect(Number(match![2]) - Number(match![1])).toBeGreaterThanOrEqual(160);
   });
 
-  it('stays quiet until the next announcement is due, and never goes below the floor', async () => {
-    const quiet = await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=130&announcedAt=100`)).text();
+  it('stays quiet until the next announcement is due, whatever QueueTime says or does not say', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const quiet = await (await fetch(`${functions.url}/hold-music?waitTime=400&since=${now - 130}&next=${now + 30}`)).text();
     expect(quiet).not.toMatch(/<Say>/);
-    const late = await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=900&announcedAt=800`)).text();
-    expect(late).toMatch(/about 1 minute\./);
-    const short = await (await fetch(`${functions.url}/hold-music?waitTime=30&QueueTime=45`)).text();
-    expect(short).toMatch(/less than a minute\./);
+    const due = await (await fetch(`${functions.url}/hold-music?waitTime=400&since=${now - 900}&next=${now - 1}`)).text();
+    expect(due).toMatch(/about 7 minutes\./);
+    // A first request, QueueTime 0: the flow has just told the wait.
+    expect(await (await fetch(`${functions.url}/hold-music?waitTime=400&QueueTime=0`)).text()).not.toMatch(/<Say>/);
   });
 
   it('reads the wait for a queueSid, and plays music only for bad or missing parameters', async () => {
-    const byQueue = await (await fetch(`${functions.url}/hold-music?queueSid=${queue.sid}`)).text();
+    const byQueue = await (await fetch(`${functions.url}/hold-music?queueSid=${queue.sid}&QueueTime=300`)).text();
     expect(byQueue).toMatch(/<Play>/);
     for (const query of ['', '?waitTime=abc', '?queueSid=%00%0d%0a', '?waitTime=-5&QueueTime=x']) {
       const response = await fetch(`${functions.url}/hold-music${query}`);
       expect(response.status).toBe(200);
       const twiml = await response.text();
-      expect(twiml).toMatch(/^<\?xml[^>]+\?><Response><Play>[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice<\/Redirect><\/Response>$/);
+      expect(twiml).toMatch(/^<\?xml[^>]+\?><Response><Play>[^<]+<\/Play><Redirect method="GET">hold-music\?channel=voice&amp;since=\d+&amp;next=\d+<\/Redirect><\/Response>$/);
     }
   });
 });
 
-describe('VALIDATE_SIGNATURE', () => {
-  it('lets a correctly signed Studio request through and refuses an unsigned or mis-signed one', async () => {
-    // twilio-run serves as http://localhost:PORT and tells the function DOMAIN_NAME=localhost:PORT.
-    const host = `localhost:${new URL(signedFunctions.url).port}`;
+describe('VALIDATE_SIGNATURE: exactly as Twilio signs', () => {
+  // twilio-run serves as http://localhost:PORT and tells the function DOMAIN_NAME=localhost:PORT; Twilio signs https.
+  const base = () => `https://localhost:${new URL(signedFunctions.url).port}`;
+  const send = (path: string, init: RequestInit, signature: string | undefined) =>
+    fetch(`${signedFunctions.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), ...(signature ? { 'X-Twilio-Signature': signature } : {}) } });
+  const formInit = (fields: Record<string, string>): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+
+  it('GET with a query: the full URL, no parameters', async () => {
+    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `${base()}/hold-music?waitTime=120&channel=voice`, {});
+    expect((await send('/hold-music?waitTime=120&channel=voice', {}, signature)).status).toBe(200);
+    expect((await send('/hold-music?waitTime=121&channel=voice', {}, signature)).status).toBe(401);
+    expect((await send('/hold-music?waitTime=120&channel=voice', {}, undefined)).status).toBe(401);
+  });
+
+  it('form POST: the URL plus the sorted body parameters (what the Run Function widget sends)', async () => {
     const params = { queueName: 'Support' };
-    // Twilio signs the URL it requested (https, the Functions domain) plus the sorted POST parameters.
-    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `https://${host}/lookup-queue-sid`, params);
-    const signed = await fetch(`${signedFunctions.url}/lookup-queue-sid`, { ...form(params), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
-    expect(signed.status).toBe(200);
-    expect((await fetch(`${signedFunctions.url}/lookup-queue-sid`, form(params))).status).toBe(401);
-    const wrong = await fetch(`${signedFunctions.url}/lookup-queue-sid`, { ...form({ queueName: 'Sales' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
+    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `${base()}/lookup-queue-sid`, params);
+    expect((await send('/lookup-queue-sid', formInit(params), signature)).status).toBe(200);
+    const wrong = await send('/lookup-queue-sid', formInit({ queueName: 'Sales' }), signature);
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).error.code).toBe('unauthorized');
-    const holdSignature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `https://${host}/hold-music?waitTime=120`, {});
-    expect((await fetch(`${signedFunctions.url}/hold-music?waitTime=120`, { headers: { 'X-Twilio-Signature': holdSignature } })).status).toBe(200);
-    expect((await fetch(`${signedFunctions.url}/hold-music?waitTime=120`)).status).toBe(401);
+  });
+
+  it('form POST with a query string: the URL with its query, plus the body parameters', async () => {
+    const params = { queueName: 'Support' };
+    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, `${base()}/lookup-queue-sid?source=studio`, params);
+    expect((await send('/lookup-queue-sid?source=studio', formInit(params), signature)).status).toBe(200);
+    expect((await send('/lookup-queue-sid?source=other', formInit(params), signature)).status).toBe(401);
+  });
+
+  it('JSON POST: the URL with bodySHA256, and the body hashed', async () => {
+    const body = JSON.stringify({ queueName: 'Support' });
+    const hash = createHash('sha256').update(body).digest('hex');
+    const url = `${base()}/lookup-queue-sid?bodySHA256=${hash}`;
+    const signature = twilio.getExpectedTwilioSignature(SIGNING_TOKEN, url, {});
+    const json = (text: string): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text });
+    expect((await send(`/lookup-queue-sid?bodySHA256=${hash}`, json(body), signature)).status).toBe(200);
+    // The same signature and hash over a tampered body.
+    expect((await send(`/lookup-queue-sid?bodySHA256=${hash}`, json(JSON.stringify({ queueName: 'Sales' })), signature)).status).toBe(401);
   });
 });
 

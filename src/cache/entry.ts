@@ -15,6 +15,8 @@ export interface QueueWaitEntry {
   estimatedWaitSeconds: number | null;
   /** Where about 80% of callers' waits should fall, seconds; null when the estimate is. */
   waitRange: WaitRange | null;
+  /** The gamma shape of the wait model behind the range (hold music's remaining wait); absent in older entries. */
+  waitShape?: number | null;
   confidence: Confidence;
   reason?: EstimateReason;
   tasksWaiting: number | null;

@@ -1,83 +1,116 @@
 /**
- * Hold music for the Enqueue Call widget's wait URL: an announcement of the remaining wait when one is
- * due, the music, then a redirect back here so the loop continues. Always valid TwiML: a bad or
- * missing parameter only means no announcement.
+ * Hold music for the Enqueue Call widget's wait URL: the music, an announcement of the remaining wait
+ * about every ANNOUNCE_EVERY_SECONDS, and a redirect back here so the loop continues.
+ *
+ * What the loop relies on, and what it does not:
+ * - Twilio documents `QueueTime` (seconds this caller has waited) on its requests to the wait URL, not
+ *   on a `<Redirect>` inside the wait TwiML. So the loop carries its own state in the URL it redirects
+ *   to: `since` (when this caller started waiting, epoch seconds) and `next` (when the next
+ *   announcement is due). A request with `QueueTime` is Twilio's own and wins; one without it is ours.
+ * - Twilio plays a whole `<Play>` before the next verb, so the cadence comes from the clip's length:
+ *   with HOLD_MUSIC_SECONDS set, the clip is looped round(ANNOUNCE_EVERY_SECONDS / HOLD_MUSIC_SECONDS)
+ *   times per cycle; a clip longer than the interval is refused by the configuration. Without it the
+ *   clip plays once per cycle, and announcements come once per clip.
+ * - The remaining wait of a caller who has waited t seconds is the estimator's model's conditional
+ *   expectation (`expectedRemainingWait`), not the estimate minus t, never below
+ *   MINIMUM_ANNOUNCED_SECONDS while they wait.
+ * The TwiML is built here, not with the `twilio` package, so this Function loads nothing heavy.
+ * Always valid TwiML: a bad or missing parameter only means no announcement.
  */
-import twilio from 'twilio';
 import type { Redis } from '@upstash/redis';
-import type { WaitTimeConfig } from '../config';
+import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
+import { expectedRemainingWait } from '../estimator';
+import { isSid } from '../sids';
 import { announce, fill, type SpeechWords } from '../speech';
 import { lookupQueue } from './wait-time';
-import { isSid } from '../sids';
-import { CHANNEL_PATTERN, DEFAULT_CHANNEL } from '../config';
 
 export interface HoldMusicRequest {
-  /** An estimate handed over by the flow, seconds. */
+  /** An estimate handed over by the flow, seconds (used when no queue is named). */
   waitTime: number | undefined;
   /** Or a queue to read the estimate for. */
   queueSid: string | undefined;
   channel: string;
-  /** Seconds this caller has waited (Twilio's QueueTime). */
-  queueTime: number;
-  /** QueueTime at the last announcement, carried through our own redirect. */
-  announcedAt: number | undefined;
+  /** When this caller started waiting, epoch seconds. */
+  since: number;
+  /** When the next announcement is due, epoch seconds. */
+  next: number;
 }
 
 /** A whole number of seconds, or undefined for anything else (never an error here). */
 function lenientSeconds(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  return typeof value === 'string' && /^\d{1,7}$/.test(value.trim()) ? Number(value.trim()) : undefined;
+  return typeof value === 'string' && /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : undefined;
 }
 
-export function parseHoldMusicRequest(event: Record<string, unknown>): HoldMusicRequest {
+/**
+ * Reads a wait-URL request at `nowSeconds`. Twilio's own request carries QueueTime: the caller started
+ * waiting QueueTime seconds ago, and (the flow having just told the wait) the first announcement is
+ * due one interval later. Our redirect carries `since` and `next`.
+ */
+export function parseHoldMusicRequest(event: Record<string, unknown>, nowSeconds: number, config: Pick<WaitTimeConfig, 'announceEverySeconds'>): HoldMusicRequest {
   const queueSid = event['queueSid'];
   const channel = typeof event['channel'] === 'string' ? event['channel'].trim().toLowerCase() : DEFAULT_CHANNEL;
+  const queueTime = lenientSeconds(event['QueueTime']);
+  const carried = lenientSeconds(event['since']);
+  const since = queueTime !== undefined ? nowSeconds - queueTime : carried !== undefined && carried <= nowSeconds ? carried : nowSeconds;
   return {
     waitTime: lenientSeconds(event['waitTime']),
     queueSid: isSid(queueSid, 'WQ') ? queueSid : undefined,
     channel: CHANNEL_PATTERN.test(channel) ? channel : DEFAULT_CHANNEL,
-    queueTime: lenientSeconds(event['QueueTime']) ?? 0,
-    announcedAt: lenientSeconds(event['announcedAt']),
+    since,
+    next: lenientSeconds(event['next']) ?? since + config.announceEverySeconds,
   };
 }
 
-/** The queue's current estimate when the request names a queue; undefined when it cannot be had. */
-export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest): Promise<number | undefined> {
+/** What the announcement is computed from: an estimate and its model's gamma shape. */
+export interface HoldEstimate {
+  seconds: number;
+  shape: number;
+}
+
+/** The queue's current estimate when the request names a queue, else the flow's; undefined when neither can be had. */
+export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest): Promise<HoldEstimate | undefined> {
   if (request.queueSid !== undefined) {
     try {
       const lookup = await lookupQueue(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
-      if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return lookup.entry.estimatedWaitSeconds;
+      if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return { seconds: lookup.entry.estimatedWaitSeconds, shape: lookup.entry.waitShape ?? 1 };
     } catch {
       // A cache failure costs the caller an announcement, never the music.
     }
   }
-  return request.waitTime;
+  // An estimate handed over by the flow has no model with it: exponential (shape 1), the cautious reading.
+  return request.waitTime === undefined ? undefined : { seconds: request.waitTime, shape: 1 };
 }
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+/** How many times the clip plays per cycle, so that a cycle lasts about ANNOUNCE_EVERY_SECONDS. */
+export function loopsPerCycle(config: Pick<WaitTimeConfig, 'announceEverySeconds' | 'holdMusicSeconds'>): number {
+  return config.holdMusicSeconds === undefined ? 1 : Math.max(1, Math.round(config.announceEverySeconds / config.holdMusicSeconds));
+}
+
+export type HoldMusicConfig = Pick<WaitTimeConfig, 'holdMusicUrl' | 'holdMusicSeconds' | 'announceEverySeconds' | 'minimumAnnouncedSeconds' | 'speechStyle'>;
 
 /**
- * What is still ahead of a caller who has waited `queueTime`: the estimate net of that wait, never
- * below the floor (an overdue caller hears "about a minute", not "less than a minute" again and
- * again), and never above the estimate itself (a short wait is not stretched to the floor).
+ * The TwiML document at `nowSeconds`. An announcement is made when due (half a clip early at most, so
+ * a cycle slightly shorter than the interval does not skip one); `estimate` undefined means music only.
  */
-export function remainingWait(estimateSeconds: number, queueTime: number, floorSeconds: number): number {
-  return Math.max(Math.min(floorSeconds, estimateSeconds), estimateSeconds - queueTime);
-}
-
-/** The TwiML document. `estimateSeconds` undefined means: music only. */
-export function holdMusicTwiml(config: Pick<WaitTimeConfig, 'holdMusicUrl' | 'announceEverySeconds' | 'minimumAnnouncedSeconds' | 'speechStyle'>, request: HoldMusicRequest, estimateSeconds: number | undefined, words: SpeechWords): string {
-  const response = new twilio.twiml.VoiceResponse();
-  const due = request.announcedAt === undefined || request.queueTime - request.announcedAt >= config.announceEverySeconds;
-  let announcedAt = request.announcedAt;
-  if (estimateSeconds !== undefined && due) {
-    const remaining = remainingWait(estimateSeconds, request.queueTime, config.minimumAnnouncedSeconds);
-    response.say(fill(words.holdAnnouncement, { phrase: announce(remaining, config.speechStyle, words).phrase }));
-    announcedAt = request.queueTime;
+export function holdMusicTwiml(config: HoldMusicConfig, request: HoldMusicRequest, estimate: HoldEstimate | undefined, words: SpeechWords, nowSeconds: number): string {
+  const parts: string[] = [];
+  let next = request.next;
+  const slack = (config.holdMusicSeconds ?? 0) / 2;
+  if (estimate !== undefined && nowSeconds >= next - slack) {
+    const remaining = Math.max(config.minimumAnnouncedSeconds, expectedRemainingWait(estimate.seconds, estimate.shape, nowSeconds - request.since));
+    parts.push(`<Say>${escapeXml(fill(words.holdAnnouncement, { phrase: announce(remaining, config.speechStyle, words).phrase }))}</Say>`);
+    next = nowSeconds + config.announceEverySeconds;
   }
-  response.play(config.holdMusicUrl);
-  const next = new URLSearchParams({ channel: request.channel });
-  if (request.queueSid !== undefined) next.set('queueSid', request.queueSid);
-  else if (request.waitTime !== undefined) next.set('waitTime', String(request.waitTime));
-  if (announcedAt !== undefined) next.set('announcedAt', String(announcedAt));
-  response.redirect({ method: 'GET' }, `hold-music?${next.toString()}`);
-  return response.toString();
+  const loops = loopsPerCycle(config);
+  parts.push(`<Play${loops > 1 ? ` loop="${loops}"` : ''}>${escapeXml(config.holdMusicUrl)}</Play>`);
+  const state = new URLSearchParams({ channel: request.channel });
+  if (request.queueSid !== undefined) state.set('queueSid', request.queueSid);
+  else if (request.waitTime !== undefined) state.set('waitTime', String(request.waitTime));
+  state.set('since', String(request.since));
+  state.set('next', String(next));
+  parts.push(`<Redirect method="GET">${escapeXml(`hold-music?${state.toString()}`)}</Redirect>`);
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${parts.join('')}</Response>`;
 }
