@@ -12,6 +12,7 @@ import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, ScenarioError } from '../dev/simulation/scenario';
 import { createRedis } from '../src/cache/redis';
 import { readRefreshRecord } from '../src/cache/read';
+import { describeEnvironment, readEnvironment } from '../src/env-file';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -62,7 +63,10 @@ function parseOptions(): StartOptions | 'help' {
     strict: true,
   });
   if (values.help) return 'help';
-  const env = process.env;
+  // The local stack needs no account: only these options are read from .env or the environment.
+  const environment = readEnvironment();
+  process.stderr.write(`${describeEnvironment(environment)}\n`);
+  const env = environment.values;
   const problems: string[] = [];
   const options = {
     scenario: values.scenario ?? (env['SCENARIO'] || 'demo'),

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWorkflowSyncConfig } from '../src/config';
+import { describeEnvironment, readEnvironment } from '../src/env-file';
 import { ConfigError, describeError, WorkflowConfigError } from '../src/errors';
 import { clientFromCredentials, createTaskRouterClient } from '../src/taskrouter/client';
 import { MAX_PAGE_SIZE } from '../src/taskrouter/reader';
@@ -30,7 +31,9 @@ async function main(): Promise<number> {
       return 0;
     }
     out = values.out ?? join(__dirname, '..', 'assets', 'workflow-config.private.json');
-    config = loadWorkflowSyncConfig(process.env);
+    const environment = readEnvironment();
+    process.stderr.write(`${describeEnvironment(environment)}\n`);
+    config = loadWorkflowSyncConfig(environment.values);
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError ? error.message : describeError(error)}\n\n${USAGE}\n`);
     return 2;

@@ -346,7 +346,7 @@ export interface SignatureConfig {
 export function loadSignatureConfig(source: EnvSource): SignatureConfig {
   const env = new EnvReader(source);
   const validateSignature = env.boolean('VALIDATE_SIGNATURE', false);
-  const authToken = env.optional('AUTH_TOKEN') ?? env.optional('TWILIO_AUTH_TOKEN');
-  if (validateSignature && authToken === undefined) env.problems.push('VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures');
+  const authToken = env.optional('AUTH_TOKEN');
+  if (validateSignature && authToken === undefined) env.problems.push('VALIDATE_SIGNATURE needs AUTH_TOKEN (the account auth token, which the runtime provides) to check signatures');
   return env.done({ validateSignature, authToken });
 }

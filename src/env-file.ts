@@ -14,7 +14,8 @@ export interface Environment {
 }
 
 export function readEnvironment(options: { cwd?: string; processEnv?: NodeJS.ProcessEnv; file?: string } = {}): Environment {
-  const file = resolve(options.cwd ?? process.cwd(), options.file ?? '.env');
+  // Through npm, the directory npm was started from; run directly, the working directory.
+  const file = resolve(options.cwd ?? (process.env['INIT_CWD'] || process.cwd()), options.file ?? '.env');
   const processEnv = options.processEnv ?? process.env;
   if (!existsSync(file)) return { values: { ...processEnv }, file: null };
   const fromFile = parseEnv(readFileSync(file, 'utf8'));
