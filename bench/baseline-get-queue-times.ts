@@ -6,8 +6,8 @@
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import { loadWaitTimeConfig } from '../src/config';
-import { errorResponse, HttpError, jsonResponse, toHttpError } from '../src/functions/http';
-import { parseWaitTimeRequest, redisFor } from '../src/functions/wait-time';
+import { errorResponse, HttpError, jsonResponse, toHttpError } from '../src/endpoints/http';
+import { parseWaitTimeRequest, redisFor } from '../src/endpoints/wait-time';
 import type { Env, Event } from '../functions/env';
 import { BASELINE_BLOB_KEY, type BaselineEntry } from './baseline-refresher';
 

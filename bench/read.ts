@@ -17,7 +17,8 @@ import { loadRefresherConfig } from '../src/config';
 import { baselineRefresh } from './baseline-refresher';
 
 const ROOT = join(__dirname, '..');
-const USAGE = `Usage: npm run bench:read -- [--requests <n>] [--concurrency <n>]
+const USAGE = `Usage: npm run bench:read -- [--requests <n>] [--concurrency <n>] [--out <dir>]
+(--out writes read.md there; default: a new temporary directory)
 
 Defaults: 4000 requests per variant in-process and over HTTP, 16 concurrent callers.`;
 
@@ -73,7 +74,7 @@ async function measure(label: string, stack: LocalStack, total: number, concurre
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { requests: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { requests: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -139,8 +140,11 @@ async function main(): Promise<void> {
     const find = (label: string) => results.find((r) => r.label === label)!;
     const inProcess = find('in-process project').rps / find('in-process baseline').rps;
     const http = find('HTTP project').rps / find('HTTP baseline').rps;
-    process.stdout.write(`5,000 queues cached; ${total} requests per row, ${concurrency} concurrent callers.\n\n${rows.join('\n')}\n\n`);
-    process.stdout.write(`in-process project/baseline throughput = ${inProcess.toFixed(1)}; over HTTP = ${http.toFixed(1)}; bytes per read: project ${find('in-process project').bytesPerRequest.toFixed(0)} vs baseline ${find('in-process baseline').bytesPerRequest.toFixed(0)}\n`);
+    const markdown = `Written by \`npm run bench:read\`. 5,000 queues cached; ${total} requests per row, ${concurrency} concurrent callers (node ${process.version}).\n\n${rows.join('\n')}\n\nin-process project/baseline throughput = ${inProcess.toFixed(1)}; over HTTP = ${http.toFixed(1)}; bytes per read: project ${find('in-process project').bytesPerRequest.toFixed(0)} vs baseline ${find('in-process baseline').bytesPerRequest.toFixed(0)}\n`;
+    const out = values.out ?? mkdtempSync(join(tmpdir(), 'read-'));
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'read.md'), markdown);
+    process.stdout.write(`${markdown}\n`);
     process.stdout.write(`read: project/baseline throughput = ${inProcess.toFixed(1)} at 5000 queues\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });

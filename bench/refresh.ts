@@ -19,7 +19,7 @@ import { createRedis } from '../src/cache/redis';
 import { readQueue } from '../src/cache/read';
 import { loadRefresherConfig } from '../src/config';
 import { refreshOnce, type RefreshState } from '../src/refresh';
-import { READ_DEADLINE_SECONDS, scheduledRefresh, WRITE_TIMEOUT_MS } from '../src/functions/scheduled-refresh';
+import { READ_DEADLINE_SECONDS, scheduledRefresh, WRITE_TIMEOUT_MS } from '../src/endpoints/scheduled-refresh';
 import { clientFromCredentials } from '../src/taskrouter/client';
 
 const run = promisify(execFile);

@@ -8,13 +8,19 @@ import type { Redis } from '@upstash/redis';
 import { readAllEntries, readRefreshRecord } from '../src/cache/read';
 import { refreshAgeMs } from '../src/cache/entry';
 import type { Simulation, ResolvedTask } from './simulation/engine';
+import { announce } from '../src/speech';
 
 /** How far back the charts reach, in simulated minutes. */
 const HISTORY_MINUTES = 30;
+/** The reasons that mean nobody can answer: shown as "no agents", not as a number. */
+const NO_AGENTS = new Set(['no_eligible_workers', 'all_agents_logged_out']);
 
 interface Point {
   t: number;
   v: number;
+  /** The predicted range at that moment, for estimate points. */
+  low?: number;
+  high?: number;
 }
 
 export interface Dashboard {
@@ -25,28 +31,33 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(options: { sim: () => Simulation; redis: Redis; workspaceSid: string; channel: string; port: number }): Promise<Dashboard> {
+export async function startDashboard(options: { sim: () => Simulation; redis: Redis; workspaceSid: string; channels: string[]; port: number }): Promise<Dashboard> {
   const actual = new Map<string, Point[]>();
   const estimates = new Map<string, Point[]>();
+  /** Simulated time of the first estimate sample: the charts start there, for both series alike. */
+  let firstSampleAt: number | null = null;
   let lastRefreshSeen = '';
+  const key = (queueSid: string, channel: string) => `${queueSid} ${channel}`;
 
   const trim = (points: Point[], now: number) => {
     const cutoff = now - HISTORY_MINUTES * 60_000;
     while (points.length > 0 && points[0]!.t < cutoff) points.shift();
   };
 
-  /** Reads the snapshot; when a new refresh landed, adds each queue's estimate to its chart. */
+  /** Reads every channel; when a new refresh landed, adds each queue's estimate (and range) to its chart. */
   const read = async () => {
     const now = options.sim().now();
-    const [entries, meta] = await Promise.all([readAllEntries(options.redis, options.workspaceSid, options.channel), readRefreshRecord(options.redis, options.workspaceSid)]);
+    const [meta, ...perChannel] = await Promise.all([readRefreshRecord(options.redis, options.workspaceSid), ...options.channels.map((channel) => readAllEntries(options.redis, options.workspaceSid, channel))]);
+    const entries = perChannel.flat();
     if (meta && meta.refreshedAt !== lastRefreshSeen) {
       lastRefreshSeen = meta.refreshedAt;
+      firstSampleAt ??= now;
       for (const entry of entries) {
         if (entry.estimatedWaitSeconds === null) continue;
-        const points = estimates.get(entry.queueSid) ?? [];
-        points.push({ t: now, v: entry.estimatedWaitSeconds });
+        const points = estimates.get(key(entry.queueSid, entry.channel)) ?? [];
+        points.push({ t: now, v: entry.estimatedWaitSeconds, ...(entry.waitRange ? { low: entry.waitRange.low, high: entry.waitRange.high } : {}) });
         trim(points, now);
-        estimates.set(entry.queueSid, points);
+        estimates.set(key(entry.queueSid, entry.channel), points);
       }
     }
     return { entries, meta };
@@ -59,14 +70,20 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
     const sim = options.sim();
     const now = sim.now();
     const { entries, meta } = await read();
+    const since = Math.max(firstSampleAt ?? now, now - HISTORY_MINUTES * 60_000);
     const rows = entries
-      .sort((a, b) => a.queueName.localeCompare(b.queueName))
+      .sort((a, b) => a.queueName.localeCompare(b.queueName) || a.channel.localeCompare(b.channel))
       .map((entry) => {
-        const realtime = sim.realtime(entry.queueSid, options.channel);
+        const realtime = sim.realtime(entry.queueSid, entry.channel);
+        const noAgents = entry.reason !== undefined && NO_AGENTS.has(entry.reason);
         return {
           queueSid: entry.queueSid,
           queueName: entry.queueName,
+          channel: entry.channel,
+          status: noAgents ? 'no_agents' : entry.estimatedWaitSeconds === null ? 'no_data' : 'ok',
           estimatedWaitSeconds: entry.estimatedWaitSeconds,
+          waitRange: entry.waitRange,
+          phrase: entry.estimatedWaitSeconds === null ? null : announce(entry.estimatedWaitSeconds, 'approximate').phrase,
           confidence: entry.confidence,
           reason: entry.reason ?? null,
           tasksWaiting: entry.tasksWaiting,
@@ -75,11 +92,11 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
           // The local stack's clocks are one machine's: the refresher's offset to Redis is all it takes.
           dataAgeSeconds: meta ? Math.round(refreshAgeMs(meta, { redisNowMs: Date.now() + meta.clockOffsetMs, localNowMs: Date.now() }, Date.now()) / 1000) : null,
           liveTasksWaiting: (realtime['tasks_by_status'] as { pending: number }).pending,
-          estimates: estimates.get(entry.queueSid) ?? [],
-          actual: (actual.get(entry.queueSid) ?? []).filter((point) => point.t >= now - HISTORY_MINUTES * 60_000),
+          estimates: (estimates.get(key(entry.queueSid, entry.channel)) ?? []).filter((point) => point.t >= since),
+          actual: (actual.get(key(entry.queueSid, entry.channel)) ?? []).filter((point) => point.t >= since),
         };
       });
-    return { simulatedTime: new Date(now).toISOString(), channel: options.channel, refreshedAt: meta?.refreshedAt ?? null, historyMinutes: HISTORY_MINUTES, queues: rows };
+    return { simulatedTime: new Date(now).toISOString(), since: new Date(since).toISOString(), channels: options.channels, refreshedAt: meta?.refreshedAt ?? null, queues: rows };
   };
 
   const server = createServer((request, response) => {
@@ -113,11 +130,11 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
     url: `http://localhost:${(server.address() as AddressInfo).port}`,
     server,
     recordActual: (task) => {
-      if (task.outcome !== 'accepted' || task.channel !== options.channel) return;
-      const points = actual.get(task.queueSid) ?? [];
+      if (task.outcome !== 'accepted' || !options.channels.includes(task.channel)) return;
+      const points = actual.get(key(task.queueSid, task.channel)) ?? [];
       points.push({ t: task.arrivedAtMs, v: task.waitSeconds });
       trim(points, task.arrivedAtMs);
-      actual.set(task.queueSid, points);
+      actual.set(key(task.queueSid, task.channel), points);
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -130,38 +147,43 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Queue wait times (local)</title>
+<link rel="icon" href="data:,">
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330;background:#f6f7fb}
 h1{font-size:20px;margin:0 0 4px}.sub{color:#5b6478;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 3px #0002}
-th,td{padding:8px 10px;border-bottom:1px solid #e4e7ef;text-align:left;vertical-align:middle}
+th,td{padding:6px 10px;border-bottom:1px solid #e4e7ef;text-align:left;vertical-align:middle}
 th{background:#eef1f8;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.low{color:#a05a00}.none{color:#a01c1c}svg{background:#fbfcff;border:1px solid #e4e7ef}
-.legend span{display:inline-block;margin-right:14px}.est{color:#2457c5}.act{color:#d0461b}
+.low{color:#a05a00}.none{color:#a01c1c}.no_agents{color:#fff;background:#a01c1c;border-radius:4px;padding:2px 6px}
+svg{background:#fbfcff;border:1px solid #e4e7ef}
+.legend span{display:inline-block;margin-right:14px}.est{color:#2457c5}.band{color:#7d9be0}.act{color:#d0461b}
 </style></head><body>
 <h1>Queue wait times</h1>
 <div class="sub" id="sub">loading…</div>
-<div class="legend"><span class="est">━ cached estimate</span><span class="act">● waits callers actually had (by arrival time)</span></div>
-<table><thead><tr><th>Queue</th><th>Estimated wait</th><th>Confidence</th><th>Waiting (cached / now)</th><th>Longest wait</th><th>Workers available</th><th>Data age</th><th>Estimate vs actual, last minutes</th></tr></thead>
+<div class="legend"><span class="est">━ cached estimate</span><span class="band">▒ predicted range</span><span class="act">● waits callers actually had (by arrival time)</span></div>
+<table><thead><tr><th>Queue</th><th>Channel</th><th>Caller hears</th><th>Estimate</th><th>Status</th><th>Waiting (cached / now)</th><th>Longest wait</th><th>Available</th><th>Data age</th><th>Estimate vs actual, same period</th></tr></thead>
 <tbody id="rows"></tbody></table>
 <script>
 const fmt = s => s === null || s === undefined ? '–' : s < 60 ? s + ' s' : Math.floor(s/60) + ' min ' + (s%60) + ' s';
-function chart(q, now, minutes) {
-  const w = 320, h = 70, t0 = now - minutes*60000;
+const esc = t => String(t).replace(/&/g,'&amp;').replace(/</g,'&lt;');
+function chart(q, since, now) {
+  const w = 300, h = 64, span = Math.max(60000, now - since);
   const pts = q.estimates.concat(q.actual);
-  const max = Math.max(60, ...pts.map(p => p.v));
-  const x = t => ((t - t0) / (minutes*60000)) * w, y = v => h - 4 - (v / max) * (h - 8);
+  const max = Math.max(60, ...pts.map(p => Math.max(p.v, p.high || 0)));
+  const x = t => ((t - since) / span) * w, y = v => h - 4 - (v / max) * (h - 8);
+  const ranged = q.estimates.filter(p => p.low !== undefined && p.high !== undefined);
+  const band = ranged.length ? '<path class="band" d="' + ranged.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.high).toFixed(1)).join(' ') + ' ' + ranged.slice().reverse().map(p => 'L' + x(p.t).toFixed(1) + ' ' + y(p.low).toFixed(1)).join(' ') + ' Z" fill="#2457c5" fill-opacity="0.15"/>' : '';
   const line = q.estimates.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join(' ');
-  const dots = q.actual.map(p => '<circle cx="' + x(p.t).toFixed(1) + '" cy="' + y(p.v).toFixed(1) + '" r="2" fill="#d0461b"/>').join('');
-  return '<svg width="' + w + '" height="' + h + '"><text x="4" y="12" font-size="10" fill="#5b6478">max ' + fmt(Math.round(max)) + '</text>' + dots + '<path d="' + line + '" stroke="#2457c5" stroke-width="2" fill="none"/></svg>';
+  const dots = q.actual.map(p => '<circle class="actual" cx="' + x(p.t).toFixed(1) + '" cy="' + y(p.v).toFixed(1) + '" r="2" fill="#d0461b"/>').join('');
+  return '<svg class="chart" width="' + w + '" height="' + h + '"><text x="4" y="12" font-size="10" fill="#5b6478">max ' + fmt(Math.round(max)) + '</text>' + band + dots + '<path class="estimate" d="' + line + '" stroke="#2457c5" stroke-width="2" fill="none"/></svg>';
 }
 async function tick() {
   try {
     const r = await fetch('/api/state'); const s = await r.json();
     if (!r.ok) throw new Error(s.error.message);
-    const now = Date.parse(s.simulatedTime);
-    document.getElementById('sub').textContent = 'Simulated time ' + s.simulatedTime + ' · channel ' + s.channel + ' · snapshot ' + (s.refreshedAt || 'none yet');
-    document.getElementById('rows').innerHTML = s.queues.map(q => '<tr><td>' + q.queueName.replace(/</g,'&lt;') + '</td><td class="num">' + fmt(q.estimatedWaitSeconds) + '</td><td class="' + q.confidence + '">' + q.confidence + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + q.dataAgeSeconds + ' s</td><td>' + chart(q, now, s.historyMinutes) + '</td></tr>').join('');
+    const now = Date.parse(s.simulatedTime), since = Date.parse(s.since);
+    document.getElementById('sub').textContent = 'Simulated time ' + s.simulatedTime + ' · channels ' + s.channels.join(', ') + ' · snapshot ' + (s.refreshedAt || 'none yet');
+    document.getElementById('rows').innerHTML = s.queues.map(q => '<tr data-queue="' + esc(q.queueName) + '" data-channel="' + q.channel + '" data-status="' + q.status + '"><td>' + esc(q.queueName) + '</td><td>' + q.channel + '</td><td class="phrase">' + (q.status === 'no_agents' ? '<span class="no_agents">no agents</span>' : esc(q.phrase || '–')) + '</td><td class="num estimate">' + fmt(q.estimatedWaitSeconds) + (q.waitRange ? ' <small>(' + fmt(q.waitRange.low) + '–' + fmt(q.waitRange.high) + ')</small>' : '') + '</td><td class="' + q.confidence + '">' + (q.status === 'no_agents' ? 'no agents' : q.confidence) + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + (q.dataAgeSeconds ?? '–') + ' s</td><td>' + chart(q, since, now) + '</td></tr>').join('');
   } catch (e) { document.getElementById('sub').textContent = 'Cannot read the cache: ' + e.message; }
 }
 tick(); setInterval(tick, 2000);

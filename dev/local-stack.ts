@@ -98,11 +98,12 @@ export async function stopProcessGroup(child: ChildProcess, graceMs = 5000): Pro
   }
 }
 
-function assertPortFree(port: number): Promise<void> {
+/** Rejects, saying what to do, when `port` on 127.0.0.1 is taken. */
+export function assertPortFree(port: number, option: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', () => reject(new Error(`port ${port} is already in use; choose another with --functions-port`)));
-    probe.listen(port, () => probe.close(() => resolve()));
+    probe.once('error', () => reject(new Error(`port ${port} is already in use: another instance may still be running; stop it or pass ${option}`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }
 
@@ -129,7 +130,7 @@ export interface FunctionsOptions {
 export async function startFunctions(env: Record<string, string>, options: FunctionsOptions = {}): Promise<FunctionsServer> {
   const port = options.port ?? (await freePort());
   // twilio-run asks interactively for another port when this one is taken; refuse clearly instead.
-  await assertPortFree(port);
+  await assertPortFree(port, '--functions-port');
   const dir = mkdtempSync(join(tmpdir(), 'qwt-env-'));
   const envFile = join(dir, '.env');
   writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));
@@ -138,7 +139,8 @@ export async function startFunctions(env: Record<string, string>, options: Funct
   const args = ['start', '--port', String(port), '--env', envFile, '--cwd', cwd, ...(options.warm ? ['--no-live', '--no-fork-process'] : [])];
   const child = spawn(bin, args, {
     cwd,
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
+    // twilio-run listens on every interface; the preload keeps it on 127.0.0.1.
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(PROJECT_ROOT, 'dev', 'listen-loopback.cjs')}`.trim() },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -24,6 +24,8 @@ export interface RedisEngine {
   transaction(commands: RedisCommand[]): Promise<RedisReply[]>;
   /** Redis as seen from outside: for tests that compare the whole data set before and after. */
   client: Redis;
+  /** The redis-server process, when there is one (the local stack stops when it dies). */
+  process?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ async function startRealRedis(): Promise<RedisEngine> {
   return {
     kind: 'redis-server',
     client,
+    process: child,
     run: ([name, ...args]) => settle(client.call(String(name), ...args)),
     pipeline: async (commands) => {
       const pipeline = client.pipeline();

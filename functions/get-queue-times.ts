@@ -5,8 +5,8 @@
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import { loadWaitTimeConfig } from '../src/config';
-import { errorResponse, jsonResponse, toHttpError } from '../src/functions/http';
-import { checkApiKey, getQueueWaitTime, parseWaitTimeRequest, redisFor } from '../src/functions/wait-time';
+import { errorResponse, jsonResponse, toHttpError } from '../src/endpoints/http';
+import { checkApiKey, getQueueWaitTime, parseWaitTimeRequest, redisFor } from '../src/endpoints/wait-time';
 import type { Env, Event } from './env';
 
 export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {

@@ -6,10 +6,10 @@
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import { DEFAULT_HOLD_MUSIC_URL, loadSignatureConfig, loadWaitTimeConfig } from '../src/config';
-import { errorResponse, toHttpError } from '../src/functions/http';
-import { checkSignature } from '../src/functions/signature';
-import { estimateFor, holdMusicTwiml, parseHoldMusicRequest, type HoldMusicConfig } from '../src/functions/hold-music';
-import { redisFor } from '../src/functions/wait-time';
+import { errorResponse, toHttpError } from '../src/endpoints/http';
+import { checkSignature } from '../src/endpoints/signature';
+import { estimateFor, holdMusicTwiml, parseHoldMusicRequest, type HoldMusicConfig } from '../src/endpoints/hold-music';
+import { redisFor } from '../src/endpoints/wait-time';
 import { ENGLISH } from '../src/speech';
 import type { Env, Event } from './env';
 

@@ -4,11 +4,11 @@
  */
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
-import { errorResponse, HttpError, jsonResponse, stringParameter, toHttpError } from '../src/functions/http';
-import { lookupQueue, parseWorkflowConfigAsset, type WorkflowConfigAsset } from '../src/workflow-config';
+import { errorResponse, HttpError, jsonResponse, stringParameter, toHttpError } from '../src/endpoints/http';
+import { findQueueByName, parseWorkflowConfigAsset, type WorkflowConfigAsset } from '../src/workflow-config';
 import { WorkflowConfigError } from '../src/errors';
 import { loadSignatureConfig } from '../src/config';
-import { checkSignature } from '../src/functions/signature';
+import { checkSignature } from '../src/endpoints/signature';
 import type { Env, Event } from './env';
 
 const ASSET_KEY = '/workflow-config.json';
@@ -37,7 +37,7 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
       console.error(`lookup-queue-sid: ${(error as Error).message}`);
       throw new HttpError(500, 'configuration_error', 'the workflow configuration asset is missing or invalid; see the logs');
     }
-    const queue = lookupQueue(asset, queueName);
+    const queue = findQueueByName(asset, queueName);
     if (!queue) throw new HttpError(404, 'unknown_queue', 'no queue or workflow filter has that name');
     callback(null, jsonResponse(response, 200, queue));
   } catch (error) {

@@ -6,8 +6,8 @@ import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import type { Twilio as TwilioClient } from 'twilio';
 import { loadQStashConfig, loadRefresherConfig } from '../src/config';
-import { errorResponse, headerOf, jsonResponse, toHttpError } from '../src/functions/http';
-import { functionUrl, scheduledRefresh, verifyQStashSignature } from '../src/functions/scheduled-refresh';
+import { errorResponse, headerOf, jsonResponse, toHttpError } from '../src/endpoints/http';
+import { functionUrl, scheduledRefresh, verifyQStashSignature } from '../src/endpoints/scheduled-refresh';
 import type { Env, Event } from './env';
 
 export const handler: ServerlessFunctionSignature<Env, Event> = async function (context, event, callback) {

@@ -83,7 +83,7 @@ export function parseWorkflowConfigAsset(text: string): WorkflowConfigAsset {
  * The queue a name stands for: a queue's own name first, then a filter's name (its first target).
  * Both trimmed and case-insensitive. null when neither matches.
  */
-export function lookupQueue(asset: WorkflowConfigAsset, name: string): { queueSid: string; queueName: string } | null {
+export function findQueueByName(asset: WorkflowConfigAsset, name: string): { queueSid: string; queueName: string } | null {
   const wanted = normaliseQueueName(name);
   const byQueueName = asset.queues.find((queue) => normaliseQueueName(queue.queueName) === wanted);
   if (byQueueName) return { queueSid: byQueueName.queueSid, queueName: byQueueName.queueName };

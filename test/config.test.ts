@@ -91,8 +91,9 @@ describe('Functions configuration', () => {
   });
 
   it('demands an auth token when signatures are validated in code', () => {
-    const { TWILIO_AUTH_TOKEN: _unused, ...rest } = valid;
-    expect(problemsOf(() => loadSignatureConfig({ ...rest, VALIDATE_SIGNATURE: 'true' }))).toEqual(['VALIDATE_SIGNATURE needs AUTH_TOKEN (or TWILIO_AUTH_TOKEN) to check signatures']);
+    // The refresher's TWILIO_AUTH_TOKEN is not the Functions' business (never uploaded): only the runtime's AUTH_TOKEN counts.
+    expect(problemsOf(() => loadSignatureConfig({ ...valid, VALIDATE_SIGNATURE: 'true' }))).toEqual(['VALIDATE_SIGNATURE needs AUTH_TOKEN (the account auth token, which the runtime provides) to check signatures']);
+    expect(loadSignatureConfig({ VALIDATE_SIGNATURE: 'true', AUTH_TOKEN: 'runtime-token' })).toEqual({ validateSignature: true, authToken: 'runtime-token' });
     expect(problemsOf(() => loadSignatureConfig({ VALIDATE_SIGNATURE: 'maybe' }))).toEqual(['VALIDATE_SIGNATURE must be true or false']);
     expect(loadSignatureConfig({})).toEqual({ validateSignature: false, authToken: undefined });
   });
@@ -115,5 +116,13 @@ describe('transport: where credentials may travel', () => {
     expect(loadRefresherConfig(valid).loggedOutActivities).toEqual(['Offline']);
     expect(loadRefresherConfig({ ...valid, LOGGED_OUT_ACTIVITIES: 'Offline, Logged Out ' }).loggedOutActivities).toEqual(['Offline', 'Logged Out']);
     expect(problemsOf(() => loadRefresherConfig({ ...valid, LOGGED_OUT_ACTIVITIES: 'Offline,,' }))).toEqual([expect.stringMatching(/^LOGGED_OUT_ACTIVITIES must be a comma-separated list/)]);
+  });
+});
+
+describe('hold music', () => {
+  const functionsEnv = { UPSTASH_REDIS_REST_URL: 'https://example.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't', TWILIO_WORKSPACE_SID: WORKSPACE };
+  it('refuses a clip longer than the announcement interval, naming both', () => {
+    expect(problemsOf(() => loadWaitTimeConfig({ ...functionsEnv, HOLD_MUSIC_SECONDS: '90', ANNOUNCE_EVERY_SECONDS: '60' }))).toEqual([expect.stringMatching(/^HOLD_MUSIC_SECONDS \(90\) must not exceed ANNOUNCE_EVERY_SECONDS \(60\)/)]);
+    expect(loadWaitTimeConfig({ ...functionsEnv, HOLD_MUSIC_SECONDS: '20' }).holdMusicSeconds).toBe(20);
   });
 });

@@ -3,7 +3,7 @@
  * plays to its end (loop count × clip length, plus the announcement), then its <Redirect> is followed.
  */
 import { expectedRemainingWait } from '../src/estimator';
-import { holdMusicTwiml, parseHoldMusicRequest, type HoldEstimate, type HoldMusicConfig } from '../src/functions/hold-music';
+import { holdMusicTwiml, parseHoldMusicRequest, type HoldEstimate, type HoldMusicConfig } from '../src/endpoints/hold-music';
 import { announce, ENGLISH } from '../src/speech';
 
 const START = 1_800_000_000;

@@ -1,5 +1,9 @@
-/** `npm start`'s stack: live, changing answers from the simulated contact center, and a clean stop. */
-import { execFileSync, spawn } from 'node:child_process';
+/**
+ * `npm start` as a user runs it: live, changing answers from the simulated contact center, and a
+ * stack that stops entirely on a signal to npm or to any of its processes, leaving nothing behind.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../dev/redis-engine';
 
@@ -25,65 +29,152 @@ function alive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-it('starts everything, answers from the moving simulation, and stops without leaving a process', async () => {
-  const [functionsPort, dashboardPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/start-local.ts'), '--functions-port', String(functionsPort), '--dashboard-port', String(dashboardPort), '--speed', '60', '--refresh-seconds', '5'], { cwd: root, env: { ...process.env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+/** The command line of a process, or '' when it is gone. */
+function commandOf(pid: number): string {
   try {
-    for (let waited = 0; !output.includes('Ctrl-C stops everything'); waited += 200) {
-      if (waited > 90_000 || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
-      await sleep(200);
-    }
+    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  functionsPort: number;
+  dashboardPort: number;
+}
+
+/** `npm start` in its own process group, as a terminal would run it. */
+async function npmStart(extra: string[] = [], ports?: { functions: number; dashboard: number }): Promise<Started> {
+  const functionsPort = ports?.functions ?? (await freePort());
+  const dashboardPort = ports?.dashboard ?? (await freePort());
+  const child = spawn('npm', ['start', '--', '--functions-port', String(functionsPort), '--dashboard-port', String(dashboardPort), '--speed', '60', '--refresh-seconds', '5', ...extra], { cwd: root, env: { ...process.env }, detached: true });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, functionsPort, dashboardPort };
+}
+
+/** Resolves when the output contains `text`. */
+const outputContains = (started: Started, text: string) => until(started, (output) => output.includes(text), `"${text}"`);
+
+/** Resolves when `condition` holds for the output (checked on every chunk), rejects when the process exits first or after `ms`. */
+function until(started: Started, condition: (output: string) => boolean, text: string, ms = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!condition(started.output())) return false;
+      cleanup();
+      resolve();
+      return true;
+    };
+    const onExit = () => {
+      cleanup();
+      reject(new Error(`npm start exited before ${text}:\n${started.output()}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no ${text} within ${ms} ms:\n${started.output()}`));
+    }, ms);
+    const cleanup = () => {
+      clearTimeout(timer);
+      started.child.stdout!.off('data', check);
+      started.child.stderr!.off('data', check);
+      started.child.off('exit', onExit);
+    };
+    started.child.stdout!.on('data', check);
+    started.child.stderr!.on('data', check);
+    started.child.once('exit', onExit);
+    check();
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Waits (bounded) until none of `pids` is alive; the processes exit on their own after a signal. */
+async function gone(pids: number[]): Promise<number[]> {
+  for (let waited = 0; pids.some(alive) && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  return pids.filter(alive);
+}
+
+/** Whatever is left of a failed test: killed so the next test starts clean. */
+function killAll(started: Started, pids: number[]): void {
+  for (const pid of [started.child.pid!, ...pids]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+it('starts everything, answers from the moving simulation, and stops on SIGTERM to npm with nothing left', async () => {
+  const started = await npmStart();
+  let pids: number[] = [];
+  try {
+    await outputContains(started, 'Ctrl-C stops everything');
+    const { functionsPort, dashboardPort } = started;
+    const output = started.output();
     expect(output).toMatch(new RegExp(`Functions \\(twilio-run\\)\\s+http://localhost:${functionsPort}`));
     expect(output).toMatch(new RegExp(`Dashboard\\s+http://localhost:${dashboardPort}`));
-    const tryLines = output.split('\n').filter((line) => line.trim().startsWith('curl '));
-    expect(tryLines).toHaveLength(3);
+    expect(output.split('\n').filter((line) => line.trim().startsWith('curl '))).toHaveLength(3);
 
-    const read = async () => (await fetch(`http://localhost:${functionsPort}/get-queue-times?queueName=Support`)).json();
+    const read = async () => (await (await fetch(`http://127.0.0.1:${functionsPort}/get-queue-times?queueName=Support`)).json()) as { queueName: string; updatedAt: string };
     const first = await read();
     expect(first).toMatchObject({ queueName: 'Support', channel: 'voice' });
-    const state = async () => (await (await fetch(`http://localhost:${dashboardPort}/api/state`)).json()) as { queues: { queueName: string; tasksWaiting: number; estimatedWaitSeconds: number | null; availableWorkers: number }[] };
-    const firstState = await state();
-    expect(firstState.queues.map((queue) => queue.queueName)).toEqual(['Billing', 'Sales', 'Spanish', 'Support', 'Technical', 'VIP']);
-
-    // Across refreshes the snapshot moves on, and with it what the queues report.
-    let second = first;
-    let secondState = firstState;
-    for (let waited = 0; second.updatedAt === first.updatedAt || JSON.stringify(secondState.queues.map(({ tasksWaiting, estimatedWaitSeconds, availableWorkers }) => [tasksWaiting, estimatedWaitSeconds, availableWorkers])) === JSON.stringify(firstState.queues.map(({ tasksWaiting, estimatedWaitSeconds, availableWorkers }) => [tasksWaiting, estimatedWaitSeconds, availableWorkers])); waited += 1000) {
-      if (waited > 30_000) throw new Error('the answers did not change across refreshes');
-      await sleep(1000);
-      second = await read();
-      secondState = await state();
-    }
+    // The next refresh moves the answer on (the simulation runs at 60× and the refresher every 5 s).
+    const refreshes = (output: string) => output.split('"event":"refresh"').length - 1;
+    const before = refreshes(started.output());
+    await until(started, (output) => refreshes(output) > before, 'another refresh');
+    const second = await read();
     expect(Date.parse(second.updatedAt)).toBeGreaterThan(Date.parse(first.updatedAt));
 
-    const started = descendants(child.pid!);
-    expect(started.length).toBeGreaterThanOrEqual(3); // redis-server, refresher, twilio-run (and their helpers)
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
-    expect(code).toBe(0);
-    // Everything it started is gone within a short grace period (a process may take a moment to exit).
-    for (let waited = 0; started.some(alive) && waited < 5000; waited += 100) await sleep(100);
-    const leftovers = started.filter(alive);
-    if (leftovers.length > 0) console.log(execFileSync('ps', ['-o', 'pid,ppid,args', '-p', leftovers.join(',')], { encoding: 'utf8' }));
-    expect(leftovers).toEqual([]);
-  } finally {
-    if (child.exitCode === null) {
-      // A failed assertion still stops the stack the way a user would, then makes sure.
-      const everything = descendants(child.pid!);
-      child.kill('SIGINT');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 8000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      for (const pid of [child.pid!, ...everything]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    // Every service listens on 127.0.0.1 only.
+    const listening = execFileSync('ss', ['-ltnp'], { encoding: 'utf8' });
+    for (const port of [functionsPort, dashboardPort]) {
+      const line = listening.split('\n').find((row) => row.includes(`:${port} `))!;
+      expect(line).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} `));
     }
+
+    pids = descendants(started.child.pid!);
+    const commands = pids.map(commandOf).join('\n');
+    expect(commands).toMatch(/redis-server/);
+    expect(commands).toMatch(/twilio-run/);
+    expect(commands).toMatch(/refresh-queue-times/);
+    // As an IDE's stop button or `timeout` would: SIGTERM to npm itself.
+    process.kill(started.child.pid!, 'SIGTERM');
+    await exited(started.child);
+    expect(await gone(pids)).toEqual([]);
+  } finally {
+    killAll(started, pids);
   }
-}, 150_000);
+}, 180_000);
+
+it('stops entirely when any one of its processes is stopped (here twilio-run)', async () => {
+  const started = await npmStart();
+  let pids: number[] = [];
+  try {
+    await outputContains(started, 'Ctrl-C stops everything');
+    pids = descendants(started.child.pid!);
+    const twilioRun = pids.find((pid) => /twilio-run/.test(commandOf(pid)))!;
+    process.kill(twilioRun, 'SIGTERM');
+    await exited(started.child);
+    expect(started.output()).toMatch(/twilio-run stopped; stopping everything/);
+    expect(await gone(pids)).toEqual([]);
+  } finally {
+    killAll(started, pids);
+  }
+}, 180_000);
+
+it('says what to do when a port is taken, and starts nothing', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  const started = await npmStart([], { functions: port, dashboard: await freePort() });
+  try {
+    const code = await exited(started.child);
+    expect(code).not.toBe(0);
+    expect(started.output()).toContain(`port ${port} is already in use: another instance may still be running; stop it or pass --functions-port`);
+    expect(started.output()).not.toMatch(/EADDRINUSE/);
+  } finally {
+    killAll(started, []);
+    taken.close();
+  }
+}, 120_000);

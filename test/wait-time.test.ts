@@ -1,6 +1,6 @@
 /** What get-queue-times says about one cached entry: minutes, phrase and range agree. */
 import { loadWaitTimeConfig } from '../src/config';
-import { describeEntry } from '../src/functions/wait-time';
+import { describeEntry, parseWaitTimeRequest } from '../src/endpoints/wait-time';
 import type { QueueWaitEntry } from '../src/cache/entry';
 import { ENGLISH } from '../src/speech';
 
@@ -28,5 +28,12 @@ describe('describeEntry', () => {
     const ranged = loadWaitTimeConfig({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1', UPSTASH_REDIS_REST_TOKEN: 't', TWILIO_WORKSPACE_SID: `WS${'a'.repeat(32)}`, SPEECH_STYLE: 'range' });
     expect(describeEntry(ranged, entry(200, { low: 130, high: 330 }), Date.now(), ENGLISH).phrase).toBe('2 to 6 minutes');
     expect(describeEntry(config, entry(null), Date.now(), ENGLISH)).toMatchObject({ waitTime: null, waitMinutes: null, waitRange: null, phrase: null });
+  });
+});
+
+describe('parseWaitTimeRequest', () => {
+  it('refuses queueSid and queueName together instead of silently preferring one', () => {
+    expect(() => parseWaitTimeRequest({ queueSid: `WQ${'b'.repeat(32)}`, queueName: 'Sales' })).toThrow(expect.objectContaining({ status: 400, code: 'invalid_parameter', message: 'give queueSid or queueName, not both' }));
+    expect(parseWaitTimeRequest({ queueName: 'Sales' })).toEqual({ queue: { queueName: 'Sales' }, channel: 'voice' });
   });
 });

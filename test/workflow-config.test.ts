@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowConfigError } from '../src/errors';
-import { lookupQueue, parseWorkflowConfigAsset } from '../src/workflow-config';
+import { findQueueByName, parseWorkflowConfigAsset } from '../src/workflow-config';
 import { staticWorkspace } from '../dev/workspace-model';
 import { startLocalStack } from '../dev/local-stack';
 
@@ -16,9 +16,9 @@ describe('workflow-config asset', () => {
   const asset = parseWorkflowConfigAsset(committed);
 
   it('looks names up trimmed and case-insensitively, queue names before filter names', () => {
-    expect(lookupQueue(asset, '  SUPPORT ')).toEqual({ queueSid: asset.queues[0]!.queueSid, queueName: 'Support' });
-    expect(lookupQueue(asset, 'sales line')?.queueName).toBe('Sales');
-    expect(lookupQueue(asset, 'nobody')).toBeNull();
+    expect(findQueueByName(asset, '  SUPPORT ')).toEqual({ queueSid: asset.queues[0]!.queueSid, queueName: 'Support' });
+    expect(findQueueByName(asset, 'sales line')?.queueName).toBe('Sales');
+    expect(findQueueByName(asset, 'nobody')).toBeNull();
   });
 
   it.each([
@@ -44,7 +44,7 @@ describe('npm run sync:workflow', () => {
       expect(JSON.parse(stdout)).toMatchObject({ outcome: 'written', queues: 1200, filters: 50 });
       const asset = parseWorkflowConfigAsset(readFileSync(out, 'utf8'));
       expect(asset.workflowSid).toBe(model.workflows()[0]!.sid);
-      expect(lookupQueue(asset, 'queue 1200')?.queueSid).toBe(model.queues()[1199]!.sid);
+      expect(findQueueByName(asset, 'queue 1200')?.queueSid).toBe(model.queues()[1199]!.sid);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await stack.stop();

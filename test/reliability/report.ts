@@ -18,6 +18,8 @@ export interface InputResult {
   kind: 'inputs';
   target: string;
   tried: number;
+  /** Different requests among those tried. */
+  distinct: number;
   status4xx: number;
   status2xx: number;
   status5xx: number;

@@ -22,7 +22,7 @@ import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config
 import { expectedRemainingWait } from '../estimator';
 import { isSid } from '../sids';
 import { announce, fill, type SpeechWords } from '../speech';
-import { lookupQueue } from './wait-time';
+import { readQueueCached } from './wait-time';
 
 export interface HoldMusicRequest {
   /** An estimate handed over by the flow, seconds (used when no queue is named). */
@@ -72,7 +72,7 @@ export interface HoldEstimate {
 export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest): Promise<HoldEstimate | undefined> {
   if (request.queueSid !== undefined) {
     try {
-      const lookup = await lookupQueue(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
+      const lookup = await readQueueCached(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
       if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return { seconds: lookup.entry.estimatedWaitSeconds, shape: lookup.entry.waitShape ?? 1 };
     } catch {
       // A cache failure costs the caller an announcement, never the music.

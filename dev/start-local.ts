@@ -6,10 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFunctions, startLocalStack, stopProcessGroup, type FunctionsServer, type LocalStack } from '../dev/local-stack';
-import { startDashboard, type Dashboard } from '../dev/dashboard';
-import { Simulation } from '../dev/simulation/engine';
-import { listScenarios, loadScenario, ScenarioError } from '../dev/simulation/scenario';
+import { assertPortFree, startFunctions, startLocalStack, stopProcessGroup, type FunctionsServer, type LocalStack } from './local-stack';
+import { startDashboard, type Dashboard } from './dashboard';
+import { Simulation } from './simulation/engine';
+import { listScenarios, loadScenario, ScenarioError } from './simulation/scenario';
 import { createRedis } from '../src/cache/redis';
 import { readRefreshRecord } from '../src/cache/read';
 import { describeEnvironment, readEnvironment } from '../src/env-file';
@@ -121,22 +121,39 @@ async function main(): Promise<void> {
     process.stdout.write('stopped everything\n');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  // Any signal to this process (npm forwards them; `exec` in the npm script makes this its child).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  // A signal to any other process of the stack, or to the group, ends a child: then everything stops.
+  const stopWhenGone = (name: string, child: ChildProcess | undefined) =>
+    child?.once('exit', () => {
+      if (stopping) return;
+      process.stderr.write(`${name} stopped; stopping everything\n`);
+      void stopAll(1);
+    });
+  // Orphaned (npm killed with SIGKILL): nobody would stop us, so stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stopAll(0);
+  }, 1000).unref();
 
   try {
+    await assertPortFree(options.functionsPort, '--functions-port');
+    await assertPortFree(options.dashboardPort, '--dashboard-port');
     stack = await startLocalStack({ model: sim, log: (message) => process.stdout.write(`${message}\n`) });
+    stopWhenGone('redis-server', stack.engine.process);
     const env = { ...stack.env, TASK_CHANNELS: 'voice,chat', STALE_AFTER_SECONDS: String(Math.max(60, options.refreshSeconds * 3)), CALLBACK_THRESHOLD_SECONDS: '600' };
-    refresher = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'refresh-queue-times.ts'), '--every', String(options.refreshSeconds)], {
+    refresher = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'scripts', 'refresh-queue-times.ts'), '--every', String(options.refreshSeconds)], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    stopWhenGone('the refresher', refresher);
     refresher.stdout?.on('data', (chunk: Buffer) => process.stdout.write(`[refresher] ${chunk.toString()}`));
     refresher.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[refresher] ${chunk.toString()}`));
     const cache = createRedis({ url: stack.env['UPSTASH_REDIS_REST_URL']!, token: stack.env['UPSTASH_REDIS_REST_TOKEN']! }, { timeoutMs: 5000, retries: 1 });
-    dashboard = await startDashboard({ sim: () => sim, redis: cache, workspaceSid: sim.workspaceSid, channel: 'voice', port: options.dashboardPort });
+    dashboard = await startDashboard({ sim: () => sim, redis: cache, workspaceSid: sim.workspaceSid, channels: ['voice', 'chat'], port: options.dashboardPort });
     functions = await startFunctions(env, { port: options.functionsPort, warm: true });
+    stopWhenGone('twilio-run', functions.process);
     // Announce the URLs only once there is something to read behind them.
     for (let waited = 0; (await readRefreshRecord(cache, sim.workspaceSid).catch(() => null)) === null; waited += 200) {
       if (waited > 60_000) throw new Error('the refresher wrote no snapshot within a minute; see its output above');

@@ -55,6 +55,8 @@ export function parseWaitTimeRequest(event: Record<string, unknown>): WaitTimeRe
   const queueName = stringParameter(event, 'queueName', "the TaskQueue's friendly name");
   const channel = (stringParameter(event, 'channel', 'the task channel, e.g. voice or chat') ?? DEFAULT_CHANNEL).toLowerCase();
   if (!CHANNEL_PATTERN.test(channel)) throw new HttpError(400, 'invalid_parameter', 'channel must be a task channel name such as voice or chat');
+  // Both would leave one of them silently ignored, and they could name different queues.
+  if (queueSid !== undefined && queueName !== undefined) throw new HttpError(400, 'invalid_parameter', 'give queueSid or queueName, not both');
   if (queueSid !== undefined) {
     if (!isSid(queueSid, 'WQ')) throw new HttpError(400, 'invalid_parameter', 'queueSid must be WQ followed by 32 hex digits');
     return { queue: { queueSid }, channel };
@@ -102,7 +104,7 @@ const localCache = new Map<string, { lookup: QueueLookup; expiresAt: number }>()
  * queue", are reused for a few seconds; failures never are. Ages stay honest because they are computed
  * from the entry's readAt at answer time.
  */
-export async function lookupQueue(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueLookup> {
+export async function readQueueCached(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueLookup> {
   if (config.localCacheSeconds === 0) return readQueue(redis, config.cache.workspaceSid, request.channel, request.queue);
   const key = `${config.cache.url}\n${config.cache.workspaceSid}\n${request.channel}\n${'queueSid' in request.queue ? `sid:${request.queue.queueSid}` : `name:${normaliseQueueName(request.queue.queueName)}`}`;
   const cached = localCache.get(key);
@@ -181,7 +183,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
   const words = config.speechWords;
   let lookup;
   try {
-    lookup = await lookupQueue(config, redis, request, nowMs);
+    lookup = await readQueueCached(config, redis, request, nowMs);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
