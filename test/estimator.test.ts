@@ -62,7 +62,7 @@ describe('estimators', () => {
     it('after hours: every eligible worker logged out is "no agents", never a number', () => {
       const afterHours = observation({ eligibleWorkers: 5, loggedInWorkers: 0, availableWorkers: 0, tasksWaiting: 3, longestWaitSeconds: 400 });
       for (const name of ['default', 'head-of-line', 'queue-length'] as const) {
-        expect(estimateWait(name, afterHours)).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'all_agents_logged_out', waitRange: null });
+        expect(estimateWait(name, afterHours)).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'all_agents_logged_out', waitRange: null, waitShape: null });
       }
       // Logged in but on a break or Unavailable is not logged out: callers get a number.
       expect(defaultEstimate(observation({ loggedInWorkers: 2, availableWorkers: 0 })).estimatedWaitSeconds).not.toBeNull();

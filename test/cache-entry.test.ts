@@ -1,0 +1,56 @@
+/** The cache's pure parts: the compact entry, the refresh record's fields, the age on Redis's clock, the key names. */
+import { decodeEntry, encodeEntry, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
+import { KEY_PREFIX, liveKeys, normaliseQueueName, stagingKeys } from '../src/cache/layout';
+
+const entry: QueueWaitEntry = { queueSid: `WQ${'a'.repeat(32)}`, queueName: 'Sales', channel: 'chat', estimatedWaitSeconds: 125, waitRange: { low: 40, high: 260 }, waitShape: 2.5, confidence: 'low', reason: 'few_recent_acceptances', tasksWaiting: 3, availableWorkers: 0 };
+
+describe('the compact entry', () => {
+  it('stores neither the SID (the field) nor the channel (the key), and reads back whole', () => {
+    const stored = encodeEntry(entry);
+    expect(JSON.parse(stored)).not.toHaveProperty('queueSid');
+    expect(JSON.parse(stored)).not.toHaveProperty('channel');
+    expect(decodeEntry(entry.queueSid, 'chat', stored)).toEqual(entry);
+    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(200);
+  });
+
+  it('refuses what is not an entry', () => {
+    for (const raw of ['{', '"text"', 'null', '{"queueName":1,"estimatedWaitSeconds":5}', '{"queueName":"x"}', 7, null]) {
+      expect(() => decodeEntry('WQ', 'voice', raw)).toThrow('The cache holds a malformed queue entry');
+    }
+    expect(decodeEntry('WQ', 'voice', '{"queueName":"x","estimatedWaitSeconds":null}')).toMatchObject({ queueName: 'x', estimatedWaitSeconds: null });
+  });
+});
+
+describe('the refresh record', () => {
+  const record: RefreshRecord = { sequence: 7, layout: 2, readAtMs: 1_000, clockOffsetMs: -250, refreshedAt: '2026-01-01T00:00:01.000Z', queueCount: 12, channels: ['voice', 'chat'], estimator: 'default', windowMinutes: 15, durationMs: 80, requests: 3, fullWriteAtMs: 900 };
+
+  it('round-trips through its hash fields, in RECORD_FIELDS order', () => {
+    const pairs = recordPairs(record);
+    expect(pairs.filter((_, index) => index % 2 === 0)).toEqual([...RECORD_FIELDS]);
+    const values = RECORD_FIELDS.map((field) => pairs[pairs.indexOf(field) + 1]!);
+    expect(recordFrom(values)).toEqual(record);
+    expect(pairs).toContain('voice,chat');
+  });
+
+  it('is null without a sequence (no refresh record)', () => {
+    expect(recordFrom(RECORD_FIELDS.map(() => null))).toBeNull();
+    expect(recordFrom([])).toBeNull();
+  });
+
+  it('ages on Redis\'s clock, moved on by the local clock since the read, never negative', () => {
+    const clock = { redisNowMs: 10_000, localNowMs: 500 };
+    // Read at 1,000 on the refresher's clock = 750 on Redis's; Redis says 10,000 now, 200 ms later locally.
+    expect(refreshAgeMs({ readAtMs: 1_000, clockOffsetMs: -250 }, clock, 700)).toBe(9_450);
+    expect(refreshAgeMs({ readAtMs: 20_000, clockOffsetMs: 0 }, clock, 500)).toBe(0);
+  });
+});
+
+describe('the key layout', () => {
+  it('keeps every key under one prefix and the workspace, staging apart from live', () => {
+    const live = liveKeys('WS1');
+    expect([live.refresh, live.names, live.wait('voice'), live.inputs('chat'), live.sequence]).toEqual([`${KEY_PREFIX}:WS1:refresh`, `${KEY_PREFIX}:WS1:names`, `${KEY_PREFIX}:WS1:wait:voice`, `${KEY_PREFIX}:WS1:inputs:chat`, `${KEY_PREFIX}:WS1:sequence`]);
+    const staged = stagingKeys('WS1', 'run-9');
+    expect([staged.names, staged.wait('voice'), staged.inputs('voice')]).toEqual([`${KEY_PREFIX}:WS1:staging:run-9:names`, `${KEY_PREFIX}:WS1:staging:run-9:wait:voice`, `${KEY_PREFIX}:WS1:staging:run-9:inputs:voice`]);
+    expect(normaliseQueueName('  Sales Line ')).toBe('sales line');
+  });
+});
