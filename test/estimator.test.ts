@@ -116,4 +116,56 @@ describe('estimators', () => {
       expect(range).toEqual({ low: Math.floor(-100 * Math.log(0.9)), high: Math.ceil(-100 * Math.log(0.1)) });
     });
   });
+
+  describe('what each branch answers', () => {
+    it('callers waiting and Available workers is not "at once": the waiting answer, raised to a minute', () => {
+      expect(defaultEstimate(observation({ tasksWaiting: 2, availableWorkers: 3, tasksInService: 0, acceptedQuickly: 30, longestWaitSeconds: 20 }))).toEqual({ estimatedWaitSeconds: 60, confidence: 'high' });
+      expect(defaultEstimate(observation({ tasksWaiting: 2, availableWorkers: 3, tasksInService: 0, acceptedQuickly: 30, longestWaitSeconds: 200 })).estimatedWaitSeconds).toBeGreaterThan(60);
+    });
+
+    it('without tasks_by_status: the window\'s history, low confidence, reason missing_statistics; nothing at all: null', () => {
+      expect(defaultEstimate(observation({ tasksWaiting: null }))).toEqual({ estimatedWaitSeconds: 90, confidence: 'low', reason: 'missing_statistics' });
+      expect(defaultEstimate(observation({ tasksWaiting: null, avgWaitUntilAcceptedSeconds: null }))).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'missing_statistics' });
+      expect(defaultEstimate(observation({ tasksWaiting: 3, longestWaitSeconds: null }))).toEqual({ estimatedWaitSeconds: null, confidence: 'none', reason: 'missing_statistics' });
+    });
+
+    it('a high-confidence estimate carries no reason', () => {
+      expect(Object.keys(defaultEstimate(observation({ tasksCanceled: 0 })))).toEqual(['estimatedWaitSeconds', 'confidence']);
+    });
+  });
+
+  describe('boundaries', () => {
+    const quiet = { tasksWaiting: 0, availableWorkers: 4, tasksInService: 1 };
+    it('"at once" needs at least 90% answered within a minute; without the split, a mean of at most 20 s', () => {
+      expect(defaultEstimate(observation({ ...quiet, acceptedQuickly: 27 })).estimatedWaitSeconds).toBe(0);
+      expect(defaultEstimate(observation({ ...quiet, acceptedQuickly: 26 })).estimatedWaitSeconds).toBe(90);
+      expect(defaultEstimate(observation({ ...quiet, avgWaitUntilAcceptedSeconds: 20 })).estimatedWaitSeconds).toBe(0);
+      expect(defaultEstimate(observation({ ...quiet, avgWaitUntilAcceptedSeconds: 21 })).estimatedWaitSeconds).toBe(60);
+      expect(defaultEstimate(observation({ ...quiet, avgWaitUntilAcceptedSeconds: null }))).toMatchObject({ estimatedWaitSeconds: null });
+      // Single-tasking: every Available worker is free, whatever is in service.
+      expect(defaultEstimate(observation({ ...quiet, tasksInService: 9, multitasking: false, acceptedQuickly: 30 })).estimatedWaitSeconds).toBe(0);
+      expect(defaultEstimate(observation({ ...quiet, tasksInService: null, acceptedQuickly: 30 })).estimatedWaitSeconds).toBe(90);
+    });
+
+    it('high confidence from 10 acceptances in the window', () => {
+      expect(defaultEstimate(observation({ tasksAccepted: 10, tasksCanceled: 0 })).confidence).toBe('high');
+      expect(defaultEstimate(observation({ tasksAccepted: 9, tasksCanceled: 0 }))).toMatchObject({ confidence: 'low', reason: 'few_recent_acceptances' });
+    });
+
+    it('queue length says why it has no answer', () => {
+      expect(queueLengthEstimate(observation({ tasksWaiting: null }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+      expect(queueLengthEstimate(observation({ tasksAccepted: null }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+      expect(queueLengthEstimate(observation({ tasksAccepted: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'no_recent_acceptances' });
+      expect(queueLengthEstimate(observation({ windowSeconds: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+      expect(headOfLineEstimate(observation({ tasksWaiting: 0, availableWorkers: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+      // No cancellations, or no waiting recorded: no abandonment correction (150 s exactly).
+      expect(queueLengthEstimate(observation({ totalWaitAcceptedSeconds: 0, totalWaitCanceledSeconds: 0 })).estimatedWaitSeconds).toBe(150);
+    });
+
+    it('stores the model\'s shape: 1 / (1/(waiting + 1) + 1/acceptances + model variance), two decimals', () => {
+      // 4 waiting → 5 ahead; 30 acceptances; variance 0.15: 1 / (0.2 + 0.0333 + 0.15) = 2.61.
+      expect(estimateWait('default', observation()).waitShape).toBe(2.61);
+      expect(estimateWait('default', observation({ eligibleWorkers: 0 })).waitShape).toBeNull();
+    });
+  });
 });
