@@ -3,6 +3,8 @@
  * workers, an hour of traffic), and that its memory stays bounded over a long run (statistics logs
  * are pruned past the retention). `npm run bench:simulation -- --help`.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
@@ -18,7 +20,7 @@ function heapMb(): number {
 }
 
 function main(): void {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { scenario: { type: 'string' }, hours: { type: 'string' }, 'long-hours': { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { scenario: { type: 'string' }, hours: { type: 'string' }, 'long-hours': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -45,9 +47,12 @@ function main(): void {
     rows.push(`| ${hour} | ${sim.counters.tasks} | ${sim.counters.events} | ${heapMb().toFixed(0)} |`);
   }
   const totalMs = performance.now() - started;
-  process.stdout.write(`Scenario ${scenario.name}: ${scenario.queues.length} queues, ${workers} workers, heap ${before.toFixed(0)} MB before.\n\n${rows.join('\n')}\n\n`);
-  process.stdout.write(`${longHours} simulated hours in ${(totalMs / 1000).toFixed(1)} s wall (${(sim.counters.events / (totalMs / 1000) / 1000).toFixed(0)}k events/s).\n`);
-  process.stdout.write(`simulation: ${hours} hour(s) of ${scenario.queues.length} queues and ${workers} workers in ${(firstMs / 1000).toFixed(1)} s (${firstEvents} events)\n`);
+  const markdown = `Written by \`npm run bench:simulation\` (node ${process.version}). Scenario ${scenario.name}: ${scenario.queues.length} queues, ${workers} workers, heap ${before.toFixed(0)} MB before.\n\n${rows.join('\n')}\n\n${longHours} simulated hours in ${(totalMs / 1000).toFixed(1)} s wall (${(sim.counters.events / (totalMs / 1000) / 1000).toFixed(0)}k events/s).\nsimulation: ${hours} hour(s) of ${scenario.queues.length} queues and ${workers} workers in ${(firstMs / 1000).toFixed(1)} s (${firstEvents} events)\n`;
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, 'simulation.md'), markdown);
+  }
+  process.stdout.write(markdown);
 }
 
 main();

@@ -9,41 +9,24 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import { startServerlessDouble, type ServerlessDouble, type ServerlessSpec } from '../dev/serverless-double';
 import { sidFor } from '../dev/workspace-model';
 import { DEPLOYED_VARIABLES } from '../src/deploy-env';
+import { specValidators, type OpenApiSpec } from './openapi';
 
 const root = join(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const spec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_serverless_v1.json') as ServerlessSpec & { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>> };
+const spec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_serverless_v1.json') as ServerlessSpec & OpenApiSpec;
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
-/** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null alternative, component refs become definitions. */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (typeof node !== 'object' || node === null) return node;
-  const { nullable, ...rest } = node as Record<string, unknown>;
-  const converted: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (key === '$ref' && typeof value === 'string') converted[key] = value.replace('#/components/schemas/', 'spec#/definitions/');
-    else if (key === 'x-twilio' || key === 'description' || key === 'example') continue;
-    else converted[key] = toJsonSchema(value);
-  }
-  return nullable ? { anyOf: [converted, { type: 'null' }] } : converted;
-}
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat('uri', /^https?:\/\//);
-ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
-ajv.addFormat('uri-map', true);
-ajv.addSchema({ $id: 'spec', definitions: toJsonSchema(spec.components.schemas) as object });
+const { ajv, compile } = specValidators(spec);
 
 /** The spec's schema for the answer to `method path` with `status`, or null when the spec has none (the upload host). */
 function responseSchema(method: string, path: string, status: number): object | null {
   for (const [template, operations] of Object.entries(spec.paths)) {
     if (!new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path)) continue;
     const schema = operations[method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema;
-    if (schema) return toJsonSchema(schema) as object;
+    if (schema) return schema;
   }
   return null;
 }
@@ -114,7 +97,7 @@ describe('npm run deploy, rehearsed', () => {
     for (const request of double.requests) {
       const schema = request.host === 'serverless.twilio.com' ? responseSchema(request.method, request.path, request.status) : null;
       if (!schema) continue;
-      const validate = ajv.compile(schema);
+      const validate = compile(schema);
       if (!validate(request.response)) invalid.push(`${request.method} ${request.path}: ${ajv.errorsText(validate.errors)}`);
     }
     expect(invalid).toEqual([]);

@@ -1,5 +1,4 @@
 /** The TaskRouter API double: wire shapes validated against Twilio's own OpenAPI spec, paging, auth, limits. */
-import Ajv from 'ajv';
 import twilio from 'twilio';
 import { startTaskRouterDouble, type TaskRouterDouble } from '../dev/taskrouter-double';
 import { staticWorkspace } from '../dev/workspace-model';
@@ -7,34 +6,16 @@ import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
 import { observationFrom } from '../src/taskrouter/reader';
 import { TaskRouterHttpClient } from '../src/taskrouter/http-client';
+import { specValidators, type OpenApiSpec } from './openapi';
 
 // Twilio's published spec (twilio-oai), as shipped inside @twilio-alpha/mcp.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const spec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_taskrouter_v1.json') as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object> } };
-
-/** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null alternative, component refs become definitions. */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (typeof node !== 'object' || node === null) return node;
-  const { nullable, ...rest } = node as Record<string, unknown>;
-  const converted: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (key === '$ref' && typeof value === 'string') converted[key] = value.replace('#/components/schemas/', 'spec#/definitions/');
-    else if (key === 'x-twilio' || key === 'description' || key === 'example') continue;
-    else converted[key] = toJsonSchema(value);
-  }
-  return nullable ? { anyOf: [converted, { type: 'null' }] } : converted;
-}
-
-const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat('uri', /^https?:\/\//);
-ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
-ajv.addFormat('uri-map', true);
-ajv.addSchema({ $id: 'spec', definitions: toJsonSchema(spec.components.schemas) as object });
+const spec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_taskrouter_v1.json') as OpenApiSpec & { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: object }> }> }>> };
+const { compile } = specValidators(spec);
 
 function validatorFor(path: string) {
   const schema = spec.paths[path]!['get']!.responses['200']!.content['application/json']!.schema;
-  return ajv.compile(toJsonSchema(schema) as object);
+  return compile(schema);
 }
 
 const model = staticWorkspace({ queueCount: 2500, seed: 3 });

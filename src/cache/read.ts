@@ -65,11 +65,15 @@ function hashReply(raw: unknown): [string, string][] {
   return [];
 }
 
+/** HMGET's reply (an array, or the object some clients make of it) as the record, or null. */
+function recordFromReply(values: unknown): RefreshRecord | null {
+  return recordFrom(Array.isArray(values) ? values : RECORD_FIELDS.map((field) => (values as Record<string, unknown> | null)?.[field] ?? null));
+}
+
 /** The live refresh record, or null when there is none. Throws CacheError. */
 export async function readRefreshRecord(redis: Redis, workspaceSid: string): Promise<RefreshRecord | null> {
   try {
-    const values = await redis.hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS);
-    return recordFrom(Array.isArray(values) ? values : RECORD_FIELDS.map((field) => (values as Record<string, unknown> | null)?.[field] ?? null));
+    return recordFromReply(await redis.hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS));
   } catch (error) {
     throw cacheFailure('Reading the refresh record', error);
   }
@@ -84,8 +88,7 @@ export async function readRefreshStatus(redis: Redis, workspaceSid: string): Pro
     throw cacheFailure('Reading the refresh record', error);
   }
   const localNowMs = Date.now();
-  const values = replies[0];
-  const record = recordFrom(Array.isArray(values) ? values : RECORD_FIELDS.map((field) => (values as Record<string, unknown> | null)?.[field] ?? null));
+  const record = recordFromReply(replies[0]);
   if (!record) return null;
   return { record, ageMs: refreshAgeMs(record, { redisNowMs: redisMs(replies[1]), localNowMs }, localNowMs) };
 }
