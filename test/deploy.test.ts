@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerlessDouble, type ServerlessDouble, type ServerlessSpec } from '../dev/serverless-double';
-import { sidFor } from '../dev/workspace-model';
+import { sidFor, staticWorkspace } from '../dev/workspace-model';
+import { startTaskRouterDouble, type TaskRouterDouble } from '../dev/taskrouter-double';
 import { DEPLOYED_VARIABLES } from '../src/deploy-env';
 import { specValidators, type OpenApiSpec } from './openapi';
 
@@ -35,7 +36,10 @@ const SECRETS = { TWILIO_AUTH_TOKEN: 'refresher-auth-token-secret-00001', TWILIO
 let dir: string;
 let double: ServerlessDouble;
 let result: { code: number | null; output: string };
+let syncResult: { code: number | null; output: string };
+let taskrouter: TaskRouterDouble;
 const accountSid = sidFor('AC', `deploy-rehearsal-${Date.now()}`);
+const workspace = staticWorkspace({ queueCount: 20, seed: 73, accountSid });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qwt-deploy-'));
@@ -47,15 +51,17 @@ beforeAll(async () => {
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
   double = await startServerlessDouble({ spec, key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8'), accountSid });
 
+  // The TaskRouter the README's sync step reads (a double on loopback, as TASKROUTER_API_URL allows).
+  taskrouter = await startTaskRouterDouble({ model: workspace, authToken: SECRETS.TWILIO_AUTH_TOKEN, apiKeys: { [SECRETS.TWILIO_API_KEY]: SECRETS.TWILIO_API_SECRET } });
   // The .env a user would have: the Functions' variables, the refresher's secrets, and a stray key.
   writeFileSync(join(dir, '.env'), Object.entries({
     TWILIO_ACCOUNT_SID: accountSid,
     ...SECRETS,
-    TWILIO_WORKSPACE_SID: sidFor('WS', 'deploy'),
-    TWILIO_WORKFLOW_SID: sidFor('WW', 'deploy'),
+    TWILIO_WORKSPACE_SID: workspace.workspaceSid,
+    TWILIO_WORKFLOW_SID: workspace.workflows()[0]!.sid,
     UPSTASH_REDIS_REST_URL: 'https://example-db.upstash.io',
     UPSTASH_REDIS_REST_TOKEN: 'upstash-token-for-the-functions',
-    TASKROUTER_API_URL: 'http://127.0.0.1:4010',
+    TASKROUTER_API_URL: taskrouter.url,
     WAIT_TIME_API_KEY: 'studio-key',
     HOLD_MUSIC_SECONDS: '20',
     QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
@@ -64,6 +70,16 @@ beforeAll(async () => {
     UNRELATED_SETTING: 'not for the Functions',
   }).map(([key, value]) => `${key}=${value}`).join('\n'));
 
+  // The README's steps, in order: sync the workflow asset (here into the test's directory, not the
+  // committed assets/), then deploy. The API key is set too, so the sync signs in with it.
+  // Asynchronously: the TaskRouter double answers from this very process.
+  syncResult = await new Promise((resolve) => {
+    const sync = spawn('npm', ['--prefix', root, 'run', 'sync:workflow', '--', '--out', join(dir, 'workflow-config.private.json')], { cwd: dir, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    sync.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    sync.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    sync.once('exit', (code) => resolve({ code, output }));
+  });
   const child = spawn('npm', ['--prefix', root, 'run', 'deploy'], {
     cwd: dir,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], CI: 'true', NODE_OPTIONS: `--require ${join(root, 'dev/redirect-twilio-hosts.cjs')}`, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), SERVERLESS_DOUBLE_PORT: String(double.port) },
@@ -77,10 +93,18 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(async () => {
   await double?.close();
+  await taskrouter?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('npm run deploy, rehearsed', () => {
+  it('syncs the workflow asset from TaskRouter first, reading the same .env', () => {
+    if (syncResult.code !== 0) throw new Error(`sync:workflow failed (${syncResult.code}):\n${syncResult.output}`);
+    expect(syncResult.output).toContain(`configuration: ${join(dir, '.env')}`);
+    const asset = JSON.parse(readFileSync(join(dir, 'workflow-config.private.json'), 'utf8')) as { queues: unknown[] };
+    expect(asset.queues).toHaveLength(20);
+  });
+
   it('deploys, talking only to the stand-in', () => {
     if (result.code !== 0) throw new Error(`deploy failed (${result.code}):\n${result.output}`);
     expect(double.requests.length).toBeGreaterThan(10);
