@@ -6,9 +6,12 @@
 // `--refresher` builds only the latter (what the GitHub workflow needs); `--if-stale` (npm start)
 // skips the build when dist/ is newer than every source. Plain JavaScript so that it runs before
 // anything is compiled; esbuild is its only requirement.
+// The build is staged beside dist/ and moved in file by file (each rename atomic), so a `twilio-run`
+// serving dist/ while another build runs (the deploy rehearsal builds during `npm test`) never finds a
+// file missing or half written.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
@@ -36,21 +39,51 @@ if (!refresherOnly) console.log('building the Functions, the refresher and the s
 const external = ['twilio', '@upstash/redis', '@upstash/qstash', '@twilio-labs/serverless-runtime-types'];
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, logLevel: 'warning' };
 
-rmSync(dist, { recursive: true, force: true });
-await build({ ...common, entryPoints: ['refresh-queue-times', 'status'].map((name) => join(root, 'scripts', `${name}.ts`)), outdir: dist });
-if (refresherOnly) {
-  console.log('built dist/refresh-queue-times.js and dist/status.js');
-} else {
-  const entryPoints = readdirSync(join(root, 'functions'))
-    .filter((file) => file.endsWith('.ts') && file !== 'env.ts')
-    .map((file) => join(root, 'functions', file));
-  await build({ ...common, entryPoints, outdir: join(dist, 'functions') });
-  mkdirSync(join(dist, 'assets'), { recursive: true });
-  for (const file of readdirSync(join(root, 'assets'))) {
-    // twilio-run uploads every file in the assets folder: no sources or maps may land there.
-    if (/\.(ts|map)$/.test(file)) continue;
-    cpSync(join(root, 'assets', file), join(dist, 'assets', file), { recursive: true });
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir) {
+  const files = [];
+  const visit = (path) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) visit(join(path, entry.name));
+      else files.push(relative(dir, join(path, entry.name)));
+    }
+  };
+  if (existsSync(dir)) visit(dir);
+  return files;
+}
+
+/** Moves the staged build into dist/; a full build also removes what it no longer produces. */
+function install(staging, prune) {
+  const built = new Set(filesUnder(staging));
+  for (const file of built) {
+    mkdirSync(join(dist, file, '..'), { recursive: true });
+    renameSync(join(staging, file), join(dist, file));
   }
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  console.log(`built ${entryPoints.length} functions, the assets, dist/refresh-queue-times.js and dist/status.js`);
+  if (prune) for (const file of filesUnder(dist)) if (!built.has(file) && file !== '.built') rmSync(join(dist, file));
+}
+
+const staging = join(root, `.dist-staging-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
+try {
+  await build({ ...common, entryPoints: ['refresh-queue-times', 'status'].map((name) => join(root, 'scripts', `${name}.ts`)), outdir: staging });
+  if (refresherOnly) {
+    install(staging, false);
+    console.log('built dist/refresh-queue-times.js and dist/status.js');
+  } else {
+    const entryPoints = readdirSync(join(root, 'functions'))
+      .filter((file) => file.endsWith('.ts') && file !== 'env.ts')
+      .map((file) => join(root, 'functions', file));
+    await build({ ...common, entryPoints, outdir: join(staging, 'functions') });
+    mkdirSync(join(staging, 'assets'), { recursive: true });
+    for (const file of readdirSync(join(root, 'assets'))) {
+      // twilio-run uploads every file in the assets folder: no sources or maps may land there.
+      if (/\.(ts|map)$/.test(file)) continue;
+      cpSync(join(root, 'assets', file), join(staging, 'assets', file), { recursive: true });
+    }
+    install(staging, true);
+    writeFileSync(stamp, `${new Date().toISOString()}\n`);
+    console.log(`built ${entryPoints.length} functions, the assets, dist/refresh-queue-times.js and dist/status.js`);
+  }
+} finally {
+  rmSync(staging, { recursive: true, force: true });
 }

@@ -41,10 +41,12 @@ async function timed(url: string): Promise<{ status: number; body: string; ms: n
   return { status: response.status, body, ms: Date.now() - started };
 }
 
-async function check(fault: string, server: FunctionsServer, path: string, expectStatus: number, expectBody: RegExp) {
+/** One check of a fault (one condition of Upstash's) on one Function: the summary counts the condition once. */
+async function check(label: string, server: FunctionsServer, path: string, expectStatus: number, expectBody: RegExp) {
   const result = await timed(`${server.url}/${path}`);
   const survived = result.status === expectStatus && expectBody.test(result.body) && result.ms < 3000;
-  record({ kind: 'fault', area: 'Upstash (Functions)', fault, survived, dataLost: false, detail: `${path.split('?')[0]} answered ${result.status} in ${result.ms} ms` });
+  const [fault, endpoint] = label.split(': ');
+  record({ kind: 'fault', area: 'Upstash (Functions)', fault: fault!, survived, dataLost: false, detail: `${endpoint}: answered ${result.status} in ${result.ms} ms` });
   expect(result.status).toBe(expectStatus);
   expect(result.body).toMatch(expectBody);
   expect(result.ms).toBeLessThan(3000);
