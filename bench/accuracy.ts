@@ -16,7 +16,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
 import { LEAN_FIELDS } from '../dev/taskrouter-double';
@@ -24,6 +23,7 @@ import { seededRandom } from '../dev/workspace-model';
 import { DEFAULT_PARAMETERS, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorParameters, type QueueObservation, type WaitRange } from '../src/estimator';
 import { announce } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
+import { benchOptions } from './cli';
 
 const USAGE = `Usage: npm run bench:accuracy -- [options]
 
@@ -423,30 +423,17 @@ function positiveInteger(value: string | undefined, fallback: number, name: stri
 }
 
 function main(): void {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        'refresh-seconds': { type: 'string' },
-        'window-minutes': { type: 'string' },
-        'min-callers': { type: 'string' },
-        'max-callers': { type: 'string' },
-        scenario: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        lean: { type: 'boolean', default: false },
-        tune: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = benchOptions({
+    'refresh-seconds': { type: 'string' },
+    'window-minutes': { type: 'string' },
+    'min-callers': { type: 'string' },
+    'max-callers': { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    lean: { type: 'boolean', default: false },
+    tune: { type: 'boolean', default: false },
+  }, USAGE);
+  if (!values) return;
   const settings: Settings = {
     refreshSeconds: positiveInteger(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds'),
     windowMinutes: positiveInteger(values['window-minutes'], 15, '--window-minutes'),

@@ -8,12 +8,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { startLocalStack } from '../dev/local-stack';
 import { staticWorkspace } from '../dev/workspace-model';
 import { createRedis } from '../src/cache/redis';
 import { loadRefresherConfig } from '../src/config';
 import { refreshOnce } from '../src/refresh';
+import { benchOptions } from './cli';
 
 const run = promisify(execFile);
 const USAGE = `Usage: npm run bench:functions -- [--baseline <dist dir>] [--runs <n>] [--out <dir>]
@@ -53,17 +54,8 @@ async function coldStart(file: string, context: Record<string, string>, event: R
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: process.argv.slice(2), options: { baseline: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = benchOptions({ baseline: { type: 'string' }, runs: { type: 'string' }, out: { type: 'string' } }, USAGE);
+  if (!values) return;
   const runs = Number(values.runs ?? 7);
   if (!Number.isInteger(runs) || runs < 1 || runs > 50 || (values.baseline && !existsSync(join(values.baseline, 'functions')))) {
     process.stderr.write(`bad options (is --baseline a dist directory with functions/?)\n\n${USAGE}\n`);

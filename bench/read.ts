@@ -8,13 +8,13 @@ import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startFunctions, startLocalStack, type LocalStack } from '../dev/local-stack';
 import { staticWorkspace } from '../dev/workspace-model';
 import { refreshOnce } from '../src/refresh';
 import { createRedis } from '../src/cache/redis';
 import { loadRefresherConfig } from '../src/config';
 import { baselineRefresh } from './baseline-refresher';
+import { benchOptions } from './cli';
 
 const ROOT = join(__dirname, '..');
 const USAGE = `Usage: npm run bench:read -- [--requests <n>] [--concurrency <n>] [--out <dir>]
@@ -74,11 +74,8 @@ async function measure(label: string, stack: LocalStack, total: number, concurre
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { requests: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = benchOptions({ requests: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } }, USAGE);
+  if (!values) return;
   const total = Number(values.requests ?? 4000);
   const concurrency = Number(values.concurrency ?? 16);
   if (!Number.isInteger(total) || total < 100 || !Number.isInteger(concurrency) || concurrency < 1) {

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../dev/local-stack';
 import { changingWorkspace, staticWorkspace } from '../dev/workspace-model';
 import { createRedis } from '../src/cache/redis';
@@ -21,6 +21,7 @@ import { loadRefresherConfig } from '../src/config';
 import { refreshOnce, type RefreshState } from '../src/refresh';
 import { READ_DEADLINE_SECONDS, scheduledRefresh, WRITE_TIMEOUT_MS } from '../src/endpoints/scheduled-refresh';
 import { clientFromCredentials } from '../src/taskrouter/client';
+import { benchOptions } from './cli';
 
 const run = promisify(execFile);
 const USAGE = `Usage: npm run bench:refresh -- [--sizes 50,500,5000] [--latency 20+0.02,50+0.1] [--rate-limit 25] [--out <dir>]
@@ -197,17 +198,8 @@ function parseLatencies(text: string): Latency[] | null {
 }
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: process.argv.slice(2), options: { latency: { type: 'string' }, sizes: { type: 'string' }, 'rate-limit': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = benchOptions({ latency: { type: 'string' }, sizes: { type: 'string' }, 'rate-limit': { type: 'string' }, out: { type: 'string' } }, USAGE);
+  if (!values) return;
   const latencies = parseLatencies(values.latency ?? '20+0.02,50+0.1');
   const sizes = (values.sizes ?? '50,500,5000').split(',').map(Number);
   const rateLimit = Number(values['rate-limit'] ?? 25);

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
+import { benchOptions } from './cli';
 
 const USAGE = `Usage: npm run bench:simulation -- [--scenario scale] [--hours 1] [--long-hours 12]
 
@@ -20,11 +20,8 @@ function heapMb(): number {
 }
 
 function main(): void {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { scenario: { type: 'string' }, hours: { type: 'string' }, 'long-hours': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } } });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const values = benchOptions({ scenario: { type: 'string' }, hours: { type: 'string' }, 'long-hours': { type: 'string' }, out: { type: 'string' } }, USAGE);
+  if (!values) return;
   const scenario = loadScenario(values.scenario ?? 'scale');
   const hours = Number(values.hours ?? 1);
   const longHours = Number(values['long-hours'] ?? 12);
