@@ -7,7 +7,7 @@ import { ConfigError } from './errors';
 import { isSid } from './sids';
 import type { EstimatorName } from './estimator';
 import { ESTIMATOR_NAMES } from './estimator';
-import { ENGLISH, parseSpeechWords, SPEECH_STYLES, type SpeechStyle, type SpeechWords } from './speech';
+import { DEFAULT_SPEECH_STYLE, ENGLISH, parseSpeechWords, SPEECH_STYLES, type SpeechStyle, type SpeechWords } from './speech';
 
 /** Any bag of string variables: `process.env` or a Functions `context`. */
 export type EnvSource = Readonly<Record<string, unknown>>;
@@ -321,7 +321,7 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     defaultWaitTime: env.optionalInteger('DEFAULT_WAIT_TIME', 0, 24 * 3600),
     staleAfterSeconds: env.integer('STALE_AFTER_SECONDS', 300, 10, 7 * 24 * 3600),
     callbackThresholdSeconds: env.optionalInteger('CALLBACK_THRESHOLD_SECONDS', 0, 24 * 3600),
-    speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, 'approximate'),
+    speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, DEFAULT_SPEECH_STYLE),
     speechWords: env.speechWords('SPEECH_WORDS'),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,

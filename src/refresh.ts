@@ -4,9 +4,9 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { RefresherConfig } from './config';
-import { estimateWait, type QueueObservation } from './estimator';
+import { advanceHistory, decodeHistory, encodeHistory, estimateWait, type QueueObservation } from './estimator';
 import type { QueueWaitEntry } from './cache/entry';
-import { beginRefresh, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
+import { beginRefresh, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
 import { ConfigError } from './errors';
 import { clientFromCredentials, createTaskRouterClient, type TwilioClientFactory } from './taskrouter/client';
 import { readWorkspace, type WorkspaceReading } from './taskrouter/reader';
@@ -27,8 +27,9 @@ export interface RefreshReport {
 }
 
 /**
- * What a refresher keeps between runs in one process: the base its next diff is computed against.
- * A new process starts empty and reads the base back from Redis once.
+ * What a refresher keeps between runs in one process: the base its next diff is computed against,
+ * which holds the queues' histories too. A new process starts empty and reads the base back from
+ * Redis once, before it estimates, so its estimates go on from the last run's history.
  */
 export interface RefreshState {
   base: WriteBase | null;
@@ -49,33 +50,51 @@ export interface RefreshOptions {
   twilioClient?: TwilioClientFactory;
 }
 
-/** Builds the snapshot from a workspace reading, estimating each queue with the configured estimator. */
-export function buildSnapshot(config: Pick<RefresherConfig, 'estimator' | 'channels'>, workspaceSid: string, reading: WorkspaceReading, run: { sequence: number; startedAtMs: number; durationMs: number; requests: number }): Snapshot {
+/**
+ * Builds the snapshot from a workspace reading: each queue's history advanced by this reading (from
+ * `previous`, the last run's stored histories and when it read), then its estimate.
+ */
+export function buildSnapshot(
+  config: Pick<RefresherConfig, 'estimator' | 'channels'>,
+  workspaceSid: string,
+  reading: WorkspaceReading,
+  run: { sequence: number; startedAtMs: number; durationMs: number; requests: number },
+  previous: Pick<WriteBase, 'history' | 'readAtMs'> | null = null,
+): Snapshot {
   const entries = new Map<string, QueueWaitEntry[]>();
   const inputs = new Map<string, Map<string, QueueObservation>>();
+  const history = new Map<string, Map<string, string>>();
   const queueSids = new Set<string>();
+  const readAtMs = Date.parse(reading.readAt);
+  const elapsedSeconds = previous ? (readAtMs - previous.readAtMs) / 1000 : 0;
   for (const [channel, readings] of reading.readings) {
     const channelInputs = new Map<string, QueueObservation>();
+    const channelHistory = new Map<string, string>();
+    const stored = previous?.history.get(channel);
     entries.set(
       channel,
       readings.map((queue) => {
         queueSids.add(queue.queueSid);
         channelInputs.set(queue.queueSid, queue.observation);
-        const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation);
+        const queueHistory = advanceHistory(decodeHistory(stored?.get(queue.queueSid)), queue.observation, elapsedSeconds);
+        if (queueHistory) channelHistory.set(queue.queueSid, encodeHistory(queueHistory));
+        const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation, queueHistory);
         const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
         if (reason) entry.reason = reason;
         return entry;
       }),
     );
     inputs.set(channel, channelInputs);
+    history.set(channel, channelHistory);
   }
   return {
     workspaceSid,
     entries,
     inputs,
+    history,
     record: {
       sequence: run.sequence,
-      readAtMs: Date.parse(reading.readAt),
+      readAtMs,
       refreshedAt: new Date(run.startedAtMs + run.durationMs).toISOString(),
       queueCount: queueSids.size,
       channels: config.channels,
@@ -108,13 +127,24 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     // Ages are measured on Redis's clock: the offset relates the stamp clock to it.
     start = { ...start, localNowMs: start.localNowMs + (now() - Date.now()) };
   }
+  const state = options.state ?? { base: null };
+  // A process without a base reads it now, not at write time: its histories feed the estimates.
+  let bytesReadForBase = 0;
+  let baseJustRead = false;
+  if (start && state.base?.workspaceSid !== config.cache.workspaceSid) {
+    baseJustRead = true;
+    const read = await readBase(options.redis, config.cache.workspaceSid, config.channels);
+    state.base = read.base;
+    bytesReadForBase = read.bytesRead;
+  }
   const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, config.loggedOutActivities);
-  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { sequence: start?.sequence ?? 0, startedAtMs, durationMs: now() - startedAtMs, requests: http.counters.requests });
+  const previous = state.base?.workspaceSid === config.cache.workspaceSid ? state.base : null;
+  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { sequence: start?.sequence ?? 0, startedAtMs, durationMs: now() - startedAtMs, requests: http.counters.requests }, previous);
   let outcome: RefreshReport['outcome'] = 'dry-run';
   let cache: RefreshReport['cache'] = null;
   if (start) {
-    const state = options.state ?? { base: null };
-    const { report, base } = await writeSnapshot(options.redis, snapshot, { ttlSeconds: config.snapshotTtlSeconds, start, base: state.base, ...(options.forceFull ? { forceFull: true } : {}) });
+    const { report, base } = await writeSnapshot(options.redis, snapshot, { ttlSeconds: config.snapshotTtlSeconds, start, base: state.base, baseJustRead, ...(options.forceFull ? { forceFull: true } : {}) });
+    report.bytesRead += bytesReadForBase;
     if (base) state.base = base;
     ({ outcome, ...cache } = report);
   }

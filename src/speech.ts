@@ -5,6 +5,8 @@
 
 export const SPEECH_STYLES = ['approximate', 'less-than', 'range'] as const;
 export type SpeechStyle = (typeof SPEECH_STYLES)[number];
+/** The style callers hear unless SPEECH_STYLE says otherwise: the one the accuracy benchmark found truest. */
+export const DEFAULT_SPEECH_STYLE: SpeechStyle = 'approximate';
 
 /** Phrase templates. `{n}`, `{low}`, `{high}` are whole minutes; the language's Say voice is the flow's choice. */
 export interface SpeechWords {

@@ -41,9 +41,29 @@ describeWithRealRedis('refresh at scale', () => {
     expect(byName.found && byName.entry).toEqual(entry);
   });
 
+  it('keeps each queue\'s history in Redis, so a fresh process (a cron job) goes on from it like a looping one', async () => {
+    const keys = liveKeys(model.workspaceSid);
+    const stored = await stack.engine.client.hgetall(keys.history('voice'));
+    expect(Object.keys(stored)).toHaveLength(5000);
+    for (const text of Object.values(stored)) expect(text).toMatch(/^\d+(\.\d+)?,0,(\d+(\.\d+)?)?$/);
+    // Two more runs: one process that keeps its state, and a fresh one that has only Redis.
+    const looping = { base: null };
+    await refreshOnce(stack.config, { redis: stack.redis, state: looping });
+    const inMemory = await refreshOnce(stack.config, { redis: stack.redis, state: looping, dryRun: true });
+    const fresh = await refreshOnce(stack.config, { redis: stack.redis });
+    const after = await stack.engine.client.hgetall(keys.history('voice'));
+    // Coverage grew past the first reading: the fresh process read the history back before estimating.
+    expect(Object.values(after).every((text) => Number(text.split(',')[1]) > 0)).toBe(true);
+    // The same readings give the same estimates whether the history came from memory or from Redis.
+    const entries = (report: typeof fresh) => report.snapshot.entries.get('voice')!.map((entry) => [entry.queueSid, entry.estimatedWaitSeconds]);
+    expect(entries(fresh)).toEqual(entries(inMemory));
+    // A static workspace's histories stop changing: the diff sends no history again.
+    expect(fresh.cache).toMatchObject({ mode: 'diff', entriesWritten: 0 });
+  });
+
   it('sets expiries so a stopped refresher leaves nothing behind for ever', async () => {
     const keys = liveKeys(model.workspaceSid);
-    for (const key of [keys.refresh, keys.names, keys.wait('voice'), keys.inputs('voice')]) {
+    for (const key of [keys.refresh, keys.names, keys.wait('voice'), keys.history('voice'), keys.inputs('voice')]) {
       const ttl = await stack.engine.client.ttl(key);
       expect(ttl).toBeGreaterThan(3000);
       expect(ttl).toBeLessThanOrEqual(3600);

@@ -1,10 +1,13 @@
 /**
  * The cache layout. This module owns every Redis key name; nothing else spells one.
  *
- * Per workspace, under `qwt:v2:{WS}:`
+ * Per workspace, under `qwt:v3:{WS}:`
  *   refresh            hash   the refresh record: run number, when the statistics were read, the
  *                            clock offset, the channels, when the last full write happened (RefreshRecord)
  *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs
+ *   history:{channel}  hash   queue SID → the estimator's compact history of that queue ("busy,coverage,
+ *                            slotsPerWorker"), so a fresh refresher process goes on from where the last
+ *                            one stopped; written only where it changed
  *   inputs:{channel}   hash   queue SID → the estimator's inputs, for the dashboard and debugging,
  *                            written with full writes only (at most once per SNAPSHOT_TTL_SECONDS)
  *   names              hash   lower-cased, trimmed queue name → queue SID
@@ -13,9 +16,9 @@
  */
 
 /** Every key starts with this; bump LAYOUT_VERSION with it when the layout changes shape. */
-export const KEY_PREFIX = 'qwt:v2';
+export const KEY_PREFIX = 'qwt:v3';
 /** Stored in the refresh record: a record of another version forces a full write. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 const workspaceRoot = (workspaceSid: string) => `${KEY_PREFIX}:${workspaceSid}`;
 
@@ -27,6 +30,7 @@ export function liveKeys(workspaceSid: string) {
     names: `${root}:names`,
     wait: (channel: string) => `${root}:wait:${channel}`,
     inputs: (channel: string) => `${root}:inputs:${channel}`,
+    history: (channel: string) => `${root}:history:${channel}`,
     sequence: `${root}:sequence`,
   };
 }
@@ -38,6 +42,7 @@ export function stagingKeys(workspaceSid: string, runId: string) {
     names: `${root}:names`,
     wait: (channel: string) => `${root}:wait:${channel}`,
     inputs: (channel: string) => `${root}:inputs:${channel}`,
+    history: (channel: string) => `${root}:history:${channel}`,
   };
 }
 

@@ -41,6 +41,8 @@ export interface Snapshot {
   entries: Map<string, QueueWaitEntry[]>;
   /** Per channel, queue SID → the estimator inputs. */
   inputs: Map<string, Map<string, QueueObservation>>;
+  /** Per channel, queue SID → the queue's history as stored (estimator/history.ts `encodeHistory`). */
+  history: Map<string, Map<string, string>>;
 }
 
 /** What `beginRefresh` learns in its one request. */
@@ -60,6 +62,9 @@ export interface WriteBase {
   sequence: number;
   wait: Map<string, Map<string, string>>;
   names: Map<string, string>;
+  /** Per channel, the stored histories, and when the run that wrote them read TaskRouter (ms, its clock). */
+  history: Map<string, Map<string, string>>;
+  readAtMs: number;
 }
 
 export type WriteOutcome = 'written' | 'superseded';
@@ -112,10 +117,10 @@ export async function beginRefresh(redis: Redis, workspaceSid: string, ttlSecond
 }
 
 /**
- * Applies a diff. KEYS: refresh record, names, wait:{ch}… (n), inputs:{ch}… (n).
+ * Applies a diff. KEYS: refresh record, names, wait:{ch}… (n), history:{ch}… (n), inputs:{ch}… (n).
  * ARGV: sequence, base sequence, ttl, Redis's clock at the run's start (ms), then lists (a count, then
- * items): record pairs, name pairs to set, names to delete, and per channel the entry pairs to set
- * and the SIDs to delete.
+ * items): record pairs, name pairs to set, names to delete, and per channel the entry pairs to set,
+ * the SIDs to delete and the history pairs to set.
  * Returns 1 written, 0 superseded (a newer run is live), -1 when the live data is not the base, -2
  * when a full write is due instead (no record, another layout, or the last full write a TTL ago).
  * Every argument is parsed and every key's type checked before the first write, so a malformed call
@@ -128,7 +133,7 @@ local current = tonumber(live[1] or '0')
 if current > tonumber(ARGV[1]) then return 0 end
 if not live[1] or live[2] ~= '${LAYOUT_VERSION}' or tonumber(live[3] or '0') + tonumber(ARGV[3]) * 1000 <= tonumber(ARGV[4]) then return -2 end
 if current ~= tonumber(ARGV[2]) then return -1 end
-local n = (#KEYS - 2) / 2
+local n = (#KEYS - 2) / 3
 local pos = 5
 local function list(width)
   local count = tonumber(ARGV[pos])
@@ -139,10 +144,11 @@ local function list(width)
   pos = pos + 1 + count * width
   return items
 end
-local record, nameSets, nameDels, sets, dels = list(2), list(2), list(1), {}, {}
+local record, nameSets, nameDels, sets, dels, histories = list(2), list(2), list(1), {}, {}, {}
 for k = 1, n do
   sets[k] = list(2)
   dels[k] = list(1)
+  histories[k] = list(2)
 end
 if pos ~= #ARGV + 1 then return error('malformed write: extra arguments') end
 for k = 1, #KEYS do
@@ -157,7 +163,9 @@ apply('HDEL', KEYS[2], nameDels)
 for k = 1, n do
   apply('HSET', KEYS[2 + k], sets[k])
   apply('HDEL', KEYS[2 + k], dels[k])
+  apply('HSET', KEYS[2 + n + k], histories[k])
   apply('HDEL', KEYS[2 + n + k], dels[k])
+  apply('HDEL', KEYS[2 + 2 * n + k], dels[k])
 end
 apply('HSET', KEYS[1], record)
 local ttl = tonumber(ARGV[3])
@@ -208,7 +216,7 @@ return 1
 `;
 
 /** Every entry and name of the snapshot as it would be stored. */
-function storedForm(snapshot: Snapshot): { wait: Map<string, Map<string, string>>; names: Map<string, string>; inputs: Map<string, Map<string, string>> } {
+function storedForm(snapshot: Snapshot): { wait: Map<string, Map<string, string>>; names: Map<string, string>; inputs: Map<string, Map<string, string>>; history: Map<string, Map<string, string>> } {
   const wait = new Map<string, Map<string, string>>();
   const names = new Map<string, string>();
   const inputs = new Map<string, Map<string, string>>();
@@ -222,7 +230,8 @@ function storedForm(snapshot: Snapshot): { wait: Map<string, Map<string, string>
     wait.set(channel, entries);
     inputs.set(channel, new Map([...(snapshot.inputs.get(channel) ?? new Map<string, QueueObservation>())].map(([sid, observation]) => [sid, encodeInputs(observation)])));
   }
-  return { wait, names, inputs };
+  const history = new Map(snapshot.record.channels.map((channel) => [channel, snapshot.history.get(channel) ?? new Map<string, string>()]));
+  return { wait, names, inputs, history };
 }
 
 /** Changes from `before` to `after`: pairs to set and keys to delete. */
@@ -246,14 +255,14 @@ function hashReply(raw: unknown): Map<string, string> {
  * request; a write in between makes the read worthless, and it is tried again once. Returns null
  * when there is no live refresh record (nothing to diff against).
  */
-async function readBase(redis: Redis, workspaceSid: string, channels: string[]): Promise<{ base: WriteBase | null; bytesRead: number }> {
+export async function readBase(redis: Redis, workspaceSid: string, channels: string[]): Promise<{ base: WriteBase | null; bytesRead: number }> {
   const keys = liveKeys(workspaceSid);
   for (let attempt = 0; attempt < 2; attempt++) {
     let replies: unknown[];
     try {
       const pipeline = redis.pipeline().hget(keys.refresh, 'sequence');
-      for (const channel of channels) pipeline.hgetall(keys.wait(channel));
-      replies = await pipeline.hgetall(keys.names).hget(keys.refresh, 'sequence').exec();
+      for (const channel of channels) pipeline.hgetall(keys.wait(channel)).hgetall(keys.history(channel));
+      replies = await pipeline.hgetall(keys.names).hget(keys.refresh, 'readAtMs').hget(keys.refresh, 'sequence').exec();
     } catch (error) {
       throw cacheFailure('Reading the live entries (diff base)', error);
     }
@@ -262,9 +271,11 @@ async function readBase(redis: Redis, workspaceSid: string, channels: string[]):
     if (String(before) !== String(after)) continue;
     const bytesRead = requestBytes(replies);
     if (before === null || before === undefined) return { base: null, bytesRead };
+    const readAtMs = Number(rest.pop());
     const names = hashReply(rest.pop());
-    const wait = new Map(channels.map((channel, index) => [channel, hashReply(rest[index])]));
-    return { base: { workspaceSid, sequence: Number(before), wait, names }, bytesRead };
+    const wait = new Map(channels.map((channel, index) => [channel, hashReply(rest[2 * index])]));
+    const history = new Map(channels.map((channel, index) => [channel, hashReply(rest[2 * index + 1])]));
+    return { base: { workspaceSid, sequence: Number(before), wait, names, history, readAtMs }, bytesRead };
   }
   throw new CacheError('Reading the live entries (diff base) failed: other refreshes kept writing meanwhile');
 }
@@ -298,6 +309,7 @@ async function writeFull(redis: Redis, snapshot: Snapshot, stored: ReturnType<ty
   const hashes: { staging: string; live: string; pairs: string[] }[] = [{ staging: staging.names, live: live.names, pairs: [...stored.names].flat() }];
   for (const channel of snapshot.record.channels) {
     hashes.push({ staging: staging.wait(channel), live: live.wait(channel), pairs: [...stored.wait.get(channel)!].flat() });
+    hashes.push({ staging: staging.history(channel), live: live.history(channel), pairs: [...stored.history.get(channel)!].flat() });
     hashes.push({ staging: staging.inputs(channel), live: live.inputs(channel), pairs: [...stored.inputs.get(channel)!].flat() });
   }
   const commands: (string | number)[][] = [];
@@ -358,7 +370,7 @@ async function writeFull(redis: Redis, snapshot: Snapshot, stored: ReturnType<ty
 export async function writeSnapshot(
   redis: Redis,
   snapshot: Snapshot,
-  options: { ttlSeconds: number; start: RefreshStart; base: WriteBase | null; forceFull?: boolean },
+  options: { ttlSeconds: number; start: RefreshStart; base: WriteBase | null; forceFull?: boolean; baseJustRead?: boolean },
 ): Promise<{ report: WriteReport; base: WriteBase | null }> {
   const { ttlSeconds, start } = options;
   const live = liveKeys(snapshot.workspaceSid);
@@ -367,13 +379,14 @@ export async function writeSnapshot(
   let bytesRead = 0;
   const channels = snapshot.record.channels;
   const total = [...stored.wait.values()].reduce((sum, entries) => sum + entries.size, 0);
-  const newBase = (): WriteBase => ({ workspaceSid: snapshot.workspaceSid, sequence: start.sequence, wait: stored.wait, names: stored.names });
+  const newBase = (): WriteBase => ({ workspaceSid: snapshot.workspaceSid, sequence: start.sequence, wait: stored.wait, names: stored.names, history: stored.history, readAtMs: snapshot.record.readAtMs });
   const full = async (): Promise<{ report: WriteReport; base: WriteBase | null }> => {
     const outcome = await writeFull(redis, snapshot, stored, start, ttlSeconds, sent);
     return { report: { outcome, mode: 'full', entriesWritten: outcome === 'written' ? total : 0, entriesDeleted: 0, ...sent, bytesRead }, base: outcome === 'written' ? newBase() : null };
   };
 
-  if (options.forceFull) return full();
+  // The caller read the live data just now and found none: nothing to diff against.
+  if (options.forceFull || (options.baseJustRead && options.base === null)) return full();
   // A base is only ever one workspace's: another's is no base at all.
   let base = options.base?.workspaceSid === snapshot.workspaceSid ? options.base : null;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -385,11 +398,12 @@ export async function writeSnapshot(
     }
     const nameChanges = changes(base.names, stored.names);
     const perChannel = channels.map((channel) => changes(base!.wait.get(channel), stored.wait.get(channel)!));
+    const historyChanges = channels.map((channel) => changes(base!.history.get(channel), stored.history.get(channel)!));
     // fullWriteAtMs is left out of the pairs: a diff keeps the live one.
     const pairs = recordPairs(fullRecord(snapshot, start, 0)).filter((_, index, all) => all[index - (index % 2)] !== 'fullWriteAtMs');
     const args = [String(start.sequence), String(base.sequence), String(ttlSeconds), String(start.redisNowMs), String(pairs.length / 2), ...pairs, String(nameChanges.set.length / 2), ...nameChanges.set, String(nameChanges.deleted.length), ...nameChanges.deleted];
-    for (const { set, deleted } of perChannel) args.push(String(set.length / 2), ...set, String(deleted.length), ...deleted);
-    const keys = [live.refresh, live.names, ...channels.map((channel) => live.wait(channel)), ...channels.map((channel) => live.inputs(channel))];
+    perChannel.forEach(({ set, deleted }, index) => args.push(String(set.length / 2), ...set, String(deleted.length), ...deleted, String(historyChanges[index]!.set.length / 2), ...historyChanges[index]!.set));
+    const keys = [live.refresh, live.names, ...channels.map((channel) => live.wait(channel)), ...channels.map((channel) => live.history(channel)), ...channels.map((channel) => live.inputs(channel))];
     if (requestBytes(['EVAL', DIFF_SCRIPT, keys.length, ...keys, ...args]) > MAX_DIFF_BYTES) return full();
     const result = Number(await evalScript(redis, DIFF_SCRIPT, keys, args, 'Writing the snapshot', sent));
     if (result === -1) continue;

@@ -19,7 +19,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
-import { expectedRemainingWait } from '../estimator';
+import { expectedRemainingWait, spokenWait } from '../estimator';
 import { isSid } from '../sids';
 import { announce, fill, type SpeechWords } from '../speech';
 import { readQueueCached } from './wait-time';
@@ -62,10 +62,10 @@ export function parseHoldMusicRequest(event: Record<string, unknown>, nowSeconds
   };
 }
 
-/** What the announcement is computed from: an estimate and its model's gamma shape. */
+/** What the announcement is computed from: an estimate and its model's gamma shape (null: a bare figure from the flow). */
 export interface HoldEstimate {
   seconds: number;
-  shape: number;
+  shape: number | null;
 }
 
 /** The queue's current estimate when the request names a queue, else the flow's; undefined when neither can be had. */
@@ -78,8 +78,9 @@ export async function estimateFor(config: WaitTimeConfig, redis: Redis, request:
       // A cache failure costs the caller an announcement, never the music.
     }
   }
-  // An estimate handed over by the flow has no model with it: exponential (shape 1), the cautious reading.
-  return request.waitTime === undefined ? undefined : { seconds: request.waitTime, shape: 1 };
+  // An estimate handed over by the flow has no model with it: its remaining wait is read as exponential
+  // (shape 1, the cautious reading) and spoken rounded, as the flow spoke it.
+  return request.waitTime === undefined ? undefined : { seconds: request.waitTime, shape: null };
 }
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
@@ -100,8 +101,15 @@ export function holdMusicTwiml(config: HoldMusicConfig, request: HoldMusicReques
   let next = request.next;
   const slack = (config.holdMusicSeconds ?? 0) / 2;
   if (estimate !== undefined && nowSeconds >= next - slack) {
-    const remaining = Math.max(config.minimumAnnouncedSeconds, expectedRemainingWait(estimate.seconds, estimate.shape, nowSeconds - request.since));
-    parts.push(`<Say>${escapeXml(fill(words.holdAnnouncement, { phrase: announce(remaining, config.speechStyle, words).phrase }))}</Say>`);
+    // The phrase comes from the wait still to come under the estimate's model, as get-queue-times'
+    // does from the whole wait; a caller still waiting is never told less than the minimum.
+    const waited = nowSeconds - request.since;
+    const remaining = expectedRemainingWait(estimate.seconds, estimate.shape ?? 1, waited);
+    const phrase =
+      remaining < config.minimumAnnouncedSeconds || estimate.shape === null
+        ? announce(Math.max(config.minimumAnnouncedSeconds, remaining), config.speechStyle, words).phrase
+        : spokenWait({ meanSeconds: estimate.seconds, shape: estimate.shape, waitedSeconds: waited }, config.speechStyle, words).phrase;
+    parts.push(`<Say>${escapeXml(fill(words.holdAnnouncement, { phrase }))}</Say>`);
     next = nowSeconds + config.announceEverySeconds;
   }
   const loops = loopsPerCycle(config);

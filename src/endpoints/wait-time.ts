@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
 import { CacheError } from '../errors';
-import type { Confidence, EstimateReason, WaitRange } from '../estimator';
+import { spokenWait, type Confidence, type EstimateReason, type WaitRange } from '../estimator';
 import { isSid } from '../sids';
 import { announce, roundMinutes, type SpeechWords } from '../speech';
 import { normaliseQueueName } from '../cache/layout';
@@ -29,7 +29,7 @@ export interface QueueWaitTime {
   waitTime: number | null;
   /** The same value, for flows built on the original project. */
   waittime: number | null;
-  /** The minutes the approximate phrase says: 0 for "less than a minute", else waitTime rounded as in roundMinutes. */
+  /** The minutes the approximate phrase says (chosen from the wait's predicted distribution): 0 for "less than a minute". */
   waitMinutes: number | null;
   /** Where about 80% of callers' waits should fall, seconds; null when unknown. */
   waitRange: WaitRange | null;
@@ -116,9 +116,8 @@ export async function readQueueCached(config: WaitTimeConfig, redis: Redis, requ
   return lookup;
 }
 
-/** The whole minutes a caller is told for `seconds`: 0 under a minute, else as the approximate phrase rounds. */
-function spokenMinutes(seconds: number | null): number | null {
-  if (seconds === null) return null;
+/** The whole minutes a fallback wait (no model behind it) is told as: 0 under a minute, else rounded as people say them. */
+function spokenMinutes(seconds: number): number {
   return seconds < 60 ? 0 : roundMinutes(seconds);
 }
 
@@ -130,6 +129,7 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
   const { entry, refresh, clock } = lookup;
   const ageSeconds = Math.round(refreshAgeMs(refresh, clock, nowMs) / 1000);
   const waitTime = entry.estimatedWaitSeconds;
+  const model = waitTime === null ? null : { meanSeconds: waitTime, shape: entry.waitShape ?? 1 };
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
   return {
     queueSid: entry.queueSid,
@@ -137,7 +137,7 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
     channel: entry.channel,
     waitTime,
     waittime: waitTime,
-    waitMinutes: spokenMinutes(waitTime),
+    waitMinutes: model === null ? null : spokenWait(model, 'approximate', words).minutes,
     waitRange: waitTime === null ? null : (entry.waitRange ?? null),
     tasksWaiting: entry.tasksWaiting,
     availableWorkers: entry.availableWorkers,
@@ -147,7 +147,8 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
     status,
     confidence: entry.confidence,
     reason: entry.reason ?? null,
-    phrase: waitTime === null ? null : announce(waitTime, config.speechStyle, words, entry.waitRange).phrase,
+    // The range style speaks the stored range: the same model's quantiles, as the flow also gets them.
+    phrase: model === null ? null : config.speechStyle === 'range' && entry.waitRange ? announce(model.meanSeconds, 'range', words, entry.waitRange).phrase : spokenWait(model, config.speechStyle, words).phrase,
     offerCallback: waitTime !== null && config.callbackThresholdSeconds !== undefined && waitTime > config.callbackThresholdSeconds,
   };
 }

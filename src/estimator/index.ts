@@ -1,0 +1,11 @@
+/**
+ * The estimator, in the order data flows through it: a reading (observation.ts) joins the queue's
+ * history (history.ts), rates come from both (rates.ts), then the wait and its model (wait.ts), the
+ * model's distribution (distribution.ts), and what the caller is told (phrase.ts).
+ */
+export * from './observation';
+export * from './history';
+export * from './rates';
+export * from './wait';
+export * from './distribution';
+export * from './phrase';
