@@ -60,6 +60,7 @@ export function freeSlot(o: QueueObservation, history: QueueHistory | null): boo
   if (o.multitasking === false) return true;
   if (o.tasksInService === null) return false;
   const slots = history?.slotsPerWorker ?? null;
+  // Counts are whole tasks: a slot is free when at least one whole task fits (half a task of rounding slack).
   if (slots !== null && slots > 0) return o.tasksInService < slots * o.availableWorkers - 0.5;
   return o.tasksInService < o.availableWorkers;
 }
