@@ -148,7 +148,7 @@ function replicate(scenario: Scenario, replication: number, settings: Settings):
         const agents = loggedIn(realtime);
         const key = `${queue.sid} ${channel}`;
         // As a looping refresher keeps it: the previous history advanced by this reading.
-        const history = advanceHistory(snapshot.get(key)?.history ?? null, observation, refreshSeconds);
+        const history = advanceHistory(snapshot.get(key)?.history ?? null, observation, refreshSeconds, t);
         next.set(key, { observation, history, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
       }
     }

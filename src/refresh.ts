@@ -76,7 +76,7 @@ export function buildSnapshot(
       readings.map((queue) => {
         queueSids.add(queue.queueSid);
         channelInputs.set(queue.queueSid, queue.observation);
-        const queueHistory = advanceHistory(decodeHistory(stored?.get(queue.queueSid)), queue.observation, elapsedSeconds);
+        const queueHistory = advanceHistory(decodeHistory(stored?.get(queue.queueSid)), queue.observation, elapsedSeconds, readAtMs);
         if (queueHistory) channelHistory.set(queue.queueSid, encodeHistory(queueHistory));
         const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation, queueHistory);
         const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };

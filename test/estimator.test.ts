@@ -5,7 +5,8 @@ import {
 import { observation } from './helpers';
 
 /** A history that has seen a whole window with `busy` tasks in service on average. */
-const seen = (busy: number, slotsPerWorker: number | null = null): QueueHistory => ({ busy, coverage: 1, slotsPerWorker });
+const seen = (busy: number, slotsPerWorker: number | null = null): QueueHistory => ({ busy, coverage: 1, startedAtMs: 0, slotsPerWorker });
+const T0 = Date.parse('2026-03-02T08:00:00Z');
 
 describe('estimators', () => {
   it('original: the mean in-queue wait of accepted tasks', () => {
@@ -48,28 +49,33 @@ describe('estimators', () => {
 
 describe('history and rates', () => {
   it('averages tasks in service over time with a half-window time constant, and forgets after a gap', () => {
-    const first = advanceHistory(null, observation({ tasksInService: 4 }), 0)!;
-    expect(first).toEqual({ busy: 4, coverage: 0, slotsPerWorker: null });
-    const later = advanceHistory(first, observation({ tasksInService: 10 }), 450)!;
+    const first = advanceHistory(null, observation({ tasksInService: 4 }), 0, T0)!;
+    expect(first).toEqual({ busy: 4, coverage: 0, startedAtMs: T0, slotsPerWorker: null });
+    const later = advanceHistory(first, observation({ tasksInService: 10 }), 450, T0 + 450_000)!;
     // One time constant: 4·e^-1 + 10·(1 − e^-1).
     expect(later.busy).toBeCloseTo(4 * Math.exp(-1) + 10 * (1 - Math.exp(-1)), 2);
     expect(later.coverage).toBe(0.5);
-    expect(advanceHistory(later, observation({ tasksInService: 2 }), 901)).toEqual({ busy: 2, coverage: 0, slotsPerWorker: null });
-    expect(advanceHistory(later, observation({ tasksInService: null }), 30)).toBeNull();
+    expect(advanceHistory(later, observation({ tasksInService: 2 }), 901, T0 + 1_351_000)).toEqual({ busy: 2, coverage: 0, startedAtMs: T0 + 1_351_000, slotsPerWorker: null });
+    expect(advanceHistory(later, observation({ tasksInService: null }), 30, T0 + 480_000)).toBeNull();
   });
 
   it('learns slots per Available worker only while callers wait', () => {
-    const waiting = advanceHistory(null, observation({ tasksWaiting: 3, tasksInService: 12, availableWorkers: 4 }), 0)!;
+    const waiting = advanceHistory(null, observation({ tasksWaiting: 3, tasksInService: 12, availableWorkers: 4 }), 0, T0)!;
     expect(waiting.slotsPerWorker).toBe(3);
-    const quiet = advanceHistory(waiting, observation({ tasksWaiting: 0, tasksInService: 5, availableWorkers: 4 }), 30)!;
+    const quiet = advanceHistory(waiting, observation({ tasksWaiting: 0, tasksInService: 5, availableWorkers: 4 }), 30, T0 + 30_000)!;
     expect(quiet.slotsPerWorker).toBe(3);
   });
 
-  it('round-trips its stored text and refuses malformed text', () => {
-    const history = { busy: 3.52, coverage: 1, slotsPerWorker: 2.5 };
-    expect(decodeHistory(encodeHistory(history))).toEqual(history);
-    expect(decodeHistory(encodeHistory({ ...history, slotsPerWorker: null }))).toEqual({ ...history, slotsPerWorker: null });
-    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,0.5,', '1,1.5,', '1,1,-2']) expect(decodeHistory(bad)).toBeNull();
+  it('stores its start, not its coverage, so a steady queue\'s stored history stops changing', () => {
+    const history = { busy: 3.52, coverage: 1, startedAtMs: T0, slotsPerWorker: 2.5 };
+    expect(encodeHistory(history)).toBe(`3.52,${T0 / 1000},2.5`);
+    // Coverage comes back from the next reading's time.
+    expect(decodeHistory(encodeHistory(history))).toEqual({ ...history, coverage: 0 });
+    expect(advanceHistory(decodeHistory(encodeHistory(history)), observation({ tasksInService: 3.52 }), 30, T0 + 600_000)).toMatchObject({ coverage: 0.67, busy: 3.52 });
+    const steady = advanceHistory(history, observation({ tasksInService: 3.52 }), 30, T0 + 1_800_000)!;
+    expect(encodeHistory(advanceHistory(steady, observation({ tasksInService: 3.52 }), 30, T0 + 1_830_000)!)).toBe(encodeHistory(steady));
+    expect(decodeHistory(encodeHistory({ ...history, slotsPerWorker: null }))).toEqual({ ...history, coverage: 0, slotsPerWorker: null });
+    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,1772438400,', '1,0,', '1,1.5,', '1,1772438400,-2']) expect(decodeHistory(bad)).toBeNull();
   });
 
   it('handle time by Little\'s law, and the drain rate now from work in service', () => {

@@ -5,7 +5,7 @@
  *   refresh            hash   the refresh record: run number, when the statistics were read, the
  *                            clock offset, the channels, when the last full write happened (RefreshRecord)
  *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs
- *   history:{channel}  hash   queue SID → the estimator's compact history of that queue ("busy,coverage,
+ *   history:{channel}  hash   queue SID → the estimator's compact history of that queue ("busy,started,
  *                            slotsPerWorker"), so a fresh refresher process goes on from where the last
  *                            one stopped; written only where it changed
  *   inputs:{channel}   hash   queue SID → the estimator's inputs, for the dashboard and debugging,
