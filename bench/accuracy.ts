@@ -210,6 +210,9 @@ interface ScenarioScore {
   /** The default's phrase, chosen from its model, came true: per speech style. */
   phraseTrue: Record<SpeechStyle, number>;
   coverage: number;
+  /** Coverage among the callers given a wait (estimate above 0), and their share of the callers scored. */
+  coverageWhenWaiting: number;
+  shareWaiting: number;
   medianWidth: number;
   /** M/M/s only: the expected RMSE of the best possible estimate (the conditional mean given the queue), from theory. */
   optimalRmse: number | null;
@@ -325,10 +328,17 @@ function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settin
 
   // The default's range on the same callers.
   let covered = 0;
+  let waitGiven = 0;
+  let waitGivenCovered = 0;
   const widths: number[] = [];
   for (const { caller, ours } of common) {
     const range = ours.waitRange!;
-    if (caller.waitSeconds >= range.low && caller.waitSeconds <= range.high) covered++;
+    const inside = caller.waitSeconds >= range.low && caller.waitSeconds <= range.high;
+    if (inside) covered++;
+    if (ours.estimatedWaitSeconds! > 0) {
+      waitGiven++;
+      if (inside) waitGivenCovered++;
+    }
     widths.push(range.high - range.low);
   }
   widths.sort((a, b) => a - b);
@@ -354,6 +364,8 @@ function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settin
     oracleRatio: scores.default.rmse / scores.oracle.rmse,
     phraseTrue,
     coverage: covered / common.length,
+    coverageWhenWaiting: waitGivenCovered / waitGiven,
+    shareWaiting: waitGiven / common.length,
     medianWidth: percentile(widths, 0.5),
     optimalRmse,
     toldUnderMinute: told.length,
@@ -397,9 +409,9 @@ function tables(title: string, scored: ScenarioScore[]): string {
       lines.push(`| ${score.run.name} | ${scorer} | ${s.scored} | ${secs(s.mae)} | ${secs(s.rmse)} | ${secs(s.bias)} | ${pct(s.inPhrase)} | ${pct(s.noEstimate)} |`);
     }
   }
-  lines.push('', '| scenario | replications | answered callers | default/original RMSE (95% CI) | default/oracle RMSE | optimal RMSE s | range coverage | median range width s | goals |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('', '| scenario | replications | answered callers | default/original RMSE (95% CI) | default/oracle RMSE | optimal RMSE s | range coverage | range coverage when a wait was given (share of callers) | median range width s | goals |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const score of scored) {
-    lines.push(`| ${score.run.name} | ${score.run.replications} | ${score.answered} | ${score.ratio.value.toFixed(2)} (${score.ratio.low.toFixed(2)}–${score.ratio.high.toFixed(2)}) | ${score.oracleRatio.toFixed(2)} | ${score.optimalRmse === null ? '–' : score.optimalRmse.toFixed(1)} | ${pct(score.coverage)} | ${score.medianWidth.toFixed(0)} | ${goals(score)} |`);
+    lines.push(`| ${score.run.name} | ${score.run.replications} | ${score.answered} | ${score.ratio.value.toFixed(2)} (${score.ratio.low.toFixed(2)}–${score.ratio.high.toFixed(2)}) | ${score.oracleRatio.toFixed(2)} | ${score.optimalRmse === null ? '–' : score.optimalRmse.toFixed(1)} | ${pct(score.coverage)} | ${pct(score.coverageWhenWaiting)} (${pct(score.shareWaiting)}) | ${score.medianWidth.toFixed(0)} | ${goals(score)} |`);
   }
   lines.push('', `| scenario | mean wait s | default phrase true: ${SPEECH_STYLES.join(' | ')} | original inside phrase |`, `| --- | --- | ${SPEECH_STYLES.map(() => '---').join(' | ')} | --- |`);
   for (const score of scored) {

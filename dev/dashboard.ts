@@ -167,23 +167,26 @@ svg{background:#fbfcff;border:1px solid #e4e7ef}
 <script>
 const fmt = s => s === null || s === undefined ? '–' : s < 60 ? s + ' s' : Math.floor(s/60) + ' min ' + (s%60) + ' s';
 const esc = t => String(t).replace(/&/g,'&amp;').replace(/</g,'&lt;');
+const clock = t => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 function chart(q, since, now) {
-  const w = 300, h = 64, span = Math.max(60000, now - since);
+  // The plot is 64 px high; the time axis below it, in the browser's local time.
+  const w = 300, plot = 64, h = plot + 14, span = Math.max(60000, now - since);
   const pts = q.estimates.concat(q.actual);
   const max = Math.max(60, ...pts.map(p => Math.max(p.v, p.high || 0)));
-  const x = t => ((t - since) / span) * w, y = v => h - 4 - (v / max) * (h - 8);
+  const x = t => ((t - since) / span) * w, y = v => plot - 4 - (v / max) * (plot - 8);
+  const ticks = [[since, 'start', 2], [since + span / 2, 'middle', w / 2], [since + span, 'end', w - 2]].map(([t, anchor, at]) => '<text class="tick" data-t="' + t + '" x="' + at + '" y="' + (h - 3) + '" font-size="9" text-anchor="' + anchor + '" fill="#5b6478">' + clock(t) + '</text>').join('');
   const ranged = q.estimates.filter(p => p.low !== undefined && p.high !== undefined);
   const band = ranged.length ? '<path class="band" d="' + ranged.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.high).toFixed(1)).join(' ') + ' ' + ranged.slice().reverse().map(p => 'L' + x(p.t).toFixed(1) + ' ' + y(p.low).toFixed(1)).join(' ') + ' Z" fill="#2457c5" fill-opacity="0.15"/>' : '';
   const line = q.estimates.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join(' ');
   const dots = q.actual.map(p => '<circle class="actual" cx="' + x(p.t).toFixed(1) + '" cy="' + y(p.v).toFixed(1) + '" r="2" fill="#d0461b"/>').join('');
-  return '<svg class="chart" width="' + w + '" height="' + h + '"><text x="4" y="12" font-size="10" fill="#5b6478">max ' + fmt(Math.round(max)) + '</text>' + band + dots + '<path class="estimate" d="' + line + '" stroke="#2457c5" stroke-width="2" fill="none"/></svg>';
+  return '<svg class="chart" width="' + w + '" height="' + h + '"><text x="4" y="12" font-size="10" fill="#5b6478">max ' + fmt(Math.round(max)) + '</text><line x1="0" y1="' + plot + '" x2="' + w + '" y2="' + plot + '" stroke="#c9cfdd"/>' + ticks + band + dots + '<path class="estimate" d="' + line + '" stroke="#2457c5" stroke-width="2" fill="none"/></svg>';
 }
 async function tick() {
   try {
     const r = await fetch('/api/state'); const s = await r.json();
     if (!r.ok) throw new Error(s.error.message);
     const now = Date.parse(s.simulatedTime), since = Date.parse(s.since);
-    document.getElementById('sub').textContent = 'Simulated time ' + s.simulatedTime + ' · channels ' + s.channels.join(', ') + ' · snapshot ' + (s.refreshedAt || 'none yet');
+    document.getElementById('sub').textContent = 'Simulated time ' + new Date(now).toLocaleString() + ' · channels ' + s.channels.join(', ') + ' · snapshot ' + (s.refreshedAt || 'none yet');
     document.getElementById('rows').innerHTML = s.queues.map(q => '<tr data-queue="' + esc(q.queueName) + '" data-channel="' + q.channel + '" data-status="' + q.status + '"><td>' + esc(q.queueName) + '</td><td>' + q.channel + '</td><td class="phrase">' + (q.status === 'no_agents' ? '<span class="no_agents">no agents</span> <small class="why">' + (q.reason === 'all_agents_logged_out' ? 'every agent logged out' : 'no eligible workers on this channel') + '</small>' : esc(q.phrase || '–')) + '</td><td class="num estimate">' + fmt(q.estimatedWaitSeconds) + (q.waitRange ? ' <small>(' + fmt(q.waitRange.low) + '–' + fmt(q.waitRange.high) + ')</small>' : '') + '</td><td class="' + q.confidence + '">' + (q.status === 'no_agents' ? 'no agents' : q.confidence) + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + (q.dataAgeSeconds ?? '–') + ' s</td><td>' + chart(q, since, now) + '</td></tr>').join('');
   } catch (e) { document.getElementById('sub').textContent = 'Cannot read the cache: ' + e.message; }
 }

@@ -73,6 +73,16 @@ describeWithBrowser(`the dashboard in headless chromium${available ? '' : ' [ski
     expect(await page.$$eval('circle.actual', (dots) => dots.length)).toBeGreaterThan(0);
     // Same period: no actual wait is plotted left of the chart's start (x < 0).
     expect(await page.$$eval('circle.actual', (dots) => dots.filter((dot) => Number(dot.getAttribute('cx')) < 0).length)).toBe(0);
+    // A time axis in the browser's local time: start, middle and end of the period under every chart.
+    const ticks = await page.$$eval('svg.chart', (charts) => charts.map((chart) => Array.from(chart.querySelectorAll('text.tick')).map((tick) => ({ t: Number(tick.getAttribute('data-t')), text: tick.textContent }))));
+    expect(ticks.length).toBe(DEMO_QUEUES.length * 2);
+    for (const axis of ticks) {
+      expect(axis).toHaveLength(3);
+      expect(axis[0]!.t).toBeLessThan(axis[2]!.t);
+    }
+    const localTimes = await page.evaluate((axis) => axis.map(({ t }) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })), ticks[0]!);
+    expect(ticks[0]!.map(({ text }) => text)).toEqual(localTimes);
+    for (const { text } of ticks[0]!) expect(text).toMatch(/\d{1,2}:\d{2}/);
   });
 
   it('moves between two refreshes', async () => {
