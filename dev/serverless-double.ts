@@ -37,6 +37,7 @@ export interface ServerlessDouble {
   port: number;
   requests: RecordedRequest[];
   state: {
+    services: Json[];
     functions: Json[];
     functionVersions: (Json & { content: string })[];
     assets: Json[];
@@ -109,8 +110,8 @@ function checkAgainstSpec(spec: ServerlessSpec, method: string, path: string, qu
 export async function startServerlessDouble(options: { spec: ServerlessSpec; key: string; cert: string; accountSid: string }): Promise<ServerlessDouble> {
   const { spec, accountSid } = options;
   const requests: RecordedRequest[] = [];
-  const state: ServerlessDouble['state'] = { functions: [], functionVersions: [], assets: [], assetVersions: [], builds: [], variables: [], deployments: [] };
-  const services: Json[] = [];
+  const state: ServerlessDouble['state'] = { services: [], functions: [], functionVersions: [], assets: [], assetVersions: [], builds: [], variables: [], deployments: [] };
+  const services = state.services;
   const environments: Json[] = [];
   const now = '2026-11-29T12:00:00Z';
   let counter = 0;
@@ -125,6 +126,8 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
     if (parts[1] !== 'Services') return { status: 404, body: { code: 20404, message: 'not found', status: 404 } };
     if (parts.length === 2) {
       if (method === 'GET') return { status: 200, body: list('services', services, `${base}/Services`) };
+      // As Twilio: a Service's unique name is unique in the account (error 54301).
+      if (services.some((item) => item['unique_name'] === one('UniqueName'))) return { status: 409, body: { code: 54301, message: `Unique name ${one('UniqueName')} already in use`, more_info: 'https://www.twilio.com/docs/errors/54301', status: 409 } };
       const created: Json = { sid: sid('ZS'), account_sid: accountSid, friendly_name: one('FriendlyName'), unique_name: one('UniqueName'), include_credentials: one('IncludeCredentials') === 'true', ui_editable: one('UiEditable') === 'true', domain_base: 'qwt-1234', date_created: now, date_updated: now, url: '', links: {} };
       created['url'] = `${base}/Services/${created['sid']}`;
       services.push(created);
@@ -135,7 +138,7 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
     if (parts.length === 3) return { status: 200, body: service };
     const collection = parts[3];
     if (collection === 'Environments' && parts.length === 4) {
-      if (method === 'GET') return { status: 200, body: list('environments', environments, `${serviceUrl}/Environments`) };
+      if (method === 'GET') return { status: 200, body: list('environments', environments.filter((item) => item['service_sid'] === service['sid']), `${serviceUrl}/Environments`) };
       const suffix = one('DomainSuffix');
       const created: Json = { sid: sid('ZE'), account_sid: accountSid, service_sid: service['sid'], build_sid: null, unique_name: one('UniqueName'), domain_suffix: suffix ?? null, domain_name: `qwt-1234${suffix ? `-${suffix}` : ''}.twil.io`, date_created: now, date_updated: now, url: '', links: {} };
       created['url'] = `${serviceUrl}/Environments/${created['sid']}`;
@@ -147,6 +150,17 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
       if (!environment) return { status: 404, body: { code: 20404, message: 'environment not found', status: 404 } };
       if (parts.length === 5) return { status: 200, body: environment };
       const environmentUrl = `${serviceUrl}/Environments/${environment['sid']}`;
+      if (parts[5] === 'Variables' && parts.length === 7) {
+        const variable = state.variables.find((item) => item['sid'] === parts[6] && item['environment_sid'] === environment['sid']);
+        if (!variable) return { status: 404, body: { code: 20404, message: 'variable not found', status: 404 } };
+        if (method === 'DELETE') {
+          state.variables.splice(state.variables.indexOf(variable), 1);
+          return { status: 204, body: {} };
+        }
+        if (one('Value') !== undefined) variable['value'] = one('Value');
+        if (one('Key') !== undefined) variable['key'] = one('Key');
+        return { status: 200, body: variable };
+      }
       if (parts[5] === 'Variables') {
         if (method === 'GET') return { status: 200, body: list('variables', state.variables.filter((item) => item['environment_sid'] === environment['sid']), `${environmentUrl}/Variables`) };
         const created: Json = { sid: sid('ZV'), account_sid: accountSid, service_sid: service['sid'], environment_sid: environment['sid'], key: one('Key'), value: one('Value'), date_created: now, date_updated: now, url: '' };
@@ -167,7 +181,7 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
       const versions = collection === 'Functions' ? state.functionVersions : state.assetVersions;
       const key = collection === 'Functions' ? 'functions' : 'assets';
       if (parts.length === 4) {
-        if (method === 'GET') return { status: 200, body: list(key, resources, `${serviceUrl}/${collection}`) };
+        if (method === 'GET') return { status: 200, body: list(key, resources.filter((item) => item['service_sid'] === service['sid']), `${serviceUrl}/${collection}`) };
         const created: Json = { sid: sid('ZH'), account_sid: accountSid, service_sid: service['sid'], friendly_name: one('FriendlyName'), date_created: now, date_updated: now, url: '', links: {} };
         created['url'] = `${serviceUrl}/${collection}/${created['sid']}`;
         resources.push(created);
@@ -236,7 +250,7 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
       }
       requests.push({ host, method, path: url.pathname, fields, problems, status, response: answer });
       response.writeHead(status, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(answer));
+      response.end(status === 204 ? undefined : JSON.stringify(answer));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

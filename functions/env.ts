@@ -1,5 +1,5 @@
 /** Every variable the Functions read from `context` (see .env.example for each one's meaning). */
-import type { DeployedVariable } from '../src/deploy-env';
+import type { DeployedVariable } from '../src/deploy/variables';
 
 export type Env = { [K in DeployedVariable]?: string } & {
   TWILIO_WORKSPACE_SID: string;

@@ -59,7 +59,8 @@ function install(staging, prune) {
     mkdirSync(join(dist, file, '..'), { recursive: true });
     renameSync(join(staging, file), join(dist, file));
   }
-  if (prune) for (const file of filesUnder(dist)) if (!built.has(file) && file !== '.built') rmSync(join(dist, file));
+  // functions.env is written after the build (scripts/functions-env.ts), from .env.
+  if (prune) for (const file of filesUnder(dist)) if (!built.has(file) && file !== '.built' && file !== 'functions.env') rmSync(join(dist, file));
 }
 
 const staging = join(root, `.dist-staging-${process.pid}`);

@@ -42,6 +42,16 @@ class EnvReader {
     return value === '' ? undefined : value;
   }
 
+  /** An optional value that must match `pattern`; `shape` says what it should look like. */
+  matching(name: string, pattern: RegExp, shape: string): string | undefined {
+    const value = this.optional(name);
+    if (value !== undefined && !pattern.test(value)) {
+      this.problems.push(`${name} must be ${shape}`);
+      return undefined;
+    }
+    return value;
+  }
+
   required(name: string, hint: string): string | undefined {
     const value = this.optional(name);
     if (value === undefined) this.problems.push(`${name} is required (${hint})`);
@@ -161,6 +171,10 @@ class EnvReader {
 
 /** TaskRouter channel unique names: lowercase letters, digits, `-` and `_`. */
 export const CHANNEL_PATTERN = /^[a-z0-9_-]{1,64}$/;
+/** TwiML <Say> voices: "alice", "man", "Polly.Lupe", "Polly.Joanna-Neural", "Google.es-ES-Standard-A". */
+export const SAY_VOICE_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+/** BCP 47 language tags as TwiML <Say> takes them: "en-US", "es-ES", "fr-CA". */
+export const SAY_LANGUAGE_PATTERN = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/;
 
 /** Where the snapshot lives, shared by the refresher and the Functions. */
 export interface CacheConfig {
@@ -299,6 +313,9 @@ export interface WaitTimeConfig {
   speechStyle: SpeechStyle;
   /** The words phrases are made of: English, or SPEECH_WORDS' overrides (see src/speech.ts). */
   speechWords: SpeechWords;
+  /** The <Say> voice and language for hold music (and the Studio flow `npm run flow` writes); undefined: Twilio's default. */
+  sayVoice: string | undefined;
+  sayLanguage: string | undefined;
   /** When set, get-queue-times requires `key` equal to it. Secret. */
   apiKey: string | undefined;
   holdMusicUrl: string;
@@ -323,6 +340,8 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     callbackThresholdSeconds: env.optionalInteger('CALLBACK_THRESHOLD_SECONDS', 0, 24 * 3600),
     speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, DEFAULT_SPEECH_STYLE),
     speechWords: env.speechWords('SPEECH_WORDS'),
+    sayVoice: env.matching('SAY_VOICE', SAY_VOICE_PATTERN, 'a TwiML <Say> voice such as Polly.Lupe or Google.es-ES-Standard-A'),
+    sayLanguage: env.matching('SAY_LANGUAGE', SAY_LANGUAGE_PATTERN, 'a language tag such as es-ES'),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
     holdMusicSeconds: env.optionalInteger('HOLD_MUSIC_SECONDS', 1, 3600),

@@ -6,13 +6,16 @@
  * twilio_serverless_v1 spec, and so is every answer.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { startServerlessDouble, type ServerlessDouble, type ServerlessSpec } from '../dev/serverless-double';
-import { sidFor, staticWorkspace } from '../dev/workspace-model';
+import { sidFor } from '../dev/workspace-model';
+import { Simulation } from '../dev/simulation/engine';
+import { loadScenario } from '../dev/simulation/scenario';
 import { startTaskRouterDouble, type TaskRouterDouble } from '../dev/taskrouter-double';
-import { DEPLOYED_VARIABLES } from '../src/deploy-env';
+import { DEPLOYED_VARIABLES } from '../src/deploy/variables';
 import { specValidators, type OpenApiSpec } from './openapi';
 
 const root = join(__dirname, '..');
@@ -33,16 +36,84 @@ function responseSchema(method: string, path: string, status: number): object | 
 }
 
 const SECRETS = { TWILIO_AUTH_TOKEN: 'refresher-auth-token-secret-00001', TWILIO_API_KEY: sidFor('SK', 'deploy-key'), TWILIO_API_SECRET: 'refresher-api-secret-0000000000002' };
+/** Values twilio-run's .env reader (dotenv 6.2) would have mangled before: quotes, backslashes, #, =, spaces inside, accents. */
+const TRICKY = {
+  SPEECH_WORDS: JSON.stringify({ lessThanAMinute: 'menos de un minuto', aboutMinutes: 'unos {n} minutos', holdAnnouncement: 'Gracias por esperar: "{phrase}".' }),
+  WAIT_TIME_API_KEY: `k"ey\\with#hash=and 'quotes' ñandú`,
+  UPSTASH_REDIS_REST_TOKEN: `'AXa\\n#tok=en"`,
+};
+/** The demo simulation: the workspace the committed workflow asset was synced from. */
+const workspace = new Simulation(loadScenario('demo'), { startMs: Date.parse('2026-03-02T08:00:00Z') });
+const accountSid = workspace.accountSid;
+const DEPLOY_INFO = join(root, '.twiliodeployinfo');
+const FUNCTIONS_ENV = join(root, 'dist', 'functions.env');
+
 let dir: string;
 let double: ServerlessDouble;
-let result: { code: number | null; output: string };
-let syncResult: { code: number | null; output: string };
 let taskrouter: TaskRouterDouble;
-const accountSid = sidFor('AC', `deploy-rehearsal-${Date.now()}`);
-const workspace = staticWorkspace({ queueCount: 20, seed: 73, accountSid });
+let syncResult: Run;
+/** Each deploy in order: what it printed, and the Functions' variables the stand-in held after it. */
+const deploys: Record<string, Run & { variables: Record<string, string>; services: number; requests: number }> = {};
+const kept: Record<string, string | null> = {};
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command as a user would from `dir`, its Serverless traffic going to the stand-in. */
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: dir,
+      env: { PATH: process.env['PATH']!, HOME: process.env['HOME']!, CI: 'true', NODE_OPTIONS: `--require ${join(root, 'dev/redirect-twilio-hosts.cjs')}`, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), SERVERLESS_DOUBLE_PORT: String(double.port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** The .env a user would have: the Functions' variables (some tricky), the refresher's secrets, and a stray key. */
+function writeEnv(overrides: Record<string, string | undefined> = {}): void {
+  const values: Record<string, string | undefined> = {
+    TWILIO_ACCOUNT_SID: accountSid,
+    ...SECRETS,
+    TWILIO_WORKSPACE_SID: workspace.workspaceSid,
+    TWILIO_WORKFLOW_SID: workspace.workflows()[0]!.sid,
+    UPSTASH_REDIS_REST_URL: 'https://example-db.upstash.io',
+    TASKROUTER_API_URL: taskrouter.url,
+    // The double answers from this jest process, which a loaded machine can stall past the 15 s default.
+    TASKROUTER_REQUEST_TIMEOUT_MS: '60000',
+    HOLD_MUSIC_SECONDS: '20',
+    QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
+    QSTASH_NEXT_SIGNING_KEY: 'sig_next',
+    SAY_LANGUAGE: 'es-ES',
+    SPEECH_STYLE: '',
+    UNRELATED_SETTING: 'not for the Functions',
+    ...TRICKY,
+    ...overrides,
+  };
+  // Written as a user would quote them for node's parser (what the project reads .env with).
+  const quoted = (value: string) => (/^[\w.:/-]*$/.test(value) ? value : `\`${value}\``);
+  writeFileSync(join(dir, '.env'), Object.entries(values).filter(([, value]) => value !== undefined).map(([key, value]) => `${key}=${quoted(value!)}`).join('\n'));
+}
+
+/** What the project itself reads from the test's .env (node's util.parseEnv). */
+const projectReads = () => parseEnv(readFileSync(join(dir, '.env'), 'utf8')) as Record<string, string>;
+
+async function deploy(name: string, command: string, args: string[], env?: Record<string, string>): Promise<void> {
+  const before = double.requests.length;
+  const result = await run(command, args, env);
+  deploys[name] = { ...result, variables: Object.fromEntries(double.state.variables.map((variable) => [variable['key'], variable['value']])), services: double.state.services.length, requests: double.requests.length - before };
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qwt-deploy-'));
+  for (const file of [DEPLOY_INFO, FUNCTIONS_ENV]) kept[file] = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  rmSync(DEPLOY_INFO, { force: true });
   // A throwaway CA and a certificate for the two Serverless hosts, for this test only.
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=queue-wait-times test CA']);
@@ -50,67 +121,88 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:serverless.twilio.com,DNS:serverless-upload.twilio.com\n');
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
   double = await startServerlessDouble({ spec, key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8'), accountSid });
-
-  // The TaskRouter the README's sync step reads (a double on loopback, as TASKROUTER_API_URL allows).
   taskrouter = await startTaskRouterDouble({ model: workspace, authToken: SECRETS.TWILIO_AUTH_TOKEN, apiKeys: { [SECRETS.TWILIO_API_KEY]: SECRETS.TWILIO_API_SECRET } });
-  // The .env a user would have: the Functions' variables, the refresher's secrets, and a stray key.
-  writeFileSync(join(dir, '.env'), Object.entries({
-    TWILIO_ACCOUNT_SID: accountSid,
-    ...SECRETS,
-    TWILIO_WORKSPACE_SID: workspace.workspaceSid,
-    TWILIO_WORKFLOW_SID: workspace.workflows()[0]!.sid,
-    UPSTASH_REDIS_REST_URL: 'https://example-db.upstash.io',
-    UPSTASH_REDIS_REST_TOKEN: 'upstash-token-for-the-functions',
-    TASKROUTER_API_URL: taskrouter.url,
-    // The double answers from this jest process, which a loaded machine can stall past the 15 s default.
-    TASKROUTER_REQUEST_TIMEOUT_MS: '60000',
-    WAIT_TIME_API_KEY: 'studio-key',
-    HOLD_MUSIC_SECONDS: '20',
-    QSTASH_CURRENT_SIGNING_KEY: 'sig_current',
-    QSTASH_NEXT_SIGNING_KEY: 'sig_next',
-    SPEECH_STYLE: '',
-    UNRELATED_SETTING: 'not for the Functions',
-  }).map(([key, value]) => `${key}=${value}`).join('\n'));
 
-  // The README's steps, in order: sync the workflow asset (here into the test's directory, not the
-  // committed assets/), then deploy. The API key is set too, so the sync signs in with it.
-  // Asynchronously: the TaskRouter double answers from this very process.
-  syncResult = await new Promise((resolve) => {
-    const sync = spawn('npm', ['--prefix', root, 'run', 'sync:workflow', '--', '--out', join(dir, 'workflow-config.private.json')], { cwd: dir, env: { PATH: process.env['PATH'], HOME: process.env['HOME'] }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    sync.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    sync.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    sync.once('exit', (code) => resolve({ code, output }));
-  });
-  const child = spawn('npm', ['--prefix', root, 'run', 'deploy'], {
-    cwd: dir,
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], CI: 'true', NODE_OPTIONS: `--require ${join(root, 'dev/redirect-twilio-hosts.cjs')}`, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), SERVERLESS_DOUBLE_PORT: String(double.port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  result = { code, output };
-}, 240_000);
+  // The README's steps, in order: sync the workflow asset (into the test's directory: the committed
+  // asset is this same workspace's), then deploy. The API key is set, so both sign in with it.
+  writeEnv();
+  syncResult = await run('npm', ['--prefix', root, 'run', 'sync:workflow', '--', '--out', join(dir, 'workflow-config.private.json')]);
+  // Refused before anything is built or uploaded: no Upstash token; an asset of another workspace.
+  writeEnv({ UPSTASH_REDIS_REST_TOKEN: undefined });
+  await deploy('no token', 'npm', ['--prefix', root, 'run', 'deploy']);
+  writeEnv({ TWILIO_WORKSPACE_SID: sidFor('WS', 'another-workspace') });
+  await deploy('other workspace', 'npm', ['--prefix', root, 'run', 'deploy']);
+  writeEnv({ SPEECH_WORDS: 'x'.repeat(451) });
+  await deploy('too long', 'npm', ['--prefix', root, 'run', 'deploy']);
+  // Twice with the API key, then the Twilio CLI's way (twilio-run's own deploy with the project's
+  // .twilioserverlessrc, credentials as the CLI passes them), then twice with the auth token.
+  writeEnv();
+  await deploy('api key', 'npm', ['--prefix', root, 'run', 'deploy']);
+  await deploy('api key again', 'npm', ['--prefix', root, 'run', 'deploy']);
+  await deploy('twilio-run deploy', join(root, 'node_modules', '.bin', 'twilio-run'), ['deploy', '--cwd', root, '--username', accountSid, '--password', SECRETS.TWILIO_AUTH_TOKEN]);
+  writeEnv({ TWILIO_API_KEY: undefined, TWILIO_API_SECRET: undefined });
+  await deploy('auth token', 'npm', ['--prefix', root, 'run', 'deploy']);
+  await deploy('auth token again', 'npm', ['--prefix', root, 'run', 'deploy']);
+}, 600_000);
+
 afterAll(async () => {
   await double?.close();
   await taskrouter?.close();
+  for (const [file, content] of Object.entries(kept)) {
+    if (content === null) rmSync(file, { force: true });
+    else writeFileSync(file, content);
+  }
   rmSync(dir, { recursive: true, force: true });
 });
+
+const deployed = (name: string) => {
+  const result = deploys[name]!;
+  if (result.code !== 0) throw new Error(`${name}: deploy failed (${result.code}):\n${result.output}`);
+  return result;
+};
 
 describe('npm run deploy, rehearsed', () => {
   it('syncs the workflow asset from TaskRouter first, reading the same .env', () => {
     if (syncResult.code !== 0) throw new Error(`sync:workflow failed (${syncResult.code}):\n${syncResult.output}`);
     expect(syncResult.output).toContain(`configuration: ${join(dir, '.env')}`);
-    const asset = JSON.parse(readFileSync(join(dir, 'workflow-config.private.json'), 'utf8')) as { queues: unknown[] };
-    expect(asset.queues).toHaveLength(20);
+    const asset = JSON.parse(readFileSync(join(dir, 'workflow-config.private.json'), 'utf8')) as { workspaceSid: string; queues: unknown[] };
+    expect(asset.queues).toHaveLength(workspace.queues().length);
+    expect(asset.workspaceSid).toBe(JSON.parse(readFileSync(join(root, 'assets', 'workflow-config.private.json'), 'utf8')).workspaceSid);
+  });
+
+  it('refuses, before building or uploading anything, a missing token, another workspace\'s asset and a value too long', () => {
+    for (const name of ['no token', 'other workspace', 'too long']) {
+      expect([name, deploys[name]!.code]).toEqual([name, 2]);
+      expect(deploys[name]!.requests).toBe(0);
+      expect(deploys[name]!.output).toContain('Deploy refused; nothing was built or uploaded');
+      expect(deploys[name]!.output).not.toContain('building the Functions');
+    }
+    expect(deploys['no token']!.output).toContain('UPSTASH_REDIS_REST_TOKEN is required');
+    expect(deploys['other workspace']!.output).toMatch(/assets\/workflow-config\.private\.json describes workspace WS[0-9a-f]{32}, not TWILIO_WORKSPACE_SID WS[0-9a-f]{32}: run npm run sync:workflow/);
+    expect(deploys['too long']!.output).toContain('SPEECH_WORDS is 451 bytes; Twilio takes at most 450');
   });
 
   it('deploys, talking only to the stand-in', () => {
-    if (result.code !== 0) throw new Error(`deploy failed (${result.code}):\n${result.output}`);
-    expect(double.requests.length).toBeGreaterThan(10);
+    deployed('api key');
+    expect(deploys['api key']!.requests).toBeGreaterThan(10);
     expect(new Set(double.requests.map((request) => request.host))).toEqual(new Set(['serverless.twilio.com', 'serverless-upload.twilio.com']));
+    expect(deploys['api key']!.output).toMatch(/deployed to https:\/\/\S+\.twil\.io \(Service ZS[0-9a-f]{32}, Environment ZE[0-9a-f]{32}, Build ZB[0-9a-f]{32}\)/);
+  });
+
+  it('uploads every value exactly as the project reads it from .env: quotes, backslashes, #, =, spaces, accents', () => {
+    const expected = Object.fromEntries(Object.entries(projectReads()).filter(([key, value]) => (DEPLOYED_VARIABLES as readonly string[]).includes(key) && value !== ''));
+    for (const name of ['api key', 'api key again', 'twilio-run deploy', 'auth token', 'auth token again']) {
+      expect([name, deployed(name).variables]).toEqual([name, expected]);
+    }
+    for (const [key, value] of Object.entries(TRICKY)) expect(deploys['api key']!.variables[key]).toBe(value);
+  });
+
+  it('deploys twice with an API key and twice with the auth token, each time to the same Service', () => {
+    for (const name of ['api key', 'api key again', 'twilio-run deploy', 'auth token', 'auth token again']) expect([name, deployed(name).services]).toEqual([name, 1]);
+    expect(double.state.builds).toHaveLength(5);
+    expect(new Set(double.state.builds.map((build) => build['service_sid']))).toEqual(new Set([double.state.services[0]!['sid']]));
+    const info = JSON.parse(readFileSync(DEPLOY_INFO, 'utf8')) as Record<string, { serviceSid: string }>;
+    expect(info[`${accountSid}:us1`]!.serviceSid).toBe(double.state.services[0]!['sid']);
   });
 
   it('sends only requests the official spec describes (but one of twilio-run\'s own), and gets only answers it describes', () => {
@@ -131,30 +223,39 @@ describe('npm run deploy, rehearsed', () => {
   });
 
   it('uploads the four Functions with their visibilities and the workflow asset as private', () => {
+    deployed('api key');
     const functions = Object.fromEntries(double.state.functionVersions.map((version) => [version['path'], version['visibility']]));
     expect(functions).toEqual({ '/get-queue-times': 'public', '/hold-music': 'protected', '/lookup-queue-sid': 'protected', '/refresh-queue-times': 'public' });
-    expect(double.state.assetVersions.map((version) => [version['path'], version['visibility']])).toEqual([['/workflow-config.json', 'private']]);
+    expect(new Set(double.state.assetVersions.map((version) => `${version['path']} ${version['visibility']}`))).toEqual(new Set(['/workflow-config.json private']));
     // The uploaded code is the built bundle, not a source file.
     const getQueueTimes = double.state.functionVersions.find((version) => version['path'] === '/get-queue-times')!;
     expect(getQueueTimes.content).toBe(readFileSync(join(root, 'dist/functions/get-queue-times.js'), 'utf8'));
   });
 
   it('builds on node22 with the dependencies of package.json, and deploys that build', () => {
-    expect(double.state.builds).toHaveLength(1);
+    deployed('api key');
     const build = double.state.builds[0]!;
     expect(build['runtime']).toBe('node22');
     const dependencies = Object.fromEntries((build['dependencies'] as { name: string; version: string }[]).map((dependency) => [dependency.name, dependency.version]));
     expect(dependencies).toEqual(expect.objectContaining(packageJson.dependencies));
-    expect(double.state.deployments.map((deployment) => deployment['build_sid'])).toEqual([build['sid']]);
+    expect(double.state.deployments.map((deployment) => deployment['build_sid'])).toEqual(double.state.builds.map((item) => item['sid']));
   });
 
-  it('uploads only the variables the Functions read: no secret of the refresher, no stray key', () => {
-    const uploaded = Object.fromEntries(double.state.variables.map((variable) => [variable['key'], variable['value']]));
-    expect(Object.keys(uploaded).sort()).toEqual(['HOLD_MUSIC_SECONDS', 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'TASKROUTER_REQUEST_TIMEOUT_MS', 'TWILIO_WORKSPACE_SID', 'UPSTASH_REDIS_REST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'WAIT_TIME_API_KEY'].sort());
+  it('uploads only the variables the Functions read, by either deploy command: no secret of the refresher, no stray key', () => {
+    const uploaded = deployed('api key').variables;
+    expect(Object.keys(uploaded).sort()).toEqual(['HOLD_MUSIC_SECONDS', 'QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY', 'SAY_LANGUAGE', 'SPEECH_WORDS', 'TASKROUTER_REQUEST_TIMEOUT_MS', 'TWILIO_WORKSPACE_SID', 'UPSTASH_REDIS_REST_TOKEN', 'UPSTASH_REDIS_REST_URL', 'WAIT_TIME_API_KEY'].sort());
+    expect(deployed('twilio-run deploy').variables).toEqual(uploaded);
     for (const key of Object.keys(uploaded)) expect(DEPLOYED_VARIABLES).toContain(key);
     const everything = JSON.stringify(double.requests.filter((request) => !request.path.includes('/Versions')).map((request) => request.fields));
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
-    expect(result.output).not.toContain(SECRETS.TWILIO_AUTH_TOKEN);
-    expect(result.output).toMatch(/uploading these variables: TWILIO_WORKSPACE_SID, UPSTASH_REDIS_REST_URL/);
+    for (const result of Object.values(deploys)) expect(result.output).not.toContain(SECRETS.TWILIO_AUTH_TOKEN);
+    expect(deploys['api key']!.output).toMatch(/uploading these variables: TWILIO_WORKSPACE_SID, UPSTASH_REDIS_REST_URL/);
+  });
+
+  it('prints its help without building', async () => {
+    const help = await run('npm', ['--prefix', root, 'run', 'deploy', '--', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.output).toContain('Usage: npm run deploy');
+    expect(help.output).not.toContain('building the Functions');
   });
 });

@@ -90,7 +90,12 @@ export function loopsPerCycle(config: Pick<WaitTimeConfig, 'announceEverySeconds
   return config.holdMusicSeconds === undefined ? 1 : Math.max(1, Math.round(config.announceEverySeconds / config.holdMusicSeconds));
 }
 
-export type HoldMusicConfig = Pick<WaitTimeConfig, 'holdMusicUrl' | 'holdMusicSeconds' | 'announceEverySeconds' | 'minimumAnnouncedSeconds' | 'speechStyle'>;
+export type HoldMusicConfig = Pick<WaitTimeConfig, 'holdMusicUrl' | 'holdMusicSeconds' | 'announceEverySeconds' | 'minimumAnnouncedSeconds' | 'speechStyle'> & Partial<Pick<WaitTimeConfig, 'sayVoice' | 'sayLanguage'>>;
+
+/** The <Say> voice and language (SAY_VOICE, SAY_LANGUAGE), so SPEECH_WORDS in another language is read in it. */
+export function sayAttributes(config: Partial<Pick<WaitTimeConfig, 'sayVoice' | 'sayLanguage'>>): string {
+  return `${config.sayVoice ? ` voice="${escapeXml(config.sayVoice)}"` : ''}${config.sayLanguage ? ` language="${escapeXml(config.sayLanguage)}"` : ''}`;
+}
 
 /**
  * The TwiML document at `nowSeconds`. An announcement is made when due (half a clip early at most, so
@@ -109,7 +114,7 @@ export function holdMusicTwiml(config: HoldMusicConfig, request: HoldMusicReques
       remaining < config.minimumAnnouncedSeconds || estimate.shape === null
         ? announce(Math.max(config.minimumAnnouncedSeconds, remaining), config.speechStyle, words).phrase
         : spokenWait({ meanSeconds: estimate.seconds, shape: estimate.shape, waitedSeconds: waited }, config.speechStyle, words).phrase;
-    parts.push(`<Say>${escapeXml(fill(words.holdAnnouncement, { phrase }))}</Say>`);
+    parts.push(`<Say${sayAttributes(config)}>${escapeXml(fill(words.holdAnnouncement, { phrase }))}</Say>`);
     next = nowSeconds + config.announceEverySeconds;
   }
   const loops = loopsPerCycle(config);
