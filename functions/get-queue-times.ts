@@ -15,7 +15,7 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
     const config = loadWaitTimeConfig(context);
     checkApiKey(config, event);
     const request = parseWaitTimeRequest(event);
-    const waitTime = await getQueueWaitTime(config, redisFor(config), request, Date.now());
+    const waitTime = await getQueueWaitTime(config, redisFor(config), request, Date.now(), (line) => console.error(`get-queue-times: ${line}`));
     callback(null, jsonResponse(response, 200, waitTime));
   } catch (error) {
     callback(null, errorResponse(response, toHttpError(error, (message) => console.error(`get-queue-times: ${message}`))));

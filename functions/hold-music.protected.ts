@@ -32,7 +32,7 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
   try {
     const config = loadWaitTimeConfig(context);
     const request = parseHoldMusicRequest(event, nowSeconds, config);
-    const estimate = await estimateFor(config, redisFor(config), request);
+    const estimate = await estimateFor(config, redisFor(config), request, (line) => console.error(`hold-music: ${line}`));
     callback(null, twimlResponse(holdMusicTwiml(config, request, estimate, config.speechWords, nowSeconds)));
   } catch (error) {
     // Misconfigured or broken: the caller still hears music, never an application error.

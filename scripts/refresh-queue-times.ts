@@ -107,11 +107,11 @@ class StepSummary {
 }
 
 /** One cycle; returns the error's description when it failed. */
-async function runOnce(config: RefresherConfig, options: Options, redis: ReturnType<typeof createRedis>, state: RefreshState, summary: StepSummary): Promise<string | null> {
+async function runOnce(config: RefresherConfig, options: Options, redis: ReturnType<typeof createRedis> | undefined, state: RefreshState, summary: StepSummary): Promise<string | null> {
   let retries = 0;
   try {
     const report = await refreshOnce(config, {
-      redis,
+      ...(redis ? { redis } : {}),
       dryRun: options.dryRun,
       state,
       onRetry: ({ path, status, attempt, delayMs }) => {
@@ -121,12 +121,12 @@ async function runOnce(config: RefresherConfig, options: Options, redis: ReturnT
     });
     if (options.dryRun) printDryRun(report);
     const write = report.cache ? `${report.cache.mode}: ${report.cache.entriesWritten} written, ${report.cache.entriesDeleted} deleted, ${report.cache.bytesSent} bytes` : undefined;
-    logLine('refresh', { outcome: report.outcome, queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
+    logLine('refresh', { outcome: report.outcome, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : {}), queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
     summary.cycle(report.outcome, { queues: report.queues, requests: report.requests, retries: report.retries, ...(write ? { write } : {}) });
     return null;
   } catch (error) {
     const description = describeError(error);
-    logLine('refresh', { outcome: 'failed', error: description, retries, kept: 'previous data' });
+    logLine('refresh', { outcome: 'failed', error: description, retries, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : { kept: 'previous data' }) });
     summary.cycle('failed', { retries, error: description });
     return description;
   }
@@ -149,7 +149,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${message}\n\n${USAGE}\n`);
     return 2;
   }
-  const redis = createRedis(config.cache, { timeoutMs: 30_000, retries: 3 });
+  // A dry run writes nothing and reads no diff base: no client, so no Upstash warnings about a missing URL.
+  const redis = options.dryRun ? undefined : createRedis(config.cache, { timeoutMs: 30_000, retries: 3 });
   // The diff base lives as long as the process: each cycle sends only what changed since the last.
   const state: RefreshState = { base: null };
   const summary = new StepSummary(process.env['GITHUB_STEP_SUMMARY'] || undefined);

@@ -36,7 +36,8 @@ export interface RefreshState {
 }
 
 export interface RefreshOptions {
-  redis: Redis;
+  /** The cache; a dry run needs none. */
+  redis?: Redis;
   dryRun?: boolean;
   /** Kept across runs by a looping refresher; without it every run reads its diff base back. */
   state?: RefreshState;
@@ -122,8 +123,10 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
   // The run's place in line comes from Redis, not from this host's clock, so hosts whose clocks
   // disagree still order their refreshes correctly; Redis's clock comes with it.
   let start: RefreshStart | null = null;
+  const redis = options.redis;
   if (!options.dryRun) {
-    start = await beginRefresh(options.redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
+    if (!redis) throw new ConfigError(['the cache (UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN) is required unless --dry-run']);
+    start = await beginRefresh(redis, config.cache.workspaceSid, config.snapshotTtlSeconds);
     // Ages are measured on Redis's clock: the offset relates the stamp clock to it.
     start = { ...start, localNowMs: start.localNowMs + (now() - Date.now()) };
   }
@@ -133,7 +136,7 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
   let baseJustRead = false;
   if (start && state.base?.workspaceSid !== config.cache.workspaceSid) {
     baseJustRead = true;
-    const read = await readBase(options.redis, config.cache.workspaceSid, config.channels);
+    const read = await readBase(redis!, config.cache.workspaceSid, config.channels);
     state.base = read.base;
     bytesReadForBase = read.bytesRead;
   }
@@ -143,7 +146,7 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
   let outcome: RefreshReport['outcome'] = 'dry-run';
   let cache: RefreshReport['cache'] = null;
   if (start) {
-    const { report, base } = await writeSnapshot(options.redis, snapshot, { ttlSeconds: config.snapshotTtlSeconds, start, base: state.base, baseJustRead, ...(options.forceFull ? { forceFull: true } : {}) });
+    const { report, base } = await writeSnapshot(redis!, snapshot, { ttlSeconds: config.snapshotTtlSeconds, start, base: state.base, baseJustRead, ...(options.forceFull ? { forceFull: true } : {}) });
     report.bytesRead += bytesReadForBase;
     if (base) state.base = base;
     ({ outcome, ...cache } = report);

@@ -84,6 +84,11 @@ describe('get-queue-times', () => {
       const response = await fetch(`${other.url}/get-queue-times?queueSid=${queue.sid}`);
       expect(response.status).toBe(503);
       expect((await response.json()).error.code).toBe('no_snapshot');
+      // The Function's log says why, naming the workspace and the host, not the token.
+      const logged = () => other.output().split('\n').find((line) => line.includes('get-queue-times: 503 no_snapshot'));
+      for (let tries = 0; !logged() && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(logged()).toMatch(new RegExp(`get-queue-times: 503 no_snapshot: no snapshot for channel voice of workspace WS0{32} at 127\\.0\\.0\\.1:\\d+ \\(expired, or the refresher never ran\\)`));
+      expect(other.output()).not.toContain(stack.env['UPSTASH_REDIS_REST_TOKEN']);
     } finally {
       await other.stop();
     }

@@ -78,6 +78,17 @@ describe('refresh-queue-times CLI', () => {
     expect(forAlone.stderr).toMatch(/--for needs --every/);
   });
 
+  it('exits 1 naming the Upstash host and cause when the cache refuses the token, keeping the snapshot', async () => {
+    const before = await dumpRedis(stack);
+    const result = await refresher([], { ...stack.env, UPSTASH_REDIS_REST_TOKEN: 'not-the-token' });
+    expect(result.code).toBe(1);
+    const [line] = result.stdout.trim().split('\n').map((text) => JSON.parse(text));
+    expect(line).toMatchObject({ outcome: 'failed', kept: 'previous data' });
+    expect(line.error).toMatch(new RegExp(`^CacheError: Starting the refresh \\(taking a run number\\) failed at ${new URL(stack.env['UPSTASH_REDIS_REST_URL']!).host.replace(/\./g, '\\.')}: \\S`));
+    expect(result.stdout + result.stderr).not.toContain('not-the-token');
+    expect(await dumpRedis(stack)).toBe(before);
+  });
+
   it('exits 1 naming the fault when TaskRouter cannot be read, keeping the snapshot', async () => {
     const before = await dumpRedis(stack);
     const result = await refresher([], { ...stack.env, TASKROUTER_API_URL: 'http://127.0.0.1:9', REFRESH_TIMEOUT_SECONDS: '5' });
@@ -95,7 +106,9 @@ describe('refresh-queue-times CLI', () => {
     const result = await refresher(['--dry-run'], env);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').filter((line) => line.startsWith('voice\tWQ'))).toHaveLength(120);
-    expect(result.stdout).toMatch(/"outcome":"dry-run"/);
+    expect(result.stdout).toMatch(/"outcome":"dry-run","wrote":"nothing \(dry run\)"/);
+    // No advert from the Upstash client about a missing URL: a dry run makes no client.
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/Upstash Redis|property is missing/);
     expect(await dumpRedis(stack)).toBe(before);
   });
 

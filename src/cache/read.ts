@@ -8,7 +8,7 @@ import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
 import { decodeEntry, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type SnapshotClock } from './entry';
 import { liveKeys, normaliseQueueName } from './layout';
-import { cacheFailure } from './write';
+import { cacheFailure } from './redis';
 
 /**
  * KEYS: refresh record, names, wait:{channel}. ARGV: 'sid' or 'name', the value, the channel.
@@ -44,7 +44,7 @@ export async function readQueue(redis: Redis, workspaceSid: string, channel: str
   try {
     replies = await redis.pipeline().evalRo(READ_SCRIPT, [keys.refresh, keys.names, keys.wait(channel)], args).time().exec();
   } catch (error) {
-    throw cacheFailure('Reading the queue', error);
+    throw cacheFailure('Reading the queue', error, redis);
   }
   const localNowMs = Date.now();
   const [result, time] = replies;
@@ -75,7 +75,7 @@ export async function readRefreshRecord(redis: Redis, workspaceSid: string): Pro
   try {
     return recordFromReply(await redis.hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS));
   } catch (error) {
-    throw cacheFailure('Reading the refresh record', error);
+    throw cacheFailure('Reading the refresh record', error, redis);
   }
 }
 
@@ -85,7 +85,7 @@ export async function readRefreshStatus(redis: Redis, workspaceSid: string): Pro
   try {
     replies = await redis.pipeline().hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS).time().exec();
   } catch (error) {
-    throw cacheFailure('Reading the refresh record', error);
+    throw cacheFailure('Reading the refresh record', error, redis);
   }
   const localNowMs = Date.now();
   const record = recordFromReply(replies[0]);
@@ -103,7 +103,7 @@ export async function readAllEntries(redis: Redis, workspaceSid: string, channel
   try {
     replies = await redis.pipeline().hgetall(keys.wait(channel)).hgetall(keys.inputs(channel)).exec();
   } catch (error) {
-    throw cacheFailure('Reading the snapshot', error);
+    throw cacheFailure('Reading the snapshot', error, redis);
   }
   const inputs = new Map(hashReply(replies[1]));
   return hashReply(replies[0]).map(([sid, raw]) => {

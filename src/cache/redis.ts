@@ -4,6 +4,10 @@
  */
 import { Redis } from '@upstash/redis';
 import type { CacheConfig } from '../config';
+import { CacheError } from '../errors';
+
+/** The host each client talks to, so failures can name it without the token or the full URL. */
+const hosts = new WeakMap<Redis, string>();
 
 export interface RedisOptions {
   /** Abort a request (retries included) after this long. */
@@ -13,7 +17,7 @@ export interface RedisOptions {
 }
 
 export function createRedis(cache: Pick<CacheConfig, 'url' | 'token'>, options: RedisOptions): Redis {
-  return new Redis({
+  const redis = new Redis({
     url: cache.url,
     token: cache.token,
     automaticDeserialization: false,
@@ -23,4 +27,32 @@ export function createRedis(cache: Pick<CacheConfig, 'url' | 'token'>, options: 
     retry: { retries: options.retries, backoff: (retryCount) => Math.min(1000, 50 * 2 ** retryCount) },
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });
+  try {
+    hosts.set(redis, new URL(cache.url).host);
+  } catch {
+    // An invalid URL is reported by the configuration, never here.
+  }
+  return redis;
+}
+
+/**
+ * Why a request to Upstash failed, in words an operator can act on and without the command sent (which
+ * may be megabytes long and carries data): a timeout, a network error code, Upstash's own error text,
+ * or an answer that was not Upstash's JSON (a proxy's error page).
+ */
+export function describeCacheCause(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 200);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const code = (cause as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
+  if (typeof code === 'string') return `${code} (${error.message})`;
+  if (cause) return `${error.message}: ${cause.message}`.slice(0, 200);
+  if (error.name === 'UpstashJSONParseError') return `an answer that is not Upstash's JSON (${error.message.replace(/\s+/g, ' ').slice(0, 80)})`;
+  return error.message.split(', command was:')[0]!.slice(0, 200);
+}
+
+/** A CacheError naming the step, the host and the cause; never the token or the command. */
+export function cacheFailure(step: string, error: unknown, redis?: Redis): CacheError {
+  const host = (redis && hosts.get(redis)) ?? 'the cache';
+  return new CacheError(`${step} failed at ${host}: ${describeCacheCause(error)}`, { cause: error });
 }

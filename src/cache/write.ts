@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
+import { cacheFailure } from './redis';
 import type { QueueObservation } from '../estimator';
 import { encodeEntry, encodeInputs, recordPairs, type QueueWaitEntry, type RefreshRecord } from './entry';
 import { LAYOUT_VERSION, liveKeys, normaliseQueueName, stagingKeys } from './layout';
@@ -80,14 +81,6 @@ export interface WriteReport {
   bytesRead: number;
 }
 
-/** A CacheError that says what failed without echoing the command (which may be megabytes long). */
-export function cacheFailure(step: string, error: unknown): CacheError {
-  const raw = error instanceof Error ? error.message : String(error);
-  const message = raw.split(', command was:')[0]!.slice(0, 300);
-  const kind = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? 'timed out' : 'failed';
-  return new CacheError(`${step} ${kind}: ${message}`, { cause: error });
-}
-
 /** The bytes of a request body as @upstash/redis sends it: the command (or commands) as JSON. */
 export function requestBytes(body: unknown): number {
   return Buffer.byteLength(JSON.stringify(body));
@@ -112,7 +105,7 @@ export async function beginRefresh(redis: Redis, workspaceSid: string, ttlSecond
     const localNowMs = Math.round((localBefore + Date.now()) / 2);
     return { sequence: Number(sequence), redisNowMs: Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000), localNowMs };
   } catch (error) {
-    throw cacheFailure('Starting the refresh (taking a run number)', error);
+    throw cacheFailure('Starting the refresh (taking a run number)', error, redis);
   }
 }
 
@@ -264,7 +257,7 @@ export async function readBase(redis: Redis, workspaceSid: string, channels: str
       for (const channel of channels) pipeline.hgetall(keys.wait(channel)).hgetall(keys.history(channel));
       replies = await pipeline.hgetall(keys.names).hget(keys.refresh, 'readAtMs').hget(keys.refresh, 'sequence').exec();
     } catch (error) {
-      throw cacheFailure('Reading the live entries (diff base)', error);
+      throw cacheFailure('Reading the live entries (diff base)', error, redis);
     }
     const [before, ...rest] = replies;
     const after = rest.pop();
@@ -293,7 +286,7 @@ async function evalScript(redis: Redis, script: string, keys: string[], args: st
   try {
     return await redis.eval(script, keys, args);
   } catch (error) {
-    throw cacheFailure(step, error);
+    throw cacheFailure(step, error, redis);
   }
 }
 
@@ -332,7 +325,7 @@ async function writeFull(redis: Redis, snapshot: Snapshot, stored: ReturnType<ty
       try {
         await pipeline.exec();
       } catch (error) {
-        throw cacheFailure('Staging the full write', error);
+        throw cacheFailure('Staging the full write', error, redis);
       }
       batch = [];
       batchBytes = 0;

@@ -69,13 +69,14 @@ export interface HoldEstimate {
 }
 
 /** The queue's current estimate when the request names a queue, else the flow's; undefined when neither can be had. */
-export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest): Promise<HoldEstimate | undefined> {
+export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest, log: (line: string) => void = () => undefined): Promise<HoldEstimate | undefined> {
   if (request.queueSid !== undefined) {
     try {
       const lookup = await readQueueCached(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
       if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return { seconds: lookup.entry.estimatedWaitSeconds, shape: lookup.entry.waitShape ?? 1 };
-    } catch {
-      // A cache failure costs the caller an announcement, never the music.
+    } catch (error) {
+      // A cache failure costs the caller an announcement, never the music; the log says why.
+      log(`no announcement from the cache: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   // An estimate handed over by the flow has no model with it: its remaining wait is read as exponential

@@ -81,6 +81,15 @@ export function checkApiKey(config: Pick<WaitTimeConfig, 'apiKey'>, event: Recor
   }
 }
 
+/** The host of a URL, for log lines that must not carry anything else of it. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the cache';
+  }
+}
+
 /** One Upstash client per warm container and configuration. */
 const clients = new Map<string, Redis>();
 
@@ -178,22 +187,32 @@ function fallback(config: WaitTimeConfig, request: WaitTimeRequest, defaultWaitT
 
 /**
  * Looks the queue up and describes its wait. Throws HttpError: 404 unknown queue or channel, 503 no snapshot or
- * cache unreachable (unless DEFAULT_WAIT_TIME is set, then a fallback answer).
+ * cache unreachable (unless DEFAULT_WAIT_TIME is set, then a fallback answer). `log` is told, in one line,
+ * why an answer was not the cache's (the host and cause; never a secret).
  */
-export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number): Promise<QueueWaitTime> {
+export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, request: WaitTimeRequest, nowMs: number, log: (line: string) => void = () => undefined): Promise<QueueWaitTime> {
   const words = config.speechWords;
   let lookup;
   try {
     lookup = await readQueueCached(config, redis, request, nowMs);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
-    if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
+    if (config.defaultWaitTime !== undefined) {
+      log(`answered DEFAULT_WAIT_TIME (fallback): ${error.message}`);
+      return fallback(config, request, config.defaultWaitTime, words);
+    }
+    log(`503 cache_unavailable: ${error.message}`);
     throw new HttpError(503, 'cache_unavailable', 'wait times are unavailable right now; try again shortly');
   }
   if (lookup.found) return describeEntry(config, lookup, nowMs, words);
   if (lookup.reason === 'unknown_channel') throw new HttpError(404, 'unknown_channel', `channel ${request.channel} is not among the refreshed channels (TASK_CHANNELS)`);
   if (lookup.reason === 'no_snapshot') {
-    if (config.defaultWaitTime !== undefined) return fallback(config, request, config.defaultWaitTime, words);
+    const why = `no snapshot for channel ${request.channel} of workspace ${config.cache.workspaceSid} at ${hostOf(config.cache.url)} (expired, or the refresher never ran)`;
+    if (config.defaultWaitTime !== undefined) {
+      log(`answered DEFAULT_WAIT_TIME (fallback): ${why}`);
+      return fallback(config, request, config.defaultWaitTime, words);
+    }
+    log(`503 no_snapshot: ${why}`);
     throw new HttpError(503, 'no_snapshot', `no wait times are cached for channel ${request.channel}; is the refresher running?`);
   }
   throw new HttpError(404, 'unknown_queue', 'queueSid' in request.queue ? 'no queue with that queueSid is in the snapshot' : 'no queue with that queueName is in the snapshot');

@@ -41,9 +41,28 @@ async function timed(url: string): Promise<{ status: number; body: string; ms: n
   return { status: response.status, body, ms: Date.now() - started };
 }
 
-/** One check of a fault (one condition of Upstash's) on one Function: the summary counts the condition once. */
-async function check(label: string, server: FunctionsServer, path: string, expectStatus: number, expectBody: RegExp) {
+/** The first line twilio-run printed after `from` that matches, waiting for it to arrive (the log stream trails the answer). */
+async function logLine(server: FunctionsServer, from: number, pattern: RegExp): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const line = server.output().slice(from).split('\n').find((candidate) => pattern.test(candidate));
+    if (line || Date.now() > deadline) return line;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * One check of a fault (one condition of Upstash's) on one Function: the summary counts the condition once.
+ * Every answer that is not the cache's leaves one log line naming the Function, the host and the cause.
+ */
+async function check(label: string, server: FunctionsServer, path: string, expectStatus: number, expectBody: RegExp, expectCause: RegExp) {
+  const from = server.output().length;
   const result = await timed(`${server.url}/${path}`);
+  const fn = path.split('?')[0]!;
+  const line = await logLine(server, from, new RegExp(`${fn}: .*failed at 127\\.0\\.0\\.1:\\d+: `));
+  const prefix = fn === 'get-queue-times' ? (expectStatus === 200 ? 'answered DEFAULT_WAIT_TIME \\(fallback\\)' : '503 cache_unavailable') : 'no announcement from the cache';
+  expect([label, line]).toEqual([label, expect.stringMatching(new RegExp(`${fn}: ${prefix}: Reading the queue failed at 127\\.0\\.0\\.1:\\d+: ${expectCause.source}`))]);
+  expect(line).not.toContain(stack.env['UPSTASH_REDIS_REST_TOKEN']);
   const survived = result.status === expectStatus && expectBody.test(result.body) && result.ms < 3000;
   const [fault, endpoint] = label.split(': ');
   record({ kind: 'fault', area: 'Upstash (Functions)', fault: fault!, survived, dataLost: false, detail: `${endpoint}: answered ${result.status} in ${result.ms} ms` });
@@ -52,31 +71,32 @@ async function check(label: string, server: FunctionsServer, path: string, expec
   expect(result.ms).toBeLessThan(3000);
 }
 
-const faults: [string, UpstashFault][] = [
-  ['slower than the timeout', { kind: 'delay', ms: 5000 }],
-  ['401 wrong token', { kind: 'status', status: 401 }],
-  ['500', { kind: 'status', status: 500 }],
-  ['connection reset', { kind: 'reset-before' }],
+/** Each fault, and the cause its log line must give. */
+const faults: [string, UpstashFault, RegExp][] = [
+  ['slower than the timeout', { kind: 'delay', ms: 5000 }, /timed out/],
+  ['401 wrong token', { kind: 'status', status: 401 }, /.*HTTP 401/],
+  ['500', { kind: 'status', status: 500 }, /.*HTTP 500/],
+  ['connection reset', { kind: 'reset-before' }, /(UND_ERR_SOCKET|ECONNRESET)/],
 ];
 
-describe.each(faults)('Upstash %s', (name, fault) => {
+describe.each(faults)('Upstash %s', (name, fault, cause) => {
   beforeEach(() => {
     stack.upstash.options.fault = () => fault;
   });
 
   it('get-queue-times answers 503 JSON, or the fallback when configured, inside 3 s', async () => {
-    await check(`${name}: get-queue-times 503`, plain, `get-queue-times?queueSid=${queueSid}`, 503, /"code":"cache_unavailable"/);
-    await check(`${name}: get-queue-times fallback`, withFallback, `get-queue-times?queueSid=${queueSid}`, 200, /"status":"fallback".*"waitTime":240|"waitTime":240.*"status":"fallback"/);
+    await check(`${name}: get-queue-times 503`, plain, `get-queue-times?queueSid=${queueSid}`, 503, /"code":"cache_unavailable"/, cause);
+    await check(`${name}: get-queue-times fallback`, withFallback, `get-queue-times?queueSid=${queueSid}`, 200, /"status":"fallback".*"waitTime":240|"waitTime":240.*"status":"fallback"/, cause);
   });
 
   it('hold-music still plays music inside 3 s', async () => {
-    await check(`${name}: hold-music`, plain, `hold-music?queueSid=${queueSid}&QueueTime=10`, 200, /<Play>/);
+    await check(`${name}: hold-music`, plain, `hold-music?queueSid=${queueSid}&QueueTime=10`, 200, /<Play>/, cause);
   });
 });
 
 describe('Upstash down (nothing listening)', () => {
   it('answers 503 JSON inside 3 s, and hold-music plays', async () => {
-    await check('down: get-queue-times 503', dead, `get-queue-times?queueSid=${queueSid}`, 503, /"code":"cache_unavailable"/);
-    await check('down: hold-music', dead, `hold-music?queueSid=${queueSid}`, 200, /<Play>/);
+    await check('down: get-queue-times 503', dead, `get-queue-times?queueSid=${queueSid}`, 503, /"code":"cache_unavailable"/, /fetch failed: bad port/);
+    await check('down: hold-music', dead, `hold-music?queueSid=${queueSid}`, 200, /<Play>/, /fetch failed: bad port/);
   });
 });
