@@ -113,6 +113,22 @@ describe('the GitHub workflow', () => {
   const refreshStep = (parse(readFileSync(workflowFile, 'utf8')) as { jobs: { refresh: { steps: { name?: string; run?: string }[] } } }).jobs.refresh.steps.find((step) => step.name === 'Refresh')!;
   const runStep = (env: Record<string, string | undefined>) => run('bash', ['-e', '-c', refreshStep.run!], { cwd: shipped, env });
 
+  it('spends no runner minute until QUEUE_TIMES_REFRESH is on, and a manual run says how to turn it on', async () => {
+    const workflow = parse(readFileSync(workflowFile, 'utf8')) as { jobs: Record<string, { if?: string; steps: { run?: string }[] }> };
+    expect(workflow.jobs['refresh']!.if).toBe("vars.QUEUE_TIMES_REFRESH == 'on'");
+    expect(workflow.jobs['not-enabled']!.if).toBe("github.event_name == 'workflow_dispatch' && vars.QUEUE_TIMES_REFRESH != 'on'");
+    const dir = mkdtempSync(join(tmpdir(), 'qwt-notice-'));
+    try {
+      const summary = join(dir, 'summary.md');
+      const notice = await run('bash', ['-e', '-c', workflow.jobs['not-enabled']!.steps[0]!.run!], { cwd: dir, env: { PATH: process.env['PATH'], GITHUB_STEP_SUMMARY: summary } });
+      expect(notice.code).toBe(0);
+      expect(notice.stdout).toMatch(/^::notice::Queue wait-time refresh is off/m);
+      expect(readFileSync(summary, 'utf8')).toMatch(/### Queue wait-time refresh is off\n\nNothing was refreshed\. Set the repository variable `QUEUE_TIMES_REFRESH` to `on`/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('builds only the refresher, never the Functions', () => {
     const steps = (parse(readFileSync(workflowFile, 'utf8')) as { jobs: { refresh: { steps: { run?: string }[] } } }).jobs.refresh.steps.map((step) => step.run ?? '').join('\n');
     expect(steps).toMatch(/npm ci --omit=dev/);
