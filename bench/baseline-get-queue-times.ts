@@ -1,7 +1,8 @@
 /**
  * The original's read path for side-by-side measurement: every request GETs the one JSON blob of all
- * queues and parses it to find one. Same validation and response shaping as the project's handler.
- * Not deployed.
+ * queues, in the original's shape (`{ [queueSid]: { waittime, timestamp } }`), and parses it to find
+ * one. Like the original it answers by SID only (its flow looked the SID up first). Same validation and
+ * response shaping as the project's handler. Not deployed.
  */
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
@@ -19,9 +20,10 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
     const raw = await redisFor(config).get<string>(BASELINE_BLOB_KEY);
     if (raw === null) throw new HttpError(503, 'no_snapshot', 'no wait times cached');
     const blob = JSON.parse(raw) as Record<string, BaselineEntry>;
-    const entry = 'queueSid' in request.queue ? blob[request.queue.queueSid] : Object.values(blob).find((candidate) => candidate.queueName.toLowerCase() === (request.queue as { queueName: string }).queueName.toLowerCase());
+    if (!('queueSid' in request.queue)) throw new HttpError(400, 'invalid_parameter', 'the original answers by queueSid only');
+    const entry = blob[request.queue.queueSid];
     if (!entry) throw new HttpError(404, 'unknown_queue', 'no such queue');
-    callback(null, jsonResponse(response, 200, { queueSid: entry.queueSid, queueName: entry.queueName, waitTime: entry.waitTime, waittime: entry.waitTime, updatedAt: entry.updatedAt }));
+    callback(null, jsonResponse(response, 200, { queueSid: request.queue.queueSid, waitTime: entry.waittime, waittime: entry.waittime, updatedAt: new Date(entry.timestamp).toISOString() }));
   } catch (error) {
     callback(null, errorResponse(response, toHttpError(error, (message) => console.error(message))));
   }

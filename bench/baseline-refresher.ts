@@ -20,12 +20,12 @@ class RewritingClient extends twilio.RequestClient {
   }
 }
 
+/** One queue in the original's blob, in its own shape: `{ [queueSid]: { waittime, timestamp } }`. */
 export interface BaselineEntry {
-  queueSid: string;
-  queueName: string;
   /** The original's estimate: average in-queue wait of accepted tasks over the window. */
-  waitTime: number | null;
-  updatedAt: string;
+  waittime: number | null;
+  /** When it was read, epoch ms. */
+  timestamp: number;
 }
 
 export async function baselineRefresh(options: { accountSid: string; authToken: string; workspaceSid: string; baseUrl: string; redis: Redis; windowMinutes?: number }): Promise<{ queues: number }> {
@@ -36,7 +36,7 @@ export async function baselineRefresh(options: { accountSid: string; authToken: 
   for (const queue of queues) {
     const stats = await workspace.taskQueues(queue.sid).cumulativeStatistics().fetch({ minutes: options.windowMinutes ?? 15 });
     const avg = (stats.waitDurationInQueueUntilAccepted as { avg?: number } | null)?.avg;
-    blob[queue.sid] = { queueSid: queue.sid, queueName: queue.friendlyName, waitTime: typeof avg === 'number' ? avg : null, updatedAt: new Date().toISOString() };
+    blob[queue.sid] = { waittime: typeof avg === 'number' ? avg : null, timestamp: Date.now() };
   }
   await options.redis.set(BASELINE_BLOB_KEY, JSON.stringify(blob));
   return { queues: queues.length };

@@ -15,6 +15,7 @@ import { createRedis } from '../src/cache/redis';
 import { loadRefresherConfig } from '../src/config';
 import { baselineRefresh } from './baseline-refresher';
 import { benchOptions } from './cli';
+import { billedCommands } from '../dev/redis-engine';
 
 const ROOT = join(__dirname, '..');
 const USAGE = `Usage: npm run bench:read -- [--requests <n>] [--concurrency <n>] [--out <dir>]
@@ -30,6 +31,8 @@ interface Result {
   p50: number;
   p99: number;
   commandsPerRequest: number;
+  /** As Upstash bills: every command of a pipeline and every command a script runs (INFO commandstats); null without redis-server. */
+  billedPerRequest: number | null;
   bytesPerRequest: number;
   failures: number;
 }
@@ -60,7 +63,9 @@ async function load(total: number, concurrency: number, call: (index: number) =>
 async function measure(label: string, stack: LocalStack, total: number, concurrency: number, call: (index: number) => Promise<boolean>): Promise<Result> {
   await load(Math.min(200, total), concurrency, call); // warm-up: connections, JIT, script cache
   const before = { ...stack.upstash.stats };
-  const { latencies, wallMs, failures } = await load(total, concurrency, call);
+  let loaded: Awaited<ReturnType<typeof load>> | undefined;
+  const billed = await billedCommands(stack.engine, async () => (loaded = await load(total, concurrency, call)));
+  const { latencies, wallMs, failures } = loaded!;
   const after = stack.upstash.stats;
   return {
     label,
@@ -68,6 +73,7 @@ async function measure(label: string, stack: LocalStack, total: number, concurre
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     commandsPerRequest: (after.commands - before.commands) / total,
+    billedPerRequest: billed === null ? null : billed.total / total,
     bytesPerRequest: (after.requestBytes - before.requestBytes + after.responseBytes - before.responseBytes) / total,
     failures,
   };
@@ -132,8 +138,9 @@ async function main(): Promise<void> {
       await functions.stop();
     }
 
-    const rows = ['| path | requests/s | p50 ms | p99 ms | Redis commands / request | Redis bytes / request | Upstash commands per 1,000 calls | failures |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
-    for (const r of results) rows.push(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.commandsPerRequest.toFixed(2)} | ${r.bytesPerRequest.toFixed(0)} | ${(r.commandsPerRequest * 1000).toFixed(0)} | ${r.failures} |`);
+    const rows = ['| path | requests/s | p50 ms | p99 ms | commands sent / request | Redis bytes / request | billed commands / request (INFO commandstats) | Upstash commands billed per 1,000 calls | failures |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+    const billed = (r: Result) => r.billedPerRequest ?? r.commandsPerRequest;
+    for (const r of results) rows.push(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.commandsPerRequest.toFixed(2)} | ${r.bytesPerRequest.toFixed(0)} | ${r.billedPerRequest === null ? 'not measured (needs redis-server)' : r.billedPerRequest.toFixed(2)} | ${(billed(r) * 1000).toFixed(0)} | ${r.failures} |`);
     const find = (label: string) => results.find((r) => r.label === label)!;
     const inProcess = find('in-process project').rps / find('in-process baseline').rps;
     const http = find('HTTP project').rps / find('HTTP baseline').rps;

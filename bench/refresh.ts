@@ -1,19 +1,22 @@
 /**
  * Refresh benchmark, two halves:
- * - Speed: the project's refresher against a faithful re-implementation of the original
- *   (bench/baseline-refresher.ts), side by side, each refresh in its own process, against the
- *   TaskRouter double with a latency per request plus per queue on list pages, under two settings.
+ * - Speed and memory: the project's built refresher (`node dist/refresh-queue-times.js`, as users run
+ *   it) against a faithful re-implementation of the original (bench/baseline-refresher.ts, bundled and
+ *   run with node the same way), side by side, each refresh in its own process, against the TaskRouter
+ *   double with a latency per request plus per queue on list pages, under two settings.
  * - Cache cost: what one refresh sends to Redis (real redis-server behind the Upstash-compatible
- *   server) for a first refresh and for one with 5% of queues changed, what a read costs, the longest
- *   single Redis command (SLOWLOG), and from those an Upstash cost table.
+ *   server) for a first refresh and for one with 5% of queues changed, what a read costs, counted as
+ *   Upstash bills (every command of a pipeline and every command a script runs: INFO commandstats),
+ *   the longest single Redis command (SLOWLOG), and from those an Upstash cost table.
  * `npm run bench:refresh -- --help`.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { startLocalStack, type LocalStack } from '../dev/local-stack';
+import { billedCommands } from '../dev/redis-engine';
 import { changingWorkspace, staticWorkspace } from '../dev/workspace-model';
 import { createRedis } from '../src/cache/redis';
 import { readQueue } from '../src/cache/read';
@@ -23,7 +26,6 @@ import { READ_DEADLINE_SECONDS, scheduledRefresh, WRITE_TIMEOUT_MS } from '../sr
 import { clientFromCredentials } from '../src/taskrouter/client';
 import { benchOptions } from './cli';
 
-const run = promisify(execFile);
 const USAGE = `Usage: npm run bench:refresh -- [--sizes 50,500,5000] [--latency 20+0.02,50+0.1] [--rate-limit 25] [--out <dir>]
 
 Speed: requests, wall time and peak memory of one refresh, project against baseline, per size, with
@@ -59,13 +61,34 @@ interface Measurement {
   rateLimited: number;
 }
 
+const ROOT = join(__dirname, '..');
+/** The programs measured: the project's built refresher, and the baseline bundled the same way. */
+const PROGRAMS = { project: join(ROOT, 'dist', 'refresh-queue-times.js'), baseline: join(ROOT, '.bench-build', 'baseline-refresh.js') };
+
+/** Builds what is measured: `npm run build:refresher`'s output, and the baseline bundled alike (dependencies from node_modules). */
+async function buildPrograms(): Promise<void> {
+  if (!existsSync(PROGRAMS.project)) throw new Error('dist/refresh-queue-times.js is missing: run npm run build:refresher first');
+  await build({ entryPoints: [join(__dirname, 'baseline-run.ts')], outfile: PROGRAMS.baseline, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['twilio', '@upstash/redis'], logLevel: 'warning' });
+}
+
+/** One refresh by the built program, in a process of its own: wall time from spawn to exit, peak RSS from inside. */
 async function measure(variant: 'project' | 'baseline', queueCount: number, latency: Latency, rateLimitPerSecond?: number): Promise<Measurement> {
   const model = staticWorkspace({ queueCount, seed: 12 });
   const stack = await startLocalStack({ model, double: { latencyMs: latency.perRequestMs, latencyPerItemMs: latency.perItemMs, ...(rateLimitPerSecond ? { rateLimitPerSecond } : {}) } });
   try {
-    const { stdout } = await run(process.execPath, [join(__dirname, '..', 'node_modules/tsx/dist/cli.mjs'), join(__dirname, 'refresh-run.ts'), variant], { env: { ...process.env, ...stack.env }, maxBuffer: 1 << 20 });
-    const result = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<Measurement, 'requests' | 'rateLimited'>;
-    return { ...result, requests: stack.taskrouter.stats.requests, rateLimited: stack.taskrouter.stats.rateLimited };
+    const started = performance.now();
+    const child = spawn(process.execPath, ['-r', join(__dirname, 'peak-rss.cjs'), PROGRAMS[variant]], { cwd: ROOT, env: { PATH: process.env['PATH'], ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const wallMs = performance.now() - started;
+    const lines = (text: string) => text.trim().split('\n').flatMap((line) => { try { return [JSON.parse(line) as Record<string, unknown>]; } catch { return []; } });
+    const peak = lines(stderr).find((line) => typeof line['peakRssMb'] === 'number');
+    const report = lines(stdout).find((line) => 'outcome' in line);
+    const outcome = code === 0 ? 'written' : `failed: ${String(report?.['error'] ?? report?.['outcome'] ?? `exit ${code}`).slice(0, 80)}`;
+    return { variant, outcome, queues: queueCount, retries: Number(report?.['retries'] ?? 0), wallMs, maxRssMb: Number(peak?.['peakRssMb'] ?? NaN), requests: stack.taskrouter.stats.requests, rateLimited: stack.taskrouter.stats.rateLimited };
   } finally {
     await stack.stop();
   }
@@ -73,17 +96,21 @@ async function measure(variant: 'project' | 'baseline', queueCount: number, late
 
 interface Traffic {
   requests: number;
+  /** Commands as sent: one per script call or pipeline entry. */
   commands: number;
+  /** As Upstash bills them: every command Redis ran, those inside scripts included (INFO commandstats). */
+  billed: number;
   sentBytes: number;
   receivedBytes: number;
 }
 
-/** What the Upstash-compatible server saw while `action` ran. */
+/** What the Upstash-compatible server saw while `action` ran, and what Redis ran for it. */
 async function traffic(stack: LocalStack, action: () => Promise<unknown>): Promise<Traffic> {
   const before = { ...stack.upstash.stats };
-  await action();
+  const billed = await billedCommands(stack.engine, action);
+  if (!billed) throw new Error('bench:refresh counts billed commands with redis-server (INFO commandstats); install redis-server');
   const after = stack.upstash.stats;
-  return { requests: after.requests - before.requests, commands: after.commands - before.commands, sentBytes: after.requestBytes - before.requestBytes, receivedBytes: after.responseBytes - before.responseBytes };
+  return { requests: after.requests - before.requests, commands: after.commands - before.commands, billed: billed.total, sentBytes: after.requestBytes - before.requestBytes, receivedBytes: after.responseBytes - before.responseBytes };
 }
 
 interface CacheCost {
@@ -169,23 +196,47 @@ async function qstashBudget(queueCount: number, latency: Latency): Promise<{ que
 const kb = (bytes: number) => (bytes / 1000).toFixed(1);
 const gb = (bytes: number) => bytes / 1e9;
 
+/** Billed commands and bytes a month of refreshing every `cadenceSeconds` (5% changed each time, a full write once an hour). */
+function refreshMonth(cost: CacheCost, cadenceSeconds: number): { commands: number; bytes: number } {
+  const refreshes = (30 * 86_400) / cadenceSeconds;
+  const full = Math.min(refreshes, FULL_WRITES_PER_MONTH);
+  const commands = refreshes * cost.changed.billed + full * (cost.first.billed - cost.changed.billed);
+  const bytes = refreshes * (cost.changed.sentBytes + cost.changed.receivedBytes) + full * (cost.first.sentBytes + cost.first.receivedBytes - cost.changed.sentBytes - cost.changed.receivedBytes);
+  return { commands, bytes };
+}
+
 function costTable(costs: CacheCost[]): string {
   const lines = [
-    '| queues | calls a month | commands a month | bandwidth a month | free plan (500K commands, 10 GB) | pay-as-you-go |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| queues | calls a month | billed commands a month | with one read region (writes × 2) | bandwidth a month | free plan (500K commands, 10 GB) | pay-as-you-go |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const cost of costs) {
     for (const calls of [100_000, 1_000_000]) {
-      // Every refresh a diff with 5% changed; once an hour (the default SNAPSHOT_TTL_SECONDS) a full write instead.
-      const refreshCommands = REFRESHES_PER_MONTH * cost.changed.commands + FULL_WRITES_PER_MONTH * (cost.first.commands - cost.changed.commands);
-      const refreshBytes = REFRESHES_PER_MONTH * (cost.changed.sentBytes + cost.changed.receivedBytes) + FULL_WRITES_PER_MONTH * (cost.first.sentBytes + cost.first.receivedBytes - cost.changed.sentBytes - cost.changed.receivedBytes);
-      const commands = refreshCommands + calls * cost.read.commands;
-      const bytes = refreshBytes + calls * (cost.read.sentBytes + cost.read.receivedBytes);
+      const refresh = refreshMonth(cost, 30);
+      const commands = refresh.commands + calls * cost.read.billed;
+      const withRegion = 2 * refresh.commands + calls * cost.read.billed;
+      const bytes = refresh.bytes + calls * (cost.read.sentBytes + cost.read.receivedBytes);
       const fits = commands <= FREE_COMMANDS && gb(bytes) <= FREE_BANDWIDTH_GB;
       const dollars = (commands / 100_000) * PAYG_DOLLARS_PER_100K_COMMANDS + Math.max(0, gb(bytes) - PAYG_FREE_BANDWIDTH_GB) * PAYG_DOLLARS_PER_GB;
-      lines.push(`| ${cost.queues} | ${calls.toLocaleString('en-US')} | ${Math.round(commands).toLocaleString('en-US')} | ${gb(bytes).toFixed(2)} GB | ${fits ? 'fits' : `over (${commands > FREE_COMMANDS ? 'commands' : 'bandwidth'})`} | about $${dollars.toFixed(2)} a month |`);
+      lines.push(`| ${cost.queues} | ${calls.toLocaleString('en-US')} | ${Math.round(commands).toLocaleString('en-US')} | ${Math.round(withRegion).toLocaleString('en-US')} | ${gb(bytes).toFixed(2)} GB | ${fits ? 'fits' : `over (${commands > FREE_COMMANDS ? 'commands' : 'bandwidth'})`} | about $${dollars.toFixed(2)} a month |`);
     }
   }
+  return lines.join('\n');
+}
+
+/** The shortest refresh cadence (whole seconds, at least 30) whose month fits the free plan beside `calls` reads; null when none up to a day does. */
+function freeCadence(cost: CacheCost, calls: number): number | null {
+  for (let seconds = 30; seconds <= 86_400; seconds += seconds < 600 ? 5 : 60) {
+    const refresh = refreshMonth(cost, seconds);
+    if (refresh.commands + calls * cost.read.billed <= FREE_COMMANDS && gb(refresh.bytes + calls * (cost.read.sentBytes + cost.read.receivedBytes)) <= FREE_BANDWIDTH_GB) return seconds;
+  }
+  return null;
+}
+
+function cadenceTable(costs: CacheCost[]): string {
+  const lines = ['| queues | reads a month | shortest refresh cadence inside the free plan |', '| --- | --- | --- |'];
+  const say = (seconds: number | null) => (seconds === null ? 'none (over with reads alone)' : seconds < 120 ? `every ${seconds} s` : `every ${(seconds / 60).toFixed(seconds % 60 === 0 ? 0 : 1)} min`);
+  for (const cost of costs) for (const calls of [0, 10_000, 100_000]) lines.push(`| ${cost.queues} | ${calls.toLocaleString('en-US')} | ${say(freeCadence(cost, calls))} |`);
   return lines.join('\n');
 }
 
@@ -207,7 +258,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bad options\n\n${USAGE}\n`);
     process.exit(2);
   }
-  const sections: string[] = [];
+  await buildPrograms();
+  const sections: string[] = ['Both refreshers run as built JavaScript with node (the project: `npm run build:refresher`, `node dist/refresh-queue-times.js`; the baseline bundled the same way), each refresh in a process of its own; peak RSS is the process\'s own (`process.resourceUsage().maxRSS` at exit).'];
   let ratioAt5000 = '';
   for (const [index, latency] of latencies.entries()) {
     const rows: string[] = [`Latency ${latency.label}.`, '', '| queues | variant | TaskRouter requests | wall ms | peak RSS MB | outcome | baseline/project wall |', '| --- | --- | --- | --- | --- | --- | --- |'];
@@ -235,17 +287,19 @@ async function main(): Promise<void> {
   for (const size of sizes) costs.push(await cacheCost(size, ['voice']));
   const fourChannels = await cacheCost(5000, ['voice', 'chat', 'sms', 'email']);
   const longest = await longestCommand(5000, ['voice', 'chat', 'sms', 'email']);
-  const cacheRows = ['| queues × channels | refresh | requests | commands | kB sent to Redis | kB received |', '| --- | --- | --- | --- | --- | --- |'];
+  const cacheRows = ['| queues × channels | refresh | requests | commands sent | billed commands | kB sent to Redis | kB received |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const cost of [...costs, fourChannels]) {
-    for (const [label, t] of [['first (full write)', cost.first], ['5% changed, looping refresher', cost.changed], ['5% changed, fresh process (reads its base back)', cost.coldChanged], ['one get-queue-times read', cost.read]] as const) {
-      cacheRows.push(`| ${cost.queues} × ${cost.channels} | ${label} | ${t.requests} | ${t.commands} | ${kb(t.sentBytes)} | ${kb(t.receivedBytes)} |`);
+    for (const [label, t] of [['first (full write)', cost.first], ['5% changed, looping refresher', cost.changed], ['5% changed, fresh process (reads its base back)', cost.coldChanged], ['one get-queue-times read by SID', cost.read]] as const) {
+      cacheRows.push(`| ${cost.queues} × ${cost.channels} | ${label} | ${t.requests} | ${t.commands} | ${t.billed} | ${kb(t.sentBytes)} | ${kb(t.receivedBytes)} |`);
     }
   }
-  sections.push(['Sent to Redis (request bodies as the Upstash server received them; the run number is included):', '', ...cacheRows].join('\n'));
+  sections.push(['Sent to Redis (request bodies as the Upstash server received them; the run number is included). "Billed commands" counts as Upstash bills: every command of a pipeline and every command a script runs, the script call included, measured with redis-server\'s INFO commandstats:', '', ...cacheRows].join('\n'));
   sections.push(`Longest single Redis command over a full write and a 5% diff at 5,000 queues × 4 channels (SLOWLOG, every command logged, ${longest.engine}): ${Number.isFinite(longest.longestMicros) ? `${(longest.longestMicros / 1000).toFixed(1)} ms of ${longest.commands} commands` : 'not measured (needs redis-server)'}.`);
-  sections.push([`Upstash at a 30 s cadence (${REFRESHES_PER_MONTH.toLocaleString('en-US')} refreshes a month, each with 5% of queues changed, a full write once an hour), one channel, reads as measured above; bandwidth counts both directions. Limits from Upstash's pricing page (https://upstash.com/pricing/redis): free 500K commands and 10 GB a month; pay-as-you-go $0.2 per 100K commands, bandwidth free to 200 GB then $0.03/GB.`, '', costTable(costs)].join('\n'));
+  sections.push([`Upstash at a 30 s cadence (${REFRESHES_PER_MONTH.toLocaleString('en-US')} refreshes a month, each with 5% of queues changed, a full write once an hour), one channel, reads by SID as measured above, billed commands; bandwidth counts both directions. With read regions Upstash bills each write once more per region. Limits from Upstash's pricing page (https://upstash.com/pricing/redis): free 500K commands and 10 GB a month; pay-as-you-go $0.2 per 100K commands, bandwidth free to 200 GB then $0.03/GB.`, '', costTable(costs)].join('\n'));
+  sections.push(['The shortest refresh cadence whose month fits the free plan (billed commands and bandwidth as above):', '', cadenceTable(costs)].join('\n'));
 
-  const budget = latencies[latencies.length - 1]!;
+  // Twilio's network to TaskRouter and Upstash is unknown here: a pessimistic 100 ms a request.
+  const budget: Latency = { label: '100 ms/request + 0.1 ms/queue', perRequestMs: 100, perItemMs: 0.1 };
   const budgetRows = [`The QStash Function's own code path (TaskRouter reads within ${READ_DEADLINE_SECONDS} s, each Redis request within ${WRITE_TIMEOUT_MS / 1000} s; Functions stop at 10 s), ${budget.label}, one channel, first refresh then a warm one with 5% changed:`, '', '| queues | first refresh (full write) | warm refresh (diff) | fits |', '| --- | --- | --- | --- |'];
   let largest = 0;
   for (const size of [500, 1000, 2500, 5000]) {
@@ -256,6 +310,7 @@ async function main(): Promise<void> {
   budgetRows.push('', `Largest measured workspace that fits: ${largest > 0 ? `${largest} queues` : 'none of those measured'}.`);
   sections.push(budgetRows.join('\n'));
 
+  rmSync(join(ROOT, '.bench-build'), { recursive: true, force: true });
   const markdown = `Written by \`npm run bench:refresh\`.\n\n${sections.join('\n\n')}\n`;
   const out = values.out ?? mkdtempSync(join(tmpdir(), 'refresh-'));
   mkdirSync(out, { recursive: true });

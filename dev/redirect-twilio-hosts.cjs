@@ -1,12 +1,12 @@
 // Preloaded (NODE_OPTIONS=--require) into the deploy rehearsal's processes only: TLS connections to
-// Twilio's Serverless API hosts go to the local stand-in on SERVERLESS_DOUBLE_PORT instead. The name
+// Twilio's Serverless API and Studio hosts go to the local stand-in on SERVERLESS_DOUBLE_PORT instead. The name
 // stays the TLS server name, so the stand-in's certificate (signed by the test's throwaway CA, trusted
 // through NODE_EXTRA_CA_CERTS) is checked against it as usual. Nothing else is touched.
 'use strict';
 const tls = require('node:tls');
 
 const port = Number(process.env.SERVERLESS_DOUBLE_PORT);
-const hosts = new Set(['serverless.twilio.com', 'serverless-upload.twilio.com']);
+const hosts = new Set(['serverless.twilio.com', 'serverless-upload.twilio.com', 'studio.twilio.com']);
 if (Number.isInteger(port) && port > 0) {
   const connect = tls.connect;
   tls.connect = function redirected(...args) {

@@ -161,3 +161,37 @@ export async function startRedisEngine(options: { requireReal?: boolean; log?: (
   options.log?.('redis-server is not installed: using the embedded engine (ioredis-mock); install redis-server for the real thing');
   return startEmbeddedRedis();
 }
+
+/** What Upstash bills for: every command Redis ran, those inside scripts and pipelines included. */
+export interface BilledCommands {
+  total: number;
+  /** Command name (lower case) → times run. */
+  byCommand: Record<string, number>;
+}
+
+/** Calls per command so far, from redis-server's INFO commandstats; null on the embedded engine, which keeps none. */
+async function commandStats(engine: RedisEngine): Promise<Map<string, number> | null> {
+  if (engine.kind !== 'redis-server') return null;
+  const text = await engine.client.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1]!, Number(match[2]));
+  return calls;
+}
+
+/**
+ * The commands Redis ran while `action` ran, as Upstash counts them (each command of a pipeline, each
+ * command a script runs, the script call itself), measured by redis-server's INFO commandstats. The
+ * INFO calls of the measurement itself are left out. null without redis-server.
+ */
+export async function billedCommands(engine: RedisEngine, action: () => Promise<unknown>): Promise<BilledCommands | null> {
+  const before = await commandStats(engine);
+  await action();
+  const after = await commandStats(engine);
+  if (!before || !after) return null;
+  const byCommand: Record<string, number> = {};
+  for (const [name, calls] of after) {
+    const delta = calls - (before.get(name) ?? 0) - (name === 'info' ? 1 : 0);
+    if (delta > 0) byCommand[name] = delta;
+  }
+  return { total: Object.values(byCommand).reduce((sum, calls) => sum + calls, 0), byCommand };
+}

@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { studioApi } from './studio-double';
 import { sidFor } from './workspace-model';
 
 type Json = Record<string, unknown>;
@@ -38,6 +39,8 @@ export interface ServerlessDouble {
   requests: RecordedRequest[];
   state: {
     services: Json[];
+    /** Studio flows created or updated through the stand-in. */
+    flows: Json[];
     functions: Json[];
     functionVersions: (Json & { content: string })[];
     assets: Json[];
@@ -107,15 +110,18 @@ function checkAgainstSpec(spec: ServerlessSpec, method: string, path: string, qu
   return problems;
 }
 
-export async function startServerlessDouble(options: { spec: ServerlessSpec; key: string; cert: string; accountSid: string }): Promise<ServerlessDouble> {
+export async function startServerlessDouble(options: { spec: ServerlessSpec; studioSpec?: ServerlessSpec; key: string; cert: string; accountSid: string }): Promise<ServerlessDouble> {
   const { spec, accountSid } = options;
   const requests: RecordedRequest[] = [];
-  const state: ServerlessDouble['state'] = { services: [], functions: [], functionVersions: [], assets: [], assetVersions: [], builds: [], variables: [], deployments: [] };
+  const state: ServerlessDouble['state'] = { services: [], flows: [], functions: [], functionVersions: [], assets: [], assetVersions: [], builds: [], variables: [], deployments: [] };
   const services = state.services;
   const environments: Json[] = [];
   const now = '2026-11-29T12:00:00Z';
   let counter = 0;
   const sid = (prefix: string) => sidFor(prefix, `serverless-double-${++counter}`);
+  // Studio's Flows API on its own host, so npm run flow can be rehearsed beside the deploy.
+  const studio = studioApi(accountSid, sid);
+  state.flows = studio.flows;
   const base = 'https://serverless.twilio.com/v1';
   const list = (key: string, items: Json[], url: string) => ({ [key]: items, meta: { first_page_url: `${url}?PageSize=50&Page=0`, key, next_page_url: null, page: 0, page_size: 50, previous_page_url: null, url: `${url}?PageSize=50&Page=0` } });
 
@@ -235,14 +241,17 @@ export async function startServerlessDouble(options: { spec: ServerlessSpec; key
       const contentType = String(request.headers['content-type'] ?? '');
       const fields = contentType.startsWith('multipart/form-data') ? multipart(body, contentType) : formFields(body.toString('utf8'));
       const upload = host === 'serverless-upload.twilio.com';
+      const isStudio = host === 'studio.twilio.com';
       const problems = upload
         ? UPLOAD_FIELDS.filter((name) => !fields[name]).map((name) => `upload without ${name}`).concat(Object.keys(fields).filter((name) => !UPLOAD_FIELDS.includes(name)).map((name) => `upload field ${name} is not one Twilio documents`))
-        : checkAgainstSpec(spec, method, url.pathname, url.searchParams, fields);
+        : isStudio
+          ? options.studioSpec ? checkAgainstSpec(options.studioSpec, method, url.pathname, url.searchParams, fields) : ['no Studio spec given to the stand-in']
+          : checkAgainstSpec(spec, method, url.pathname, url.searchParams, fields);
       if (!/^Basic /.test(String(request.headers.authorization ?? ''))) problems.push('no basic auth');
       let status: number;
       let answer: Json;
       try {
-        ({ status, body: answer } = route(method, url.pathname, fields));
+        ({ status, body: answer } = isStudio ? studio.route(method, url.pathname, fields) : route(method, url.pathname, fields));
       } catch (error) {
         status = 500;
         answer = { code: 20500, message: `stand-in failed: ${(error as Error).message}`, status: 500 };

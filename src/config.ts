@@ -301,6 +301,30 @@ export function loadWorkflowSyncConfig(source: EnvSource): WorkflowSyncConfig {
   return env.done({ twilio: twilio!, workspaceSid: workspaceSid!, workflowSid: workflowSid!, ...readTaskRouterAccess(env) });
 }
 
+/** `npm run flow`'s configuration: the account, the Workflow the flow enqueues into, and the flow's voice. */
+export interface FlowConfig {
+  twilio: TwilioCredentials;
+  workflowSid: string;
+  /** The first of TASK_CHANNELS: the channel the flow asks get-queue-times and hold-music about. */
+  channel: string;
+  sayVoice: string | undefined;
+  sayLanguage: string | undefined;
+  apiKey: string | undefined;
+}
+
+export function loadFlowConfig(source: EnvSource): FlowConfig {
+  const env = new EnvReader(source);
+  const twilio = readTwilioCredentials(env);
+  const workflowSid = env.sid('TWILIO_WORKFLOW_SID', 'WW', true);
+  const config = {
+    channel: env.channels('TASK_CHANNELS')[0] ?? DEFAULT_CHANNEL,
+    sayVoice: env.matching('SAY_VOICE', SAY_VOICE_PATTERN, 'a TwiML <Say> voice such as Polly.Lupe or Google.es-ES-Standard-A'),
+    sayLanguage: env.matching('SAY_LANGUAGE', SAY_LANGUAGE_PATTERN, 'a language tag such as es-ES'),
+    apiKey: env.optional('WAIT_TIME_API_KEY'),
+  };
+  return env.done({ ...config, twilio: twilio!, workflowSid: workflowSid! });
+}
+
 /** What the wait-time Functions read from `context`. */
 export interface WaitTimeConfig {
   cache: CacheConfig;

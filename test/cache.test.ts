@@ -2,12 +2,13 @@
  * The cache at scale, on real redis-server behind the Upstash-compatible server: writes send what
  * changed, reads are one request of read-only commands, and every safety property holds.
  */
-import { liveKeys, LAYOUT_VERSION } from '../src/cache/layout';
+import { liveKeys, LAYOUT_VERSION, STAMP_FIELD } from '../src/cache/layout';
 import { readAllEntries, readQueue, readRefreshRecord } from '../src/cache/read';
 import { beginRefresh, writeSnapshot } from '../src/cache/write';
 import { refreshOnce, type RefreshState } from '../src/refresh';
 import { changingWorkspace } from '../dev/workspace-model';
 import { describeWithRealRedis, startTestStack, type TestStack } from './helpers';
+import { billedCommands, type BilledCommands } from '../dev/redis-engine';
 
 describeWithRealRedis('the cache at 5,000 queues', () => {
   const model = changingWorkspace({ queueCount: 5000, seed: 21 });
@@ -40,7 +41,9 @@ describeWithRealRedis('the cache at 5,000 queues', () => {
   });
 
   it('stores what get-queue-times needs in at most ~200 bytes a queue', async () => {
-    const entries = await stack.engine.client.hgetall(liveKeys(model.workspaceSid).wait('voice'));
+    const { [STAMP_FIELD]: stamp, ...entries } = await stack.engine.client.hgetall(liveKeys(model.workspaceSid).wait('voice'));
+    // The hash also holds the stamp of the refresh that wrote it: "sequence,readAtMs,clockOffsetMs".
+    expect(stamp).toMatch(/^\d+,\d{13},-?\d+$/);
     const sizes = Object.values(entries).map((value) => Buffer.byteLength(value));
     expect(sizes).toHaveLength(5000);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(200);
@@ -192,21 +195,29 @@ describeWithRealRedis('reads', () => {
   });
   afterAll(() => stack.stop());
 
-  it('are one request of read-only commands, by SID and by name', async () => {
+  it('are one request of read-only commands, by SID and by name: 2 billed commands by SID, 4 by name', async () => {
     const seen: unknown[] = [];
     stack.upstash.options.fault = ({ path, body }) => void seen.push({ path, commands: (body as unknown[][]).map((command) => String(command[0]).toUpperCase()) });
+    const queue = model.queues()[4]!;
+    let bySid: Awaited<ReturnType<typeof readQueue>> | undefined;
+    let byName: Awaited<ReturnType<typeof readQueue>> | undefined;
+    let billed: [BilledCommands | null, BilledCommands | null];
     try {
-      const queue = model.queues()[4]!;
-      const bySid = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
-      const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: ` ${queue.friendlyName.toUpperCase()}` });
-      expect(bySid.found && byName.found && byName.entry).toEqual(bySid.found && bySid.entry);
+      billed = [
+        await billedCommands(stack.engine, async () => (bySid = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid }))),
+        await billedCommands(stack.engine, async () => (byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: ` ${queue.friendlyName.toUpperCase()}` }))),
+      ];
     } finally {
       stack.upstash.options.fault = undefined;
     }
+    expect(bySid!.found && byName!.found && byName!.entry).toEqual(bySid!.found && bySid!.entry);
     expect(seen).toEqual([
-      { path: '/pipeline', commands: ['EVAL_RO', 'TIME'] },
+      { path: '/pipeline', commands: ['HMGET', 'TIME'] },
       { path: '/pipeline', commands: ['EVAL_RO', 'TIME'] },
     ]);
+    // As Upstash bills them: each command of the pipeline, and each command the script runs.
+    expect(billed[0]).toEqual({ total: 2, byCommand: { hmget: 1, time: 1 } });
+    expect(billed[1]).toEqual({ total: 4, byCommand: { eval_ro: 1, hget: 1, hmget: 1, time: 1 } });
   });
 
   it('the read script is refused any write by Redis itself (flagged no-writes)', async () => {

@@ -16,11 +16,14 @@ import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
 import { startTaskRouterDouble, type TaskRouterDouble } from '../dev/taskrouter-double';
 import { DEPLOYED_VARIABLES } from '../src/deploy/variables';
+import type { FlowDefinition } from '../src/studio/flow';
 import { specValidators, type OpenApiSpec } from './openapi';
 
 const root = join(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const spec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_serverless_v1.json') as ServerlessSpec & OpenApiSpec;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const studioSpec = require('@twilio-alpha/mcp/twilio-oai/spec/json/twilio_studio_v2.json') as ServerlessSpec;
 const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
 const { ajv, compile } = specValidators(spec);
@@ -55,6 +58,7 @@ let syncResult: Run;
 /** Each deploy in order: what it printed, and the Functions' variables the stand-in held after it. */
 const deploys: Record<string, Run & { variables: Record<string, string>; services: number; requests: number }> = {};
 const kept: Record<string, string | null> = {};
+const flowRuns: Run[] = [];
 
 interface Run {
   code: number | null;
@@ -118,9 +122,9 @@ beforeAll(async () => {
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=queue-wait-times test CA']);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=serverless.twilio.com']);
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:serverless.twilio.com,DNS:serverless-upload.twilio.com\n');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:serverless.twilio.com,DNS:serverless-upload.twilio.com,DNS:studio.twilio.com\n');
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
-  double = await startServerlessDouble({ spec, key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8'), accountSid });
+  double = await startServerlessDouble({ spec, studioSpec, key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8'), accountSid });
   taskrouter = await startTaskRouterDouble({ model: workspace, authToken: SECRETS.TWILIO_AUTH_TOKEN, apiKeys: { [SECRETS.TWILIO_API_KEY]: SECRETS.TWILIO_API_SECRET } });
 
   // The README's steps, in order: sync the workflow asset (into the test's directory: the committed
@@ -143,6 +147,10 @@ beforeAll(async () => {
   writeEnv({ TWILIO_API_KEY: undefined, TWILIO_API_SECRET: undefined });
   await deploy('auth token', 'npm', ['--prefix', root, 'run', 'deploy']);
   await deploy('auth token again', 'npm', ['--prefix', root, 'run', 'deploy']);
+  // Then the Studio flow for that deploy: written and validated, then published twice (created, updated).
+  flowRuns.push(await run('npm', ['--prefix', root, 'run', 'flow', '--', '--out', join(dir, 'flow.json')]));
+  flowRuns.push(await run('npm', ['--prefix', root, 'run', 'flow', '--', '--out', join(dir, 'flow.json'), '--publish']));
+  flowRuns.push(await run('npm', ['--prefix', root, 'run', 'flow', '--', '--out', join(dir, 'flow.json'), '--publish']));
 }, 600_000);
 
 afterAll(async () => {
@@ -185,7 +193,7 @@ describe('npm run deploy, rehearsed', () => {
   it('deploys, talking only to the stand-in', () => {
     deployed('api key');
     expect(deploys['api key']!.requests).toBeGreaterThan(10);
-    expect(new Set(double.requests.map((request) => request.host))).toEqual(new Set(['serverless.twilio.com', 'serverless-upload.twilio.com']));
+    expect(new Set(double.requests.map((request) => request.host))).toEqual(new Set(['serverless.twilio.com', 'serverless-upload.twilio.com', 'studio.twilio.com']));
     expect(deploys['api key']!.output).toMatch(/deployed to https:\/\/\S+\.twil\.io \(Service ZS[0-9a-f]{32}, Environment ZE[0-9a-f]{32}, Build ZB[0-9a-f]{32}\)/);
   });
 
@@ -257,5 +265,30 @@ describe('npm run deploy, rehearsed', () => {
     expect(help.code).toBe(0);
     expect(help.output).toContain('Usage: npm run deploy');
     expect(help.output).not.toContain('building the Functions');
+  });
+
+  it('npm run flow writes the Studio flow of the last deploy, Studio validates it, and --publish creates then updates it', () => {
+    for (const [index, flowRun] of flowRuns.entries()) if (flowRun.code !== 0) throw new Error(`npm run flow #${index + 1} failed (${flowRun.code}):\n${flowRun.output}`);
+    const flow = JSON.parse(readFileSync(join(dir, 'flow.json'), 'utf8')) as FlowDefinition;
+    const state = (name: string) => flow.states.find((candidate) => candidate.name === name)!;
+    const service = double.state.services[0]!;
+    const functionSid = (name: string) => double.state.functions.find((fn) => String(fn['friendly_name']).replace(/^\//, '') === name)!['sid'];
+    expect(state('lookup_queue').properties).toMatchObject({ service_sid: service['sid'], environment_sid: expect.stringMatching(/^ZE[0-9a-f]{32}$/), function_sid: functionSid('lookup-queue-sid'), url: expect.stringMatching(/^https:\/\/qwt-1234-dev\.twil\.io\/lookup-queue-sid$/) });
+    expect(state('get_wait').properties['url']).toBe('https://qwt-1234-dev.twil.io/get-queue-times');
+    expect(state('enqueue').properties).toMatchObject({ workflow_sid: workspace.workflows()[0]!.sid, wait_url: expect.stringMatching(/^https:\/\/qwt-1234-dev\.twil\.io\/hold-music\?queueSid=/) });
+    // After hours: its own message and no Enqueue; a failed read still enqueues, without a number.
+    const branches = state('check_wait').transitions;
+    expect(branches).toContainEqual(expect.objectContaining({ next: 'say_closed', conditions: [expect.objectContaining({ value: 'no_agents' })] }));
+    expect(state('say_closed').transitions.every((transition) => transition.next === undefined)).toBe(true);
+    expect(state('get_wait').transitions).toContainEqual({ next: 'enqueue', event: 'failed' });
+    // The voice setting hold music uses speaks the flow's Say widgets too.
+    for (const name of ['say_wait', 'say_closed']) expect(state(name).properties['language']).toBe('es-ES');
+    // Studio's Validate saw it (and found no fault in the request), then one flow, updated once.
+    const studioRequests = double.requests.filter((request) => request.host === 'studio.twilio.com');
+    expect(studioRequests.filter((request) => request.path === '/v2/Flows/Validate').map((request) => request.status)).toEqual([200, 200, 200]);
+    expect(studioRequests.flatMap((request) => request.problems)).toEqual([]);
+    expect(double.state.flows).toHaveLength(1);
+    expect(double.state.flows[0]).toMatchObject({ friendly_name: 'Queue wait time', revision: 2, status: 'published' });
+    expect(flowRuns[2]!.output).toMatch(/updated Studio flow FW[0-9a-f]{32} "Queue wait time" \(revision 2\)/);
   });
 });

@@ -44,6 +44,21 @@ export function decodeEntry(queueSid: string, channel: string, raw: unknown): Qu
   return { ...(candidate as Omit<QueueWaitEntry, 'queueSid' | 'channel'>), queueSid, channel };
 }
 
+/** When the entries of a wait:{channel} hash were written: the part of the refresh record a read needs. */
+export type RefreshStamp = Pick<RefreshRecord, 'sequence' | 'readAtMs' | 'clockOffsetMs'>;
+
+export function encodeStamp(stamp: RefreshStamp): string {
+  return `${stamp.sequence},${stamp.readAtMs},${stamp.clockOffsetMs}`;
+}
+
+/** The stamp from its stored text, or null when it is absent or malformed. */
+export function decodeStamp(raw: unknown): RefreshStamp | null {
+  if (typeof raw !== 'string') return null;
+  const [sequence, readAtMs, clockOffsetMs] = raw.split(',').map(Number) as [number, number, number];
+  if (![sequence, readAtMs, clockOffsetMs].every(Number.isFinite)) return null;
+  return { sequence, readAtMs, clockOffsetMs };
+}
+
 /** What one refresh stores about itself. */
 export interface RefreshRecord {
   /** The run's number from Redis (INCR at its start): orders refreshes whatever the hosts' clocks say. */

@@ -4,7 +4,8 @@
  * Per workspace, under `qwt:v3:{WS}:`
  *   refresh            hash   the refresh record: run number, when the statistics were read, the
  *                            clock offset, the channels, when the last full write happened (RefreshRecord)
- *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs
+ *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs,
+ *                            and STAMP_FIELD → the refresh that wrote them (sequence, read time, offset)
  *   history:{channel}  hash   queue SID → the estimator's compact history of that queue ("busy,started,
  *                            slotsPerWorker"), so a fresh refresher process goes on from where the last
  *                            one stopped; written only where it changed
@@ -45,6 +46,13 @@ export function stagingKeys(workspaceSid: string, runId: string) {
     history: (channel: string) => `${root}:history:${channel}`,
   };
 }
+
+/**
+ * The field of every wait:{channel} hash that dates its entries: "sequence,readAtMs,clockOffsetMs" of
+ * the refresh that wrote them, written in the same atomic step. A read by SID is then one HMGET of one
+ * hash (the entry and its date) and TIME: two billed commands. No queue SID starts with "~".
+ */
+export const STAMP_FIELD = '~refresh';
 
 /** How a name is matched: trimmed and case-insensitive. */
 export function normaliseQueueName(name: string): string {

@@ -1,26 +1,23 @@
 /**
- * Reading the cache: one request, read-only commands only. A queue is read by EVAL_RO of a script
- * flagged `no-writes,allow-key-locking` (Upstash then takes shared read locks on its keys only, and a
- * read region may serve it) pipelined with TIME for Redis's clock. The script's body travels with
- * every read (a few hundred bytes), so there is no NOSCRIPT round trip to fall back from.
+ * Reading the cache: one request, read-only commands only. A queue by SID is one HMGET of its channel's
+ * wait hash (the entry and the stamp of the refresh that wrote it, one atomic command) pipelined with
+ * TIME for Redis's clock: two billed commands. By name, the name is resolved in the same request by
+ * EVAL_RO of a script flagged `no-writes,allow-key-locking` (Upstash then takes shared read locks on its
+ * keys only, and a read region may serve it): four. The script's body travels with every read (a few
+ * hundred bytes), so there is no NOSCRIPT round trip to fall back from.
  */
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
-import { decodeEntry, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type SnapshotClock } from './entry';
-import { liveKeys, normaliseQueueName } from './layout';
+import { decodeEntry, decodeStamp, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type RefreshStamp, type SnapshotClock } from './entry';
+import { liveKeys, normaliseQueueName, STAMP_FIELD } from './layout';
 import { cacheFailure } from './redis';
 
-/**
- * KEYS: refresh record, names, wait:{channel}. ARGV: 'sid' or 'name', the value, the channel.
- * Returns { entry or false, sid or false, sequence, readAtMs, clockOffsetMs, channels }.
- */
-const READ_SCRIPT = `#!lua flags=no-writes,allow-key-locking
-local sid = ARGV[2]
-if ARGV[1] == 'name' then sid = redis.call('HGET', KEYS[2], ARGV[2]) end
-local entry = false
-if sid then entry = redis.call('HGET', KEYS[3], sid) end
-local record = redis.call('HMGET', KEYS[1], 'sequence', 'readAtMs', 'clockOffsetMs', 'channels')
-return { entry, sid, record[1], record[2], record[3], record[4] }
+/** KEYS: names, wait:{channel}. ARGV: the normalised name. Returns { entry or false, sid or false, stamp or false }. */
+const READ_BY_NAME_SCRIPT = `#!lua flags=no-writes,allow-key-locking
+local sid = redis.call('HGET', KEYS[1], ARGV[1])
+if not sid then return { false, false, redis.call('HGET', KEYS[2], '${STAMP_FIELD}') } end
+local found = redis.call('HMGET', KEYS[2], sid, '${STAMP_FIELD}')
+return { found[1], sid, found[2] }
 `;
 
 /** Which queue to read: by SID, or by name (trimmed, case-insensitive). */
@@ -28,7 +25,7 @@ export type QueueKey = { queueSid: string } | { queueName: string };
 
 /** A found entry with what dates it: the refresh that last confirmed it, and Redis's clock at the read. */
 export type QueueLookup =
-  | { found: true; entry: QueueWaitEntry; refresh: Pick<RefreshRecord, 'sequence' | 'readAtMs' | 'clockOffsetMs'>; clock: SnapshotClock }
+  | { found: true; entry: QueueWaitEntry; refresh: RefreshStamp; clock: SnapshotClock }
   | { found: false; reason: 'unknown_queue' | 'unknown_channel' | 'no_snapshot' };
 
 const redisMs = (time: unknown): number => {
@@ -36,27 +33,58 @@ const redisMs = (time: unknown): number => {
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 };
 
+/** HMGET's reply as an array in field order: the client returns an object, or null when every field is missing. */
+function hmgetValues(reply: unknown, fields: string[]): unknown[] {
+  if (Array.isArray(reply)) return reply;
+  if (reply && typeof reply === 'object') return fields.map((field) => (reply as Record<string, unknown>)[field] ?? null);
+  return fields.map(() => null);
+}
+
 /** A queue's entry in one request of read-only commands, whatever the cache's size. Throws CacheError. */
 export async function readQueue(redis: Redis, workspaceSid: string, channel: string, key: QueueKey): Promise<QueueLookup> {
   const keys = liveKeys(workspaceSid);
-  const args = 'queueSid' in key ? ['sid', key.queueSid] : ['name', normaliseQueueName(key.queueName)];
-  let replies: unknown[];
+  let rawEntry: unknown;
+  let sid: unknown;
+  let rawStamp: unknown;
+  let time: unknown;
   try {
-    replies = await redis.pipeline().evalRo(READ_SCRIPT, [keys.refresh, keys.names, keys.wait(channel)], args).time().exec();
+    if ('queueSid' in key) {
+      const [found, now] = await redis.pipeline().hmget(keys.wait(channel), key.queueSid, STAMP_FIELD).time().exec();
+      [rawEntry, rawStamp] = hmgetValues(found, [key.queueSid, STAMP_FIELD]);
+      sid = key.queueSid;
+      time = now;
+    } else {
+      const [result, now] = await redis.pipeline().evalRo(READ_BY_NAME_SCRIPT, [keys.names, keys.wait(channel)], [normaliseQueueName(key.queueName)]).time().exec();
+      if (!Array.isArray(result)) throw new CacheError('The cache answered a queue read in an unexpected shape');
+      [rawEntry, sid, rawStamp] = result as unknown[];
+      time = now;
+    }
   } catch (error) {
+    if (error instanceof CacheError) throw error;
     throw cacheFailure('Reading the queue', error, redis);
   }
   const localNowMs = Date.now();
-  const [result, time] = replies;
-  if (!Array.isArray(result)) throw new CacheError('The cache answered a queue read in an unexpected shape');
-  const [rawEntry, sid, sequence, readAtMs, clockOffsetMs, channels] = result as unknown[];
-  if (sequence === null || sequence === undefined) return { found: false, reason: 'no_snapshot' };
-  if (!String(channels ?? '').split(',').includes(channel)) return { found: false, reason: 'unknown_channel' };
-  if (rawEntry === null || rawEntry === undefined || typeof sid !== 'string') return { found: false, reason: 'unknown_queue' };
-  const refresh = { sequence: Number(sequence), readAtMs: Number(readAtMs), clockOffsetMs: Number(clockOffsetMs) };
+  if (rawStamp === null || rawStamp === undefined || rawStamp === false) return { found: false, reason: await whyNoStamp(redis, workspaceSid, channel) };
+  const refresh = decodeStamp(rawStamp);
   const redisNowMs = redisMs(time);
-  if (!Number.isFinite(refresh.readAtMs) || !Number.isFinite(refresh.clockOffsetMs) || !Number.isFinite(redisNowMs)) throw new CacheError('The cache holds a malformed refresh record');
+  if (!refresh || !Number.isFinite(redisNowMs)) throw new CacheError('The cache holds a malformed refresh stamp');
+  if (rawEntry === null || rawEntry === undefined || rawEntry === false || typeof sid !== 'string') return { found: false, reason: 'unknown_queue' };
   return { found: true, entry: decodeEntry(sid, channel, rawEntry), refresh, clock: { redisNowMs, localNowMs } };
+}
+
+/**
+ * A channel's wait hash without a stamp: no snapshot at all (expired, or never written), or a channel
+ * the refresher does not read. Only this failure path pays a second request.
+ */
+async function whyNoStamp(redis: Redis, workspaceSid: string, channel: string): Promise<'unknown_channel' | 'no_snapshot'> {
+  let channels: unknown;
+  try {
+    channels = await redis.hget(liveKeys(workspaceSid).refresh, 'channels');
+  } catch (error) {
+    throw cacheFailure('Reading the refresh record', error, redis);
+  }
+  if (channels === null || channels === undefined) return 'no_snapshot';
+  return String(channels).split(',').includes(channel) ? 'no_snapshot' : 'unknown_channel';
 }
 
 function hashReply(raw: unknown): [string, string][] {
@@ -106,7 +134,7 @@ export async function readAllEntries(redis: Redis, workspaceSid: string, channel
     throw cacheFailure('Reading the snapshot', error, redis);
   }
   const inputs = new Map(hashReply(replies[1]));
-  return hashReply(replies[0]).map(([sid, raw]) => {
+  return hashReply(replies[0]).filter(([sid]) => sid !== STAMP_FIELD).map(([sid, raw]) => {
     const stored = inputs.get(sid);
     return { ...decodeEntry(sid, channel, raw), inputs: stored === undefined ? null : (JSON.parse(stored) as Record<string, unknown>) };
   });

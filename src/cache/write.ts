@@ -19,8 +19,8 @@ import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
 import { cacheFailure } from './redis';
 import type { QueueObservation } from '../estimator';
-import { encodeEntry, encodeInputs, recordPairs, type QueueWaitEntry, type RefreshRecord } from './entry';
-import { LAYOUT_VERSION, liveKeys, normaliseQueueName, stagingKeys } from './layout';
+import { encodeEntry, encodeInputs, encodeStamp, recordPairs, type QueueWaitEntry, type RefreshRecord } from './entry';
+import { LAYOUT_VERSION, liveKeys, normaliseQueueName, stagingKeys, STAMP_FIELD } from './layout';
 
 /** Upstash refuses requests over 10 MB: no request of ours is larger than this, counted as sent. */
 export const MAX_REQUEST_BYTES = 9_500_000;
@@ -111,7 +111,8 @@ export async function beginRefresh(redis: Redis, workspaceSid: string, ttlSecond
 
 /**
  * Applies a diff. KEYS: refresh record, names, wait:{ch}… (n), history:{ch}… (n), inputs:{ch}… (n).
- * ARGV: sequence, base sequence, ttl, Redis's clock at the run's start (ms), then lists (a count, then
+ * ARGV: sequence, base sequence, ttl, Redis's clock at the run's start (ms), the entries' stamp
+ * (written to every wait hash, STAMP_FIELD), then lists (a count, then
  * items): record pairs, name pairs to set, names to delete, and per channel the entry pairs to set,
  * the SIDs to delete and the history pairs to set.
  * Returns 1 written, 0 superseded (a newer run is live), -1 when the live data is not the base, -2
@@ -127,7 +128,8 @@ if current > tonumber(ARGV[1]) then return 0 end
 if not live[1] or live[2] ~= '${LAYOUT_VERSION}' or tonumber(live[3] or '0') + tonumber(ARGV[3]) * 1000 <= tonumber(ARGV[4]) then return -2 end
 if current ~= tonumber(ARGV[2]) then return -1 end
 local n = (#KEYS - 2) / 3
-local pos = 5
+local stamp = ARGV[5]
+local pos = 6
 local function list(width)
   local count = tonumber(ARGV[pos])
   if not count then return error('malformed write: no count at argument ' .. pos) end
@@ -156,6 +158,7 @@ apply('HDEL', KEYS[2], nameDels)
 for k = 1, n do
   apply('HSET', KEYS[2 + k], sets[k])
   apply('HDEL', KEYS[2 + k], dels[k])
+  redis.call('HSET', KEYS[2 + k], '${STAMP_FIELD}', stamp)
   apply('HSET', KEYS[2 + n + k], histories[k])
   apply('HDEL', KEYS[2 + n + k], dels[k])
   apply('HDEL', KEYS[2 + 2 * n + k], dels[k])
@@ -266,7 +269,11 @@ export async function readBase(redis: Redis, workspaceSid: string, channels: str
     if (before === null || before === undefined) return { base: null, bytesRead };
     const readAtMs = Number(rest.pop());
     const names = hashReply(rest.pop());
-    const wait = new Map(channels.map((channel, index) => [channel, hashReply(rest[2 * index])]));
+    const wait = new Map(channels.map((channel, index) => {
+      const entries = hashReply(rest[2 * index]);
+      entries.delete(STAMP_FIELD);
+      return [channel, entries];
+    }));
     const history = new Map(channels.map((channel, index) => [channel, hashReply(rest[2 * index + 1])]));
     return { base: { workspaceSid, sequence: Number(before), wait, names, history, readAtMs }, bytesRead };
   }
@@ -290,6 +297,11 @@ async function evalScript(redis: Redis, script: string, keys: string[], args: st
   }
 }
 
+/** What dates this write's entries in each wait hash: its run, read time and clock offset. */
+function stampOf(snapshot: Snapshot, start: RefreshStart): string {
+  return encodeStamp({ sequence: start.sequence, readAtMs: snapshot.record.readAtMs, clockOffsetMs: start.redisNowMs - start.localNowMs });
+}
+
 /** The record as this write stores it. */
 function fullRecord(snapshot: Snapshot, start: RefreshStart, fullWriteAtMs: number): RefreshRecord {
   return { ...snapshot.record, layout: LAYOUT_VERSION, clockOffsetMs: start.redisNowMs - start.localNowMs, fullWriteAtMs };
@@ -300,8 +312,9 @@ async function writeFull(redis: Redis, snapshot: Snapshot, stored: ReturnType<ty
   const live = liveKeys(snapshot.workspaceSid);
   const staging = stagingKeys(snapshot.workspaceSid, `${start.sequence}-${randomBytes(4).toString('hex')}`);
   const hashes: { staging: string; live: string; pairs: string[] }[] = [{ staging: staging.names, live: live.names, pairs: [...stored.names].flat() }];
+  const stamp = stampOf(snapshot, start);
   for (const channel of snapshot.record.channels) {
-    hashes.push({ staging: staging.wait(channel), live: live.wait(channel), pairs: [...stored.wait.get(channel)!].flat() });
+    hashes.push({ staging: staging.wait(channel), live: live.wait(channel), pairs: [...[...stored.wait.get(channel)!].flat(), STAMP_FIELD, stamp] });
     hashes.push({ staging: staging.history(channel), live: live.history(channel), pairs: [...stored.history.get(channel)!].flat() });
     hashes.push({ staging: staging.inputs(channel), live: live.inputs(channel), pairs: [...stored.inputs.get(channel)!].flat() });
   }
@@ -394,7 +407,8 @@ export async function writeSnapshot(
     const historyChanges = channels.map((channel) => changes(base!.history.get(channel), stored.history.get(channel)!));
     // fullWriteAtMs is left out of the pairs: a diff keeps the live one.
     const pairs = recordPairs(fullRecord(snapshot, start, 0)).filter((_, index, all) => all[index - (index % 2)] !== 'fullWriteAtMs');
-    const args = [String(start.sequence), String(base.sequence), String(ttlSeconds), String(start.redisNowMs), String(pairs.length / 2), ...pairs, String(nameChanges.set.length / 2), ...nameChanges.set, String(nameChanges.deleted.length), ...nameChanges.deleted];
+    const stamp = stampOf(snapshot, start);
+    const args = [String(start.sequence), String(base.sequence), String(ttlSeconds), String(start.redisNowMs), stamp, String(pairs.length / 2), ...pairs, String(nameChanges.set.length / 2), ...nameChanges.set, String(nameChanges.deleted.length), ...nameChanges.deleted];
     perChannel.forEach(({ set, deleted }, index) => args.push(String(set.length / 2), ...set, String(deleted.length), ...deleted, String(historyChanges[index]!.set.length / 2), ...historyChanges[index]!.set));
     const keys = [live.refresh, live.names, ...channels.map((channel) => live.wait(channel)), ...channels.map((channel) => live.history(channel)), ...channels.map((channel) => live.inputs(channel))];
     if (requestBytes(['EVAL', DIFF_SCRIPT, keys.length, ...keys, ...args]) > MAX_DIFF_BYTES) return full();
