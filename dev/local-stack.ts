@@ -16,7 +16,7 @@ import type { WorkspaceModel } from './workspace-model';
 const PROJECT_ROOT = join(__dirname, '..');
 
 /** Well-known local secrets: they protect nothing but loopback stand-ins. */
-// 32 letters and digits: the shape twilio-run checks before context.getTwilioClient() will use it.
+// 32 letters and digits: the shape twilio-run checks for the runtime's credentials.
 export const LOCAL_AUTH_TOKEN = 'localauthtoken000000000000000000';
 export const LOCAL_UPSTASH_TOKEN = 'local-upstash-token';
 

@@ -5,7 +5,7 @@ export type Env = { [K in DeployedVariable]?: string } & {
   TWILIO_WORKSPACE_SID: string;
   UPSTASH_REDIS_REST_URL: string;
   UPSTASH_REDIS_REST_TOKEN: string;
-  /** Provided by the runtime (the account's own), never uploaded: context.getTwilioClient() and VALIDATE_SIGNATURE use it. */
+  /** Provided by the runtime (the account's own), never uploaded: the scheduled refresh builds its TaskRouter client from it, and VALIDATE_SIGNATURE uses it. */
   ACCOUNT_SID?: string;
   AUTH_TOKEN?: string;
   /** Development only (a loopback TaskRouter double); never uploaded. */

@@ -1,11 +1,13 @@
 /**
  * Public endpoint that Upstash QStash calls on a cron schedule: one refresh, verified by its
- * Upstash-Signature, with this account's own Twilio client (no Twilio secret stored).
+ * Upstash-Signature, with a client built here from the account credentials the runtime provides
+ * (ACCOUNT_SID, AUTH_TOKEN: no Twilio secret is uploaded), so its retries and deadlines are this
+ * project's own, whatever the runtime's getTwilioClient does with options.
  */
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
-import type { Twilio as TwilioClient } from 'twilio';
-import { loadQStashConfig, loadRefresherConfig } from '../src/config';
+import { loadFunctionCredentials, loadQStashConfig, loadRefresherConfig } from '../src/config';
+import { clientFromCredentials } from '../src/taskrouter/client';
 import { errorResponse, headerOf, jsonResponse, toHttpError } from '../src/endpoints/http';
 import { functionUrl, scheduledRefresh, verifyQStashSignature } from '../src/endpoints/scheduled-refresh';
 import type { Env, Event } from './env';
@@ -15,9 +17,7 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
   try {
     await verifyQStashSignature(loadQStashConfig(context), headerOf(event, 'upstash-signature'), functionUrl(context.DOMAIN_NAME, context.PATH));
     const config = loadRefresherConfig(context, { requireCredentials: false });
-    // The runtime builds the client from this account's own credentials; its type comes from the runtime
-    // types' bundled twilio@4, the object from the twilio@5 this project deploys.
-    const result = await scheduledRefresh(config, (httpClient) => context.getTwilioClient({ httpClient }) as unknown as TwilioClient);
+    const result = await scheduledRefresh(config, clientFromCredentials(loadFunctionCredentials(context)));
     callback(null, jsonResponse(response, 200, result));
   } catch (error) {
     callback(null, errorResponse(response, toHttpError(error, (message) => console.error(`refresh-queue-times: ${message}`))));

@@ -195,7 +195,7 @@ export interface TwilioCredentials {
 }
 
 export interface RefresherConfig {
-  /** null when the caller brings its own client (a Function's `context.getTwilioClient`). */
+  /** null when the caller brings its own client (the scheduled refresh Function builds one from the runtime's credentials). */
   twilio: TwilioCredentials | null;
   cache: CacheConfig;
   taskRouterApiUrl: string;
@@ -262,6 +262,19 @@ export function loadRefresherConfig(source: EnvSource, options: { requireCache?:
     loggedOutActivities: env.names('LOGGED_OUT_ACTIVITIES', DEFAULT_LOGGED_OUT_ACTIVITIES),
   };
   return env.done({ ...config, twilio: twilio ?? null, cache: cache! });
+}
+
+/**
+ * The account's own credentials, which the Functions runtime puts in `context` when the Service includes
+ * them (twilio-run's deploy creates it so): the scheduled refresh builds its TaskRouter client from them.
+ */
+export function loadFunctionCredentials(source: EnvSource): TwilioCredentials {
+  const env = new EnvReader(source);
+  const hint = 'provided by the Functions runtime when the Service includes your credentials, as twilio-run deploys it';
+  const accountSid = env.required('ACCOUNT_SID', hint);
+  const authToken = env.required('AUTH_TOKEN', hint);
+  if (accountSid !== undefined && !isSid(accountSid, 'AC')) env.problems.push('ACCOUNT_SID must be AC followed by 32 hex digits');
+  return env.done({ accountSid: accountSid!, username: accountSid!, password: authToken! });
 }
 
 /** The QStash-scheduled refresh Function: its signing keys (Upstash console, QStash > Signing keys). */

@@ -1,4 +1,4 @@
-import { loadRefresherConfig, loadSignatureConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
+import { loadFunctionCredentials, loadRefresherConfig, loadSignatureConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
 import { ConfigError } from '../src/errors';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
@@ -124,5 +124,16 @@ describe('hold music', () => {
   it('refuses a clip longer than the announcement interval, naming both', () => {
     expect(problemsOf(() => loadWaitTimeConfig({ ...functionsEnv, HOLD_MUSIC_SECONDS: '90', ANNOUNCE_EVERY_SECONDS: '60' }))).toEqual([expect.stringMatching(/^HOLD_MUSIC_SECONDS \(90\) must not exceed ANNOUNCE_EVERY_SECONDS \(60\)/)]);
     expect(loadWaitTimeConfig({ ...functionsEnv, HOLD_MUSIC_SECONDS: '20' }).holdMusicSeconds).toBe(20);
+  });
+
+  it('reads SAY_VOICE and SAY_LANGUAGE for <Say>, and refuses what TwiML would not take', () => {
+    expect(loadWaitTimeConfig({ ...functionsEnv, SAY_VOICE: 'Polly.Lupe', SAY_LANGUAGE: 'es-US' })).toMatchObject({ sayVoice: 'Polly.Lupe', sayLanguage: 'es-US' });
+    expect(problemsOf(() => loadWaitTimeConfig({ ...functionsEnv, SAY_VOICE: 'Polly "Lupe"', SAY_LANGUAGE: 'spanish' }))).toEqual([expect.stringMatching(/^SAY_VOICE must be a TwiML <Say> voice/), expect.stringMatching(/^SAY_LANGUAGE must be a language tag/)]);
+  });
+
+  it('takes the scheduled refresh\'s credentials from what the runtime provides, naming both when missing', () => {
+    const accountSid = `AC${'a'.repeat(32)}`;
+    expect(loadFunctionCredentials({ ACCOUNT_SID: accountSid, AUTH_TOKEN: 'token' })).toEqual({ accountSid, username: accountSid, password: 'token' });
+    expect(problemsOf(() => loadFunctionCredentials({}))).toEqual([expect.stringMatching(/^ACCOUNT_SID is required \(provided by the Functions runtime/), expect.stringMatching(/^AUTH_TOKEN is required/)]);
   });
 });

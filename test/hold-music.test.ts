@@ -99,3 +99,13 @@ describe('expectedRemainingWait', () => {
     expect(expectedRemainingWait(300, 8, 5000)).toBeCloseTo(300 / 8, 0);
   });
 });
+
+describe('the announcement\'s voice', () => {
+  it('speaks SPEECH_WORDS in SAY_VOICE and SAY_LANGUAGE, escaped, and in Twilio\'s default without them', () => {
+    const spanish = { ...ENGLISH, holdAnnouncement: 'Gracias por esperar: {phrase}.', aboutMinutes: 'unos {n} minutos' };
+    const request = parseHoldMusicRequest({ queueSid: `WQ${'a'.repeat(32)}`, QueueTime: '90' }, 1_000_000, config);
+    const twiml = holdMusicTwiml({ ...config, sayVoice: 'Polly.Lupe', sayLanguage: 'es-US' }, request, { seconds: 300, shape: 30 }, spanish, 1_000_000);
+    expect(twiml).toMatch(/<Say voice="Polly\.Lupe" language="es-US">Gracias por esperar: unos \d+ minutos\.<\/Say>/);
+    expect(holdMusicTwiml(config, request, { seconds: 300, shape: 30 }, ENGLISH, 1_000_000)).toMatch(/<Say>Thank you for waiting\./);
+  });
+});

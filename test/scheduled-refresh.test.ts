@@ -26,7 +26,7 @@ function sign(key: string, url: string, body = '', claims: Record<string, unknow
 
 beforeAll(async () => {
   stack = await startTestStack({ model });
-  // The runtime's own credentials (what context.getTwilioClient uses), not refresher secrets.
+  // The runtime's own credentials (the scheduled refresh builds its client from them), not refresher secrets.
   const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ...env } = stack.env;
   functions = await startFunctions({ ...env, ACCOUNT_SID: TWILIO_ACCOUNT_SID!, AUTH_TOKEN: TWILIO_AUTH_TOKEN!, QSTASH_CURRENT_SIGNING_KEY: CURRENT_KEY, QSTASH_NEXT_SIGNING_KEY: NEXT_KEY }, { warm: true });
 }, 120_000);

@@ -1,8 +1,8 @@
 /**
  * The refresh that Upstash QStash runs on a cron schedule, as a Twilio Function: no host of your own.
  * Every request must carry a valid `Upstash-Signature` (a JWT signed with QStash's current or next
- * signing key, over the URL and the hash of the body); the TaskRouter client comes from
- * `context.getTwilioClient`, so no Twilio secret is stored in the Functions. The whole refresh fits
+ * signing key, over the URL and the hash of the body); the TaskRouter client is built from the
+ * account credentials the runtime provides, so no Twilio secret is stored in the Functions. The whole refresh fits
  * well inside Functions' 10 s: TaskRouter reads must finish within READ_DEADLINE_SECONDS and the one
  * Redis write within WRITE_TIMEOUT_MS; a refresh that cannot finish writes nothing.
  */

@@ -3,7 +3,7 @@ import twilio, { type Twilio } from 'twilio';
 import type { TwilioCredentials } from '../config';
 import { TaskRouterHttpClient, type TaskRouterHttpOptions } from './http-client';
 
-/** Makes the client around our HTTP layer: from credentials, or (in a Function) `context.getTwilioClient`. */
+/** Makes the client around our HTTP layer, from credentials (a Function's are the runtime's ACCOUNT_SID and AUTH_TOKEN). */
 export type TwilioClientFactory = (httpClient: TaskRouterHttpClient) => Twilio;
 
 export function clientFromCredentials(credentials: TwilioCredentials): TwilioClientFactory {
