@@ -9,6 +9,7 @@ import { staticWorkspace } from '../../dev/workspace-model';
 import { refreshOnce } from '../../src/refresh';
 import { dumpRedis, startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
+import { KEY_PREFIX, STAMP_FIELD } from '../../src/cache/layout';
 
 const RUNS = Number(process.env['BAD_INPUT_RUNS'] ?? 1500);
 /** Fixed unless BAD_INPUT_SEED says otherwise; fast-check prints the seed and the shrunk case on failure. */
@@ -31,7 +32,7 @@ const hexString = (length: number, upper = false) => fc.stringOf(fc.constantFrom
 
 /** Values no valid request carries: wrong SIDs, key patterns, protocol fragments, unicode, oversize, anything. */
 const badString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', ' ', 'WQ', '*', '?', 'qwt:v2:*', `qwt:v2:${model.workspaceSid}:names`, '\r\n', '*1\r\n$8\r\nFLUSHALL\r\n', 'FLUSHALL', "'; DROP TABLE queues; --", '../../etc/passwd', '{"$gt":""}', 'null', '[]', '\u0000\u0001\u001f', '\ud800'),
+  fc.constantFrom('', ' ', 'WQ', '*', '?', `${KEY_PREFIX}:*`, `${KEY_PREFIX}:${model.workspaceSid}:names`, STAMP_FIELD, '\r\n', '*1\r\n$8\r\nFLUSHALL\r\n', 'FLUSHALL', "'; DROP TABLE queues; --", '../../etc/passwd', '{"$gt":""}', 'null', '[]', '\u0000\u0001\u001f', '\ud800'),
   fc.tuple(fc.constantFrom('WQ', 'wq', 'WS', 'WQ '), fc.integer({ min: 28, max: 36 })).chain(([prefix, length]) => hexString(length).map((hex) => prefix + hex)),
   hexString(32, true).map((hex) => `WQ${hex}`),
   hexString(32).map((hex) => `WQ${hex}`), // well-formed, but no such queue

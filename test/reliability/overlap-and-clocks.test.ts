@@ -9,6 +9,7 @@ import { refreshOnce, type RefreshReport } from '../../src/refresh';
 import { createGate, type Gate } from '../../dev/gate';
 import { startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
+import { cacheState, lostData } from './cache-loss';
 
 const QUEUES = 300;
 const base = staticWorkspace({ queueCount: QUEUES, seed: 83 });
@@ -83,11 +84,15 @@ describe('overlapping refreshers', () => {
   it('an older run that finishes last never overwrites the newer snapshot', async () => {
     const older = await heldRefresh(0);
     const newer = await refreshOnce(stack.config, { redis: stack.redis });
+    // What the newer run wrote must be exactly what is there after the older one finishes.
+    const written = await cacheState(stack);
     older.release();
     const olderReport = await older.report;
+    const lost = lostData(written, await cacheState(stack));
     const meta = await readRefreshRecord(stack.redis, model.workspaceSid);
-    const survived = newer.outcome === 'written' && olderReport.outcome === 'superseded' && meta!.sequence === newer.snapshot.record.sequence;
-    record({ kind: 'fault', area: 'Overlap', fault: 'older run finishes after a newer one', survived, dataLost: !survived, detail: `newer ${newer.outcome}, older ${olderReport.outcome}` });
+    const survived = newer.outcome === 'written' && olderReport.outcome === 'superseded' && meta!.sequence === newer.snapshot.record.sequence && lost.length === 0;
+    record({ kind: 'fault', area: 'Overlap', fault: 'older run finishes after a newer one', survived, dataLost: lost.length > 0, detail: `newer ${newer.outcome}, older ${olderReport.outcome}${lost.length > 0 ? `; LOST: ${lost.slice(0, 3).join(', ')}` : ''}` });
+    expect(lost).toEqual([]);
     expect(newer.snapshot.record.sequence).toBeGreaterThan(olderReport.snapshot.record.sequence);
     expect(olderReport.outcome).toBe('superseded');
     expect(meta!.sequence).toBe(newer.snapshot.record.sequence);
@@ -95,6 +100,7 @@ describe('overlapping refreshers', () => {
 
   it('readers never see an entry and a refresh record that do not belong together, while refreshes overlap', async () => {
     await refreshOnce(stack.config, { redis: stack.redis });
+    const before = await cacheState(stack);
     let reading = true;
     const seen: { generation: number; sequence: number }[] = [];
     let partial = 0;
@@ -129,8 +135,10 @@ describe('overlapping refreshers', () => {
     // Every read's entry carries the generation of the refresh whose record came with it.
     const mixed = seen.filter(({ generation: entryGeneration, sequence }) => generationBySequence.has(sequence) && generationBySequence.get(sequence) !== entryGeneration).length;
     const checked = seen.filter(({ sequence }) => generationBySequence.has(sequence)).length;
-    const survived = mixed === 0 && partial === 0 && meta!.sequence === sequences[7] && JSON.stringify(outcomes) === JSON.stringify(expected);
-    record({ kind: 'fault', area: 'Overlap', fault: 'eight overlapping refreshers, readers polling', survived, dataLost: !survived, detail: `${seen.length} reads (${checked} of runs started here), ${mixed} mixed, ${partial} partial; ${reports.filter((report) => report.outcome === 'superseded').length} runs superseded` });
+    const lost = lostData(before, await cacheState(stack));
+    const survived = mixed === 0 && partial === 0 && meta!.sequence === sequences[7] && JSON.stringify(outcomes) === JSON.stringify(expected) && lost.length === 0;
+    expect(lost).toEqual([]);
+    record({ kind: 'fault', area: 'Overlap', fault: 'eight overlapping refreshers, readers polling', survived, dataLost: lost.length > 0, detail: `${seen.length} reads (${checked} of runs started here), ${mixed} mixed, ${partial} partial; ${reports.filter((report) => report.outcome === 'superseded').length} runs superseded` });
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
     expect(outcomes).toEqual(expected);
     expect(checked).toBeGreaterThan(10);
@@ -153,10 +161,13 @@ describe('clock skew', () => {
     ['refresher clock 10 minutes fast', 600_000],
     ['refresher clock 10 minutes slow', -600_000],
   ])('%s: fresh data is fresh, never a negative age', async (name, skewMs) => {
+    const before = await cacheState(stack);
     await refreshOnce(stack.config, { redis: stack.redis, now: () => Date.now() + skewMs });
+    const lost = lostData(before, await cacheState(stack));
+    expect(lost).toEqual([]);
     const body = await answer();
     const survived = body.ageSeconds >= 0 && body.ageSeconds <= 5 && body.stale === false;
-    record({ kind: 'fault', area: 'Clock skew', fault: name, survived, dataLost: false, detail: `ageSeconds ${body.ageSeconds}, stale ${body.stale}` });
+    record({ kind: 'fault', area: 'Clock skew', fault: name, survived, dataLost: lost.length > 0, detail: `ageSeconds ${body.ageSeconds}, stale ${body.stale}` });
     expect(body.ageSeconds).toBeGreaterThanOrEqual(0);
     expect(body.ageSeconds).toBeLessThanOrEqual(5);
     expect(body.stale).toBe(false);
@@ -167,10 +178,13 @@ describe('clock skew', () => {
     // clock is also 10 minutes fast.
     const skew = 600_000;
     let readings = 0;
+    const before = await cacheState(stack);
     await refreshOnce(stack.config, { redis: stack.redis, now: () => Date.now() + skew - (readings++ === 0 ? 600_000 : 0) });
+    const lost = lostData(before, await cacheState(stack));
+    expect(lost).toEqual([]);
     const body = await answer();
     const survived = body.ageSeconds >= 595 && body.ageSeconds <= 610 && body.stale === true;
-    record({ kind: 'fault', area: 'Clock skew', fault: 'old data, fast refresher clock', survived, dataLost: false, detail: `ageSeconds ${body.ageSeconds}, stale ${body.stale}` });
+    record({ kind: 'fault', area: 'Clock skew', fault: 'old data, fast refresher clock', survived, dataLost: lost.length > 0, detail: `ageSeconds ${body.ageSeconds}, stale ${body.stale}` });
     expect(body.stale).toBe(true);
     expect(body.ageSeconds).toBeGreaterThanOrEqual(595);
   });

@@ -12,6 +12,7 @@ import type { Fault, RequestInfo } from '../../dev/taskrouter-double';
 import type { UpstashFault } from '../../dev/upstash-server';
 import { dumpRedis, startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
+import { cacheState, lostData } from './cache-loss';
 
 const QUEUES = 2500; // three pages of statistics and three of names
 const base = staticWorkspace({ queueCount: QUEUES, seed: 17 });
@@ -41,8 +42,11 @@ const isStatsPage = (page: number) => (request: RequestInfo) => request.path.end
 async function expectComplete(area: string, fault: string, expectedQueues = QUEUES) {
   let survived = false;
   let detail = '';
+  const before = await cacheState(stack);
+  let lost: string[] = [];
   try {
     const report = await refreshOnce(stack.config, { redis: stack.redis });
+    lost = lostData(before, await cacheState(stack));
     const stored = await readAllEntries(stack.redis, model.workspaceSid, 'voice');
     const live = await readRefreshRecord(stack.redis, model.workspaceSid);
     survived = report.outcome === 'written' && stored.length === expectedQueues && live?.sequence === report.snapshot.record.sequence && live.queueCount === expectedQueues;
@@ -50,7 +54,8 @@ async function expectComplete(area: string, fault: string, expectedQueues = QUEU
   } catch (error) {
     detail = `failed: ${(error as Error).message}`;
   }
-  record({ kind: 'fault', area, fault, survived, dataLost: !survived, detail });
+  record({ kind: 'fault', area, fault, survived, dataLost: lost.length > 0, detail: `${detail}${lost.length > 0 ? `; LOST: ${lost.slice(0, 3).join(', ')}` : ''}` });
+  expect(lost).toEqual([]);
   expect(detail).toMatch(/^complete snapshot/);
   expect(survived).toBe(true);
 }
@@ -58,6 +63,7 @@ async function expectComplete(area: string, fault: string, expectedQueues = QUEU
 /** Runs a refresh expected to fail, and checks that the error names the fault and nothing changed. */
 async function expectKept(area: string, fault: string, message: RegExp, options: { config?: TestStack['config']; redis?: TestStack['redis'] } = {}) {
   const before = await dumpRedis(stack);
+  const stateBefore = await cacheState(stack);
   let error: Error | undefined;
   const started = Date.now();
   try {
@@ -66,7 +72,8 @@ async function expectKept(area: string, fault: string, message: RegExp, options:
     error = caught as Error;
   }
   const after = await dumpRedis(stack);
-  const dataLost = before !== after;
+  const lost = lostData(stateBefore, await cacheState(stack));
+  const dataLost = lost.length > 0 || before !== after;
   const survived = error !== undefined && message.test(error.message) && !dataLost;
   record({ kind: 'fault', area, fault, survived, dataLost, detail: error ? `failed in ${Date.now() - started} ms: ${error.message}; previous snapshot ${dataLost ? 'CHANGED' : 'intact'}` : 'did not fail' });
   expect(error?.message).toMatch(message);
@@ -163,6 +170,7 @@ describe('Upstash faults while writing', () => {
   it('connection lost after the write ran: the new snapshot is whole', async () => {
     setFault({ kind: 'reset-after' });
     const before = await readRefreshRecord(stack.redis, model.workspaceSid);
+    const stateBefore = await cacheState(stack);
     let error: Error | undefined;
     try {
       await refreshOnce(stack.config, { redis: stack.redis, forceFull: true });
@@ -172,13 +180,16 @@ describe('Upstash faults while writing', () => {
     const after = await readRefreshRecord(stack.redis, model.workspaceSid);
     const stored = await readAllEntries(stack.redis, model.workspaceSid, 'voice');
     const whole = stored.length === QUEUES && after!.queueCount === QUEUES && after!.sequence > before!.sequence;
-    record({ kind: 'fault', area: 'Upstash (refresher)', fault: 'connection lost after the write', survived: error !== undefined && whole, dataLost: !whole, detail: `reported "${error?.message}"; the new snapshot is ${whole ? 'whole' : 'NOT whole'}` });
+    const lost = lostData(stateBefore, await cacheState(stack));
+    expect(lost).toEqual([]);
+    record({ kind: 'fault', area: 'Upstash (refresher)', fault: 'connection lost after the write', survived: error !== undefined && whole, dataLost: lost.length > 0 || !whole, detail: `reported "${error?.message}"; the new snapshot is ${whole ? 'whole' : 'NOT whole'}` });
     expect(error).toBeDefined();
     expect(whole).toBe(true);
   });
 
   it('a full write cut off while staging leaves the live data and no staging keys', async () => {
     const before = await dumpRedis(stack);
+    const stateBefore = await cacheState(stack);
     stack.upstash.options.fault = ({ path, body }) => (path === '/pipeline' && JSON.stringify(body).includes(':staging:') ? { kind: 'reset-before' } : undefined);
     let error: Error | undefined;
     try {
@@ -187,7 +198,9 @@ describe('Upstash faults while writing', () => {
       error = caught as Error;
     }
     const after = await dumpRedis(stack);
-    record({ kind: 'fault', area: 'Upstash (refresher)', fault: 'full write cut off while staging', survived: error !== undefined && before === after, dataLost: before !== after, detail: `${error?.message}` });
+    const lost = lostData(stateBefore, await cacheState(stack));
+    expect(lost).toEqual([]);
+    record({ kind: 'fault', area: 'Upstash (refresher)', fault: 'full write cut off while staging', survived: error !== undefined && before === after, dataLost: lost.length > 0 || before !== after, detail: `${error?.message}` });
     expect(error?.message).toMatch(/Staging the full write failed/);
     expect(after).toBe(before);
     expect(after).not.toMatch(/staging/);

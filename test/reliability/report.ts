@@ -10,7 +10,8 @@ export interface FaultResult {
   fault: string;
   /** The system did what it promises (complete snapshot, or the old one intact and a clear failure). */
   survived: boolean;
-  dataLost: boolean;
+  /** Whether data of the last good refresh was lost, measured by comparing the cache before and after (cache-loss.ts); null where the fault cannot touch the cache. */
+  dataLost: boolean | null;
   detail: string;
 }
 

@@ -83,7 +83,7 @@ it('keeps every secret out of every command\'s and Function\'s output', async ()
 
   const everything = outputs.join('\n');
   const leaked = Object.entries(SECRETS).filter(([, value]) => everything.includes(value)).map(([name]) => name);
-  record({ kind: 'fault', area: 'Secrets', fault: 'known secrets searched in all output', survived: leaked.length === 0, dataLost: false, detail: leaked.length === 0 ? `none of ${Object.keys(SECRETS).length} secrets in ${everything.length} characters of output` : `LEAKED: ${leaked.join(', ')}` });
+  record({ kind: 'fault', area: 'Secrets', fault: 'known secrets searched in all output', survived: leaked.length === 0, dataLost: null, detail: leaked.length === 0 ? `none of ${Object.keys(SECRETS).length} secrets in ${everything.length} characters of output` : `LEAKED: ${leaked.join(', ')}` });
   expect(everything).toMatch(/"outcome":"written"/); // the runs really ran
   expect(everything).toMatch(/Authenticate/);
   expect(leaked).toEqual([]);
