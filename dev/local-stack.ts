@@ -98,13 +98,21 @@ export async function stopProcessGroup(child: ChildProcess, graceMs = 5000): Pro
   }
 }
 
-/** Rejects, saying what to do, when `port` on 127.0.0.1 is taken. */
-export function assertPortFree(port: number, option: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', () => reject(new Error(`port ${port} is already in use: another instance may still be running; stop it or pass ${option}`)));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+/** Rejects when any of the ports (each with the option that moves it) on 127.0.0.1 is taken, naming every taken one at once. */
+export async function assertPortsFree(ports: { port: number; option: string }[]): Promise<void> {
+  const taken = (await Promise.all(ports.map(async (entry) => ((await portFree(entry.port)) ? null : entry)))).filter((entry) => entry !== null);
+  if (taken.length === 0) return;
+  const which = taken.map((entry) => `port ${entry.port}`).join(' and ');
+  throw new Error(`${which} ${taken.length === 1 ? 'is' : 'are'} already in use: another instance may still be running; stop it or pass ${taken.map((entry) => entry.option).join(' and ')}`);
 }
 
 export interface FunctionsServer {
@@ -130,7 +138,7 @@ export interface FunctionsOptions {
 export async function startFunctions(env: Record<string, string>, options: FunctionsOptions = {}): Promise<FunctionsServer> {
   const port = options.port ?? (await freePort());
   // twilio-run asks interactively for another port when this one is taken; refuse clearly instead.
-  await assertPortFree(port, '--functions-port');
+  await assertPortsFree([{ port, option: '--functions-port' }]);
   const dir = mkdtempSync(join(tmpdir(), 'qwt-env-'));
   const envFile = join(dir, '.env');
   writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertPortFree, startFunctions, startLocalStack, stopProcessGroup, type FunctionsServer, type LocalStack } from './local-stack';
+import { assertPortsFree, startFunctions, startLocalStack, stopProcessGroup, type FunctionsServer, type LocalStack } from './local-stack';
 import { startDashboard, type Dashboard } from './dashboard';
 import { Simulation } from './simulation/engine';
 import { listScenarios, loadScenario, ScenarioError } from './simulation/scenario';
@@ -137,8 +137,10 @@ async function main(): Promise<void> {
   }, 1000).unref();
 
   try {
-    await assertPortFree(options.functionsPort, '--functions-port');
-    await assertPortFree(options.dashboardPort, '--dashboard-port');
+    await assertPortsFree([
+      { port: options.functionsPort, option: '--functions-port' },
+      { port: options.dashboardPort, option: '--dashboard-port' },
+    ]);
     stack = await startLocalStack({ model: sim, log: (message) => process.stdout.write(`${message}\n`) });
     stopWhenGone('redis-server', stack.engine.process);
     const env = { ...stack.env, TASK_CHANNELS: 'voice,chat', STALE_AFTER_SECONDS: String(Math.max(60, options.refreshSeconds * 3)), CALLBACK_THRESHOLD_SECONDS: '600' };

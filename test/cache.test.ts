@@ -10,6 +10,9 @@ import { changingWorkspace } from '../dev/workspace-model';
 import { describeWithRealRedis, startTestStack, type TestStack } from './helpers';
 import { billedCommands, type BilledCommands } from '../dev/redis-engine';
 
+// Refreshes of 5,000 queues run for seconds, and much longer on a loaded machine: a generous bound, not a measure.
+jest.setTimeout(300_000);
+
 describeWithRealRedis('the cache at 5,000 queues', () => {
   const model = changingWorkspace({ queueCount: 5000, seed: 21 });
   let stack: TestStack;
@@ -63,7 +66,9 @@ describeWithRealRedis('the cache at 5,000 queues', () => {
     expect(stored).toHaveLength(5000);
   });
 
-  it('no single Redis command holds the server for more than 50 ms, full write included', async () => {
+  // How long a command takes is bench:refresh's to measure (SLOWLOG, "longest single Redis command");
+  // what keeps commands short is that none carries more than a chunk of pairs, checked here.
+  it('no single Redis command carries more than one chunk of 500 pairs, full write and diff included', async () => {
     const client = stack.engine.client;
     await client.config('SET', 'slowlog-log-slower-than', '0');
     await client.config('SET', 'slowlog-max-len', '100000');
@@ -72,10 +77,17 @@ describeWithRealRedis('the cache at 5,000 queues', () => {
     model.bump(model.queues().slice(0, 250).map((queue) => queue.sid));
     await refreshOnce(stack.config, { redis: stack.redis, state });
     const log = (await client.slowlog('GET', 100000)) as [number, number, number, string[]][];
-    const longest = Math.max(...log.map((item) => item[2]));
     await client.config('SET', 'slowlog-log-slower-than', '10000');
-    expect(log.length).toBeGreaterThan(0);
-    expect(longest).toBeLessThan(50_000);
+    // SLOWLOG keeps 32 arguments of a command and says how many more there were.
+    const argumentsOf = (args: string[]) => {
+      const more = /^\.\.\. \((\d+) more arguments\)$/.exec(args[args.length - 1] ?? '');
+      return more ? args.length - 1 + Number(more[1]) : args.length;
+    };
+    const writes = log.filter((item) => ['hset', 'hdel'].includes(String(item[3][0]).toLowerCase()));
+    expect(writes.length).toBeGreaterThan(10);
+    // HSET key + 500 field/value pairs.
+    expect(Math.max(...writes.map((item) => argumentsOf(item[3])))).toBeLessThanOrEqual(2 + 500 * 2);
+    expect(Math.max(...writes.map((item) => argumentsOf(item[3])))).toBeGreaterThan(2 + 250 * 2);
   });
 });
 
@@ -123,12 +135,14 @@ describeWithRealRedis('what must stay true', () => {
     if (!old.found) throw new Error('missing');
     const ageOf = (lookup: typeof old) => lookup.clock.redisNowMs - (lookup.refresh.readAtMs + lookup.refresh.clockOffsetMs);
     expect(ageOf(old)).toBeGreaterThan(590_000);
+    const startedAt = Date.now();
     const fresh = await refreshOnce(stack.config, { redis: stack.redis, state });
     expect(fresh.cache).toMatchObject({ mode: 'diff', entriesWritten: 0 });
     const now = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: queue.sid });
     if (!now.found) throw new Error('missing');
+    // No older than the fresh refresh itself, however long a loaded machine took over it (a few ms of clock rounding aside).
     expect(ageOf(now)).toBeGreaterThanOrEqual(0);
-    expect(ageOf(now)).toBeLessThan(5_000);
+    expect(ageOf(now)).toBeLessThanOrEqual(Date.now() - startedAt + 10);
   });
 
   it('every key expires when refreshes stop, and each diff pushes the expiry out again', async () => {

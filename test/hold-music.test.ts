@@ -75,16 +75,26 @@ describe('the hold-music loop over ten minutes', () => {
   it('keeps the cadence with a clip that does not divide the interval, and without a known clip length', () => {
     const odd = drive(estimate, 600, false, { ...config, holdMusicSeconds: 25 });
     const oddGaps = odd.heard.slice(1).map((item, index) => item.at - odd.heard[index]!.at);
+    expect(oddGaps.length).toBeGreaterThanOrEqual(7);
     for (const gap of oddGaps) expect(Math.abs(gap - 60)).toBeLessThanOrEqual(12.5 + SAY_SECONDS);
-    // Unknown clip length: one play per cycle, an announcement each cycle after the first interval.
+    // Unknown clip length (the driver's clip plays 20 s): one play per cycle, and an announcement on the
+    // first cycle that ends past each interval, so never sooner than 60 s and never a cycle later.
     const unknown = drive(estimate, 600, false, { ...config, holdMusicSeconds: undefined });
-    expect(unknown.heard.length).toBeGreaterThan(0);
+    expect(unknown.heard[0]!.at).toBe(60);
+    const unknownGaps = unknown.heard.slice(1).map((item, index) => item.at - unknown.heard[index]!.at);
+    expect(unknownGaps.length).toBeGreaterThanOrEqual(7);
+    for (const gap of unknownGaps) {
+      expect(gap).toBeGreaterThanOrEqual(60);
+      expect(gap).toBeLessThanOrEqual(60 + 20 + SAY_SECONDS);
+    }
+    for (const item of unknown.heard) expect(item.text).toBe(expectedText(estimate, item.at));
   });
 
   it('never says less than the floor while the caller waits, and a shape-1 estimate stays put', () => {
     const { heard } = drive({ seconds: 240, shape: 1 }, 900, false);
     expect(new Set(heard.map((item) => item.text))).toEqual(new Set([expectedText({ seconds: 240, shape: 1 }, 0)]));
     const overdue = drive({ seconds: 60, shape: 30 }, 600, false);
+    expect(overdue.heard.length).toBeGreaterThanOrEqual(8);
     for (const item of overdue.heard) expect(item.text).toMatch(/about 1 minute\./);
   });
 });

@@ -163,18 +163,22 @@ it('stops entirely when any one of its processes is stopped (here twilio-run)', 
   }
 }, 180_000);
 
-it('says what to do when a port is taken, and starts nothing', async () => {
-  const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  const port = (taken.address() as { port: number }).port;
-  const started = await npmStart([], { functions: port, dashboard: await freePort() });
+it('says what to do when ports are taken, every taken one at once, and starts nothing', async () => {
+  const listen = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as { port: number }).port };
+  };
+  const [functions, dashboard] = [await listen(), await listen()];
+  const started = await npmStart([], { functions: functions.port, dashboard: dashboard.port });
   try {
     const code = await exited(started.child);
     expect(code).not.toBe(0);
-    expect(started.output()).toContain(`port ${port} is already in use: another instance may still be running; stop it or pass --functions-port`);
+    expect(started.output()).toContain(`port ${functions.port} and port ${dashboard.port} are already in use: another instance may still be running; stop it or pass --functions-port and --dashboard-port`);
     expect(started.output()).not.toMatch(/EADDRINUSE/);
   } finally {
     killAll(started, []);
-    taken.close();
+    functions.server.close();
+    dashboard.server.close();
   }
 }, 120_000);

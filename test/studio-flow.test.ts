@@ -24,7 +24,9 @@ describe('the Studio flow', () => {
     const flow = flowDefinition(settings);
     const getWait = flow.states.find((state) => state.name === 'get_wait')!;
     expect(getWait.properties['parameters']).toContainEqual({ key: 'key', value: 'studio-key' });
-    for (const state of flow.states.filter((candidate) => candidate.type === 'say-play')) expect(state.properties).toMatchObject({ voice: 'Polly.Lupe', language: 'es-US' });
+    const says = flow.states.filter((candidate) => candidate.type === 'say-play');
+    expect(says.map((state) => state.name)).toEqual(['say_wait', 'say_closed']);
+    for (const state of says) expect(state.properties).toMatchObject({ voice: 'Polly.Lupe', language: 'es-US' });
     expect(flowDefinition({ ...settings, apiKey: undefined }).states.find((state) => state.name === 'get_wait')!.properties['parameters']).not.toContainEqual(expect.objectContaining({ key: 'key' }));
   });
 

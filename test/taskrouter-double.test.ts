@@ -130,6 +130,7 @@ describe('TaskRouter API double', () => {
 
     it('full: activity_statistics, eligible in any Activity, split_by_wait_time when asked', async () => {
       const body = await read(simDouble);
+      expect(body.task_queues_statistics.length).toBeGreaterThan(0);
       for (const { realtime, cumulative } of body.task_queues_statistics) {
         const perActivity = realtime['activity_statistics'] as { friendly_name: string; workers: number }[];
         expect(perActivity.map((item) => item.friendly_name)).toEqual(['Offline', 'Available', 'Unavailable', 'Break']);
@@ -144,6 +145,7 @@ describe('TaskRouter API double', () => {
     it('lean: exactly the fields of the spec\'s own example, and the estimator still gets numbers', async () => {
       const example = (spec.paths['/v1/Workspaces/{WorkspaceSid}/TaskQueues/Statistics']!['get']!.responses['200']!.content['application/json'] as unknown as { examples: { readFull: { value: { task_queues_statistics: { cumulative: object; realtime: object }[] } } } }).examples.readFull.value.task_queues_statistics[0]!;
       const body = await read(lean);
+      expect(body.task_queues_statistics.length).toBeGreaterThan(0);
       for (const { cumulative, realtime } of body.task_queues_statistics) {
         expect(Object.keys(cumulative).sort()).toEqual(Object.keys(example.cumulative).sort());
         expect(Object.keys(realtime).sort()).toEqual(Object.keys(example.realtime).sort());
