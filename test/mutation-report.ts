@@ -1,0 +1,69 @@
+/**
+ * Writes bench/results/mutation.md from Stryker's JSON reports (reports/mutation/mutation.json and, when
+ * `npm run test:mutation:cache` has run, mutation-cache.json): per file the mutants, killed (timeouts
+ * count as killed), survived, not covered and the score; then every survivor, with the reason it was
+ * judged equivalent when test/mutation-equivalent.json says so, else "not judged".
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Mutant {
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number } };
+}
+interface Report {
+  files: Record<string, { mutants: Mutant[] }>;
+}
+
+const root = join(__dirname, '..');
+const reports = ['mutation.json', 'mutation-cache.json'].map((name) => join(root, 'reports', 'mutation', name)).filter(existsSync);
+if (reports.length === 0) {
+  process.stderr.write('no Stryker report in reports/mutation/: run npm run test:mutation first\n');
+  process.exit(2);
+}
+/** "file:line:mutator" → why the survivor changes nothing a caller can see. */
+const equivalentFile = join(__dirname, 'mutation-equivalent.json');
+const equivalent = existsSync(equivalentFile) ? (JSON.parse(readFileSync(equivalentFile, 'utf8')) as Record<string, string>) : {};
+
+const files = new Map<string, Mutant[]>();
+for (const file of reports) for (const [name, { mutants }] of Object.entries((JSON.parse(readFileSync(file, 'utf8')) as Report).files)) files.set(name.replace(`${root}/`, ''), mutants);
+
+const killedStatuses = new Set(['Killed', 'Timeout']);
+const rows = ['| file | mutants | killed | survived | no coverage | score |', '| --- | --- | --- | --- | --- | --- |'];
+const survivors: string[] = [];
+let total = 0;
+let killedTotal = 0;
+for (const [name, mutants] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  const valid = mutants.filter((mutant) => !['CompileError', 'RuntimeError', 'Ignored'].includes(mutant.status));
+  const killed = valid.filter((mutant) => killedStatuses.has(mutant.status)).length;
+  const survived = valid.filter((mutant) => mutant.status === 'Survived');
+  const uncovered = valid.filter((mutant) => mutant.status === 'NoCoverage').length;
+  total += valid.length;
+  killedTotal += killed;
+  rows.push(`| ${name} | ${valid.length} | ${killed} | ${survived.length} | ${uncovered} | ${valid.length === 0 ? '–' : `${((100 * killed) / valid.length).toFixed(1)}%`} |`);
+  for (const mutant of [...survived, ...valid.filter((candidate) => candidate.status === 'NoCoverage')]) {
+    const key = `${name}:${mutant.location.start.line}:${mutant.mutatorName}`;
+    const replacement = (mutant.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 60);
+    survivors.push(`| ${name}:${mutant.location.start.line} | ${mutant.mutatorName} | \`${replacement}\` | ${mutant.status} | ${equivalent[key] ?? 'not judged'} |`);
+  }
+}
+const score = total === 0 ? 0 : (100 * killedTotal) / total;
+const cacheRun = reports.some((file) => file.endsWith('mutation-cache.json'));
+const markdown = [
+  `Written by \`npm run test:mutation\`${cacheRun ? ' and `npm run test:mutation:cache`' : ''} (Stryker, jest runner). Timeouts count as killed; compile errors are left out.`,
+  '',
+  ...rows,
+  '',
+  `Overall: ${killedTotal} of ${total} mutants killed, ${score.toFixed(1)}%.${cacheRun ? '' : ' src/cache/write.ts and src/cache/read.ts were not mutated in this run (npm run test:mutation:cache).'}`,
+  '',
+  '### Survivors',
+  '',
+  '| where | mutator | replacement | status | judged equivalent because |',
+  '| --- | --- | --- | --- | --- |',
+  ...survivors,
+  '',
+].join('\n');
+writeFileSync(join(root, 'bench', 'results', 'mutation.md'), markdown);
+process.stdout.write(`mutation: ${score.toFixed(1)}% of ${total} mutants killed; wrote bench/results/mutation.md\n`);
