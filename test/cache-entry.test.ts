@@ -1,5 +1,5 @@
 /** The cache's pure parts: the compact entry, the refresh record's fields, the age on Redis's clock, the key names. */
-import { decodeEntry, encodeEntry, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
+import { decodeEntry, decodeStamp, encodeEntry, encodeStamp, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
 import { KEY_PREFIX, liveKeys, normaliseQueueName, stagingKeys } from '../src/cache/layout';
 
 const entry: QueueWaitEntry = { queueSid: `WQ${'a'.repeat(32)}`, queueName: 'Sales', channel: 'chat', estimatedWaitSeconds: 125, waitRange: { low: 40, high: 260 }, waitShape: 2.5, confidence: 'low', reason: 'few_recent_acceptances', tasksWaiting: 3, availableWorkers: 0 };
@@ -52,5 +52,25 @@ describe('the key layout', () => {
     const staged = stagingKeys('WS1', 'run-9');
     expect([staged.names, staged.wait('voice'), staged.inputs('voice')]).toEqual([`${KEY_PREFIX}:WS1:staging:run-9:names`, `${KEY_PREFIX}:WS1:staging:run-9:wait:voice`, `${KEY_PREFIX}:WS1:staging:run-9:inputs:voice`]);
     expect(normaliseQueueName('  Sales Line ')).toBe('sales line');
+  });
+});
+
+describe('the refresh stamp of a wait hash', () => {
+  it('round-trips, negative clock offsets included, and refuses what is not three numbers', () => {
+    const stamp = { sequence: 42, readAtMs: 1_796_000_000_123, clockOffsetMs: -1_250 };
+    expect(encodeStamp(stamp)).toBe('42,1796000000123,-1250');
+    expect(decodeStamp(encodeStamp(stamp))).toEqual(stamp);
+    for (const bad of [null, undefined, 7, '', '1,2', '1,x,3', 'a,b,c']) expect([bad, decodeStamp(bad)]).toEqual([bad, null]);
+  });
+});
+
+describe('the refresh record', () => {
+  it('reads the fields back in order, channels split, estimator defaulted', () => {
+    const record = { sequence: 3, layout: 3, readAtMs: 10, clockOffsetMs: -2, refreshedAt: '2026-01-01T00:00:00.000Z', queueCount: 5, channels: ['voice', 'chat'], estimator: 'default' as const, windowMinutes: 15, durationMs: 9, requests: 4, fullWriteAtMs: 8 };
+    const pairs = recordPairs(record);
+    const values = RECORD_FIELDS.map((field) => pairs[pairs.indexOf(field) + 1]);
+    expect(recordFrom(values)).toEqual(record);
+    expect(recordFrom([null])).toBeNull();
+    expect(recordFrom(RECORD_FIELDS.map((field) => (field === 'sequence' ? '1' : field === 'channels' ? '' : null)))).toMatchObject({ channels: [], estimator: 'default' });
   });
 });

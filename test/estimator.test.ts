@@ -1,6 +1,6 @@
 import {
   advanceHistory, decodeHistory, defaultEstimate, drainRatePerSecond, encodeHistory, estimateWait, freeSlot, handleSeconds, headOfLineEstimate, originalEstimate,
-  probabilityBetween, promiseHolds, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
+  expectedRemainingWait, probabilityBetween, promiseHolds, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
 } from '../src/estimator';
 import { observation } from './helpers';
 
@@ -192,5 +192,63 @@ describe('phrases from the predicted distribution', () => {
     const later = spokenWait({ ...model, waitedSeconds: 240 }, 'approximate').minutes;
     expect(later).toBeLessThan(fresh);
     expect(later).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the model\'s distribution, exactly', () => {
+  it('is the gamma CDF, conditioned on the wait so far, and nothing for a free slot', () => {
+    // Exponential, mean 100 s: P(W ≤ 100) = 1 − e^-1; memoryless after any wait.
+    expect(probabilityBetween({ meanSeconds: 100, shape: 1 }, 0, 100)).toBeCloseTo(1 - Math.exp(-1), 9);
+    expect(probabilityBetween({ meanSeconds: 100, shape: 1, waitedSeconds: 250 }, 0, 100)).toBeCloseTo(1 - Math.exp(-1), 9);
+    expect(probabilityBetween({ meanSeconds: 100, shape: 1 }, 100, 200)).toBeCloseTo(Math.exp(-1) - Math.exp(-2), 9);
+    expect(probabilityBetween({ meanSeconds: 100, shape: 1 }, -5, 100)).toBeCloseTo(1 - Math.exp(-1), 9);
+    // Erlang(2), mean 100 (scale 50), having waited 50: P(W ≤ 150 | W > 50) from the closed form.
+    const survive = (t: number) => Math.exp(-t / 50) * (1 + t / 50);
+    expect(probabilityBetween({ meanSeconds: 100, shape: 2, waitedSeconds: 50 }, 0, 100)).toBeCloseTo((survive(50) - survive(150)) / survive(50), 9);
+    // A free slot: all of the probability at 0.
+    expect(probabilityBetween({ meanSeconds: 0, shape: 1 }, 0, 1)).toBe(1);
+    expect(probabilityBetween({ meanSeconds: 0, shape: 1 }, 1, 60)).toBe(0);
+    expect(probabilityBetween({ meanSeconds: 100, shape: 1 }, 50, 40)).toBe(0);
+  });
+
+  it('far in the tail, the wait still to come is one more gap between departures', () => {
+    // Shape 50, mean 100: having waited an hour, the model has no weight left; exponential with scale 2 s.
+    expect(probabilityBetween({ meanSeconds: 100, shape: 50, waitedSeconds: 3600 }, 0, 2)).toBeCloseTo(1 - Math.exp(-1), 9);
+    // A tiny scale is floored at 1 s.
+    expect(probabilityBetween({ meanSeconds: 10, shape: 100, waitedSeconds: 3600 }, 0, 1)).toBeCloseTo(1 - Math.exp(-1), 9);
+    expect(expectedRemainingWait(100, 50, 3600)).toBeCloseTo(2, 9);
+    expect(expectedRemainingWait(0, 1, 10)).toBe(0);
+  });
+});
+
+describe('the other speech styles, exactly', () => {
+  it('less-than: the smallest natural bound above the 90th percentile', () => {
+    // Exponential mean 100: 90th percentile 230.3 s, so "less than 4 minutes".
+    expect(spokenWait({ meanSeconds: 100, shape: 1 }, 'less-than')).toEqual({ phrase: 'less than 4 minutes', minSeconds: 0, maxSeconds: 240, minutes: 4 });
+    // 90th percentile 691 s: past ten minutes, steps of five.
+    expect(spokenWait({ meanSeconds: 300, shape: 1 }, 'less-than')).toMatchObject({ phrase: 'less than 15 minutes', maxSeconds: 900 });
+    // Narrow and short: under a minute with the promise kept.
+    expect(spokenWait({ meanSeconds: 30, shape: 30 }, 'less-than')).toMatchObject({ phrase: 'less than a minute', minutes: 0 });
+    // Short but not promised (P(wait > 2 min) = e^-4 = 1.8%... kept; e^-3 = 5% is not).
+    expect(spokenWait({ meanSeconds: 40, shape: 1 }, 'less-than')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
+  });
+
+  it('range: the 10th to 90th percentile in whole minutes', () => {
+    // Erlang(4), mean 400: 10th percentile 174 s, 90th 667 s → "2 to 12 minutes".
+    const range = spokenWait({ meanSeconds: 400, shape: 4 }, 'range');
+    expect(range).toEqual({ phrase: '2 to 12 minutes', minSeconds: 120, maxSeconds: 720, minutes: 7 });
+    // Starting under a minute: "less than N minutes".
+    expect(spokenWait({ meanSeconds: 100, shape: 1 }, 'range')).toEqual({ phrase: 'less than 4 minutes', minSeconds: 0, maxSeconds: 240, minutes: 4 });
+    // All under a minute, promised.
+    expect(spokenWait({ meanSeconds: 20, shape: 40 }, 'range')).toMatchObject({ phrase: 'less than a minute' });
+    // Of the wait still to come: Erlang(4) mean 400 after 300 s waited is narrower and lower.
+    expect(spokenWait({ meanSeconds: 400, shape: 4, waitedSeconds: 300 }, 'range').maxSeconds).toBeLessThan(720);
+  });
+
+  it('approximate: ties go to the first candidate, and every "about N" up to the tail is considered', () => {
+    // A model centred on 20 minutes, narrow: the 5-minute step there.
+    expect(spokenWait({ meanSeconds: 1200, shape: 400 }, 'approximate').phrase).toBe('about 20 minutes');
+    // Far out, hours: still an "about N" near the mean.
+    expect(spokenWait({ meanSeconds: 3 * 3600, shape: 400 }, 'approximate').phrase).toBe('about 180 minutes');
   });
 });

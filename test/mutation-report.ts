@@ -1,10 +1,11 @@
 /**
- * Writes bench/results/mutation.md from Stryker's JSON reports (reports/mutation/mutation.json and, when
- * `npm run test:mutation:cache` has run, mutation-cache.json): per file the mutants, killed (timeouts
- * count as killed), survived, not covered and the score; then every survivor, with the reason it was
- * judged equivalent when test/mutation-equivalent.json says so, else "not judged".
+ * Writes bench/results/mutation.md from Stryker's JSON reports in reports/mutation/ (mutation.json from
+ * `npm run test:mutation`, mutation-cache.json from `npm run test:mutation:cache`, and any partial rerun;
+ * a newer report replaces an older one's results for the files it covers): per file the mutants, killed
+ * (timeouts count as killed), survived, not covered and the score; then every survivor, with the reason
+ * it was judged equivalent when test/mutation-equivalent.json says so, else "not judged".
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Mutant {
@@ -18,7 +19,13 @@ interface Report {
 }
 
 const root = join(__dirname, '..');
-const reports = ['mutation.json', 'mutation-cache.json'].map((name) => join(root, 'reports', 'mutation', name)).filter(existsSync);
+const reportDir = join(root, 'reports', 'mutation');
+const reports = existsSync(reportDir)
+  ? readdirSync(reportDir)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => join(reportDir, name))
+      .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs)
+  : [];
 if (reports.length === 0) {
   process.stderr.write('no Stryker report in reports/mutation/: run npm run test:mutation first\n');
   process.exit(2);

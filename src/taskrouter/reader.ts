@@ -147,6 +147,30 @@ function failure(step: string, error: unknown): TaskRouterError {
   return new TaskRouterError(`${step} failed: ${detail}`, typeof status === 'number' ? status : undefined, { cause: error });
 }
 
+/** The statistics fields observationFrom reads, and nothing else of the client's objects. */
+const CUMULATIVE_KEPT = ['wait_duration_in_queue_until_accepted', 'wait_duration_until_accepted', 'wait_duration_until_canceled', 'reservations_accepted', 'avg_task_acceptance_time', 'tasks_entered', 'tasks_canceled', 'split_by_wait_time'];
+const REALTIME_KEPT = ['tasks_by_status', 'longest_relative_task_age_in_queue', 'longest_task_waiting_age', 'total_available_workers', 'total_eligible_workers', 'activity_statistics'];
+const keep = (stats: StatsObject, fields: string[]): StatsObject => (stats ? Object.fromEntries(fields.filter((field) => field in stats).map((field) => [field, stats[field]])) : stats);
+
+interface StatisticsPage {
+  instances: { taskQueueSid?: unknown; cumulative?: unknown; realtime?: unknown }[];
+  nextPage(): Promise<StatisticsPage> | undefined;
+}
+
+/** Every page of the bulk statistics list, page after page (following next_page_url), reduced as it arrives. */
+async function readStatisticsPages(list: { page(params: object): Promise<StatisticsPage> }, params: object, channel: string): Promise<Map<string, { cumulative: StatsObject; realtime: StatsObject }>> {
+  const byQueue = new Map<string, { cumulative: StatsObject; realtime: StatsObject }>();
+  let page: StatisticsPage | undefined = await list.page(params);
+  while (page) {
+    for (const item of page.instances) {
+      if (typeof item.taskQueueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channel}) contained an entry without task_queue_sid`);
+      byQueue.set(item.taskQueueSid, { cumulative: keep(item.cumulative as StatsObject, CUMULATIVE_KEPT), realtime: keep(item.realtime as StatsObject, REALTIME_KEPT) });
+    }
+    page = await page.nextPage();
+  }
+  return byQueue;
+}
+
 /** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
 export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), loggedOutActivities: readonly string[] = DEFAULT_LOGGED_OUT_ACTIVITIES): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
@@ -158,8 +182,10 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
+  // Each statistics page is reduced to the fields the estimator reads as soon as it arrives, so a
+  // 5,000-queue workspace never holds more than one page of the client's full objects at a time.
   const statsPromises = channels.map((channel) =>
-    workspace.taskQueues.statistics.list({ pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }).catch((error: unknown) => {
+    readStatisticsPages(workspace.taskQueues.statistics, { pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }, channel).catch((error: unknown) => {
       throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
     }),
   );
@@ -177,15 +203,7 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
 
   // The lists are read page by page while queues may be created or deleted: a queue can be in one list
   // and not the other. Those few are read one by one; a 404 means the queue is gone.
-  const statsBySid = channels.map((_, index) => {
-    const items = (stats[index] as PromiseFulfilledResult<Awaited<(typeof statsPromises)[number]>>).value;
-    const byQueue = new Map<string, { cumulative: StatsObject; realtime: StatsObject }>();
-    for (const item of items) {
-      if (typeof item.taskQueueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channels[index]}) contained an entry without task_queue_sid`);
-      byQueue.set(item.taskQueueSid, { cumulative: item.cumulative as StatsObject, realtime: item.realtime as StatsObject });
-    }
-    return byQueue;
-  });
+  const statsBySid = channels.map((_, index) => (stats[index] as PromiseFulfilledResult<Map<string, { cumulative: StatsObject; realtime: StatsObject }>>).value);
   const unnamed = new Set(statsBySid.flatMap((byQueue) => [...byQueue.keys()].filter((sid) => !queueNames.has(sid))));
   const skipped = new Set<string>();
   let individualReads = 0;
