@@ -59,7 +59,7 @@ for (const [name, mutants] of [...files].sort(([a], [b]) => a.localeCompare(b)))
 const score = total === 0 ? 0 : (100 * killedTotal) / total;
 const cacheRun = reports.some((file) => file.endsWith('mutation-cache.json'));
 const markdown = [
-  `Written by \`npm run test:mutation\`${cacheRun ? ' and `npm run test:mutation:cache`' : ''} (Stryker, jest runner). Timeouts count as killed; compile errors are left out.`,
+  `Written by \`npm run test:mutation\`${cacheRun ? ' and `npm run test:mutation:cache`' : ''} (Stryker, jest runner), from ${reports.map((file) => `\`${file.replace(`${reportDir}/`, '')}\``).join(', ')} (a later report replaces an earlier one for the files it covers). Timeouts count as killed; compile errors are left out.`,
   '',
   ...rows,
   '',
