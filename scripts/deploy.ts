@@ -11,10 +11,10 @@
  *   (under the account SID, twilio-run's own format) and passes `--service-sid` the next time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { preflight } from '../src/deploy/preflight';
+import { checkDeploy, rememberedService, rememberService } from '../src/deploy/local-files';
 import { FUNCTIONS_ENV_FILE, twilioRunLine } from '../src/deploy/variables';
 import { describeEnvironment, readEnvironment } from '../src/env-file';
 
@@ -32,40 +32,6 @@ Anything after -- goes to twilio-run deploy (e.g. --service-name, --environment,
 Exit status: 0 deployed, 1 the deploy failed, 2 refused before anything was built or uploaded.`;
 
 const ROOT = join(__dirname, '..');
-const ASSET = join(ROOT, 'assets', 'workflow-config.private.json');
-const DEPLOY_INFO = join(ROOT, '.twiliodeployinfo');
-/** twilio-run's own region when none is given; its deploy-info keys are "<account>:<region>". */
-const REGION = 'us1';
-
-/** The env reader twilio-run itself uses (dotenv 6.2), so the preflight reads values back as it will. */
-function twilioRunReadBack(text: string): Record<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as { parse(text: string): Record<string, string> };
-  return dotenv.parse(text);
-}
-
-/** The Service this account deployed to before, from twilio-run's deploy info. */
-function rememberedService(accountSid: string | undefined): string | undefined {
-  if (!accountSid || !existsSync(DEPLOY_INFO)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(DEPLOY_INFO, 'utf8')) as Record<string, { serviceSid?: string }>;
-    return info[`${accountSid}:${REGION}`]?.serviceSid ?? info[accountSid]?.serviceSid;
-  } catch {
-    return undefined;
-  }
-}
-
-function remember(accountSid: string, serviceSid: string, buildSid: string): void {
-  let info: Record<string, unknown> = {};
-  try {
-    if (existsSync(DEPLOY_INFO)) info = JSON.parse(readFileSync(DEPLOY_INFO, 'utf8')) as Record<string, unknown>;
-  } catch {
-    info = {};
-  }
-  info[`${accountSid}:${REGION}`] = { serviceSid, latestBuild: buildSid };
-  writeFileSync(DEPLOY_INFO, JSON.stringify(info, null, '\t'));
-}
-
 /** The last JSON object twilio-run printed (`--output-format json`), or null. */
 function deployedResources(stdout: string): { serviceSid?: string; buildSid?: string; domain?: string; environmentSid?: string; functions?: { path: string; url: string }[] } | null {
   const start = stdout.lastIndexOf('\n{');
@@ -93,7 +59,7 @@ async function main(): Promise<number> {
 
   const problems: string[] = [];
   if (!username || !password) problems.push('deploy credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)');
-  const checked = preflight(values, { path: 'assets/workflow-config.private.json', text: existsSync(ASSET) ? readFileSync(ASSET, 'utf8') : null }, twilioRunReadBack);
+  const checked = checkDeploy(ROOT, values);
   problems.push(...checked.problems);
   const credentialLines = username && password ? [twilioRunLine('ACCOUNT_SID', username), twilioRunLine('AUTH_TOKEN', password)] : [];
   for (const line of credentialLines) if ('problem' in line) problems.push(line.problem.replace(/^AUTH_TOKEN/, 'the deploy password'));
@@ -117,7 +83,7 @@ async function main(): Promise<number> {
   const envFile = join(dir, '.env');
   writeFileSync(envFile, `${checked.file.text}${credentialLines.map((line) => ('line' in line ? line.line : '')).join('\n')}\n`, { mode: 0o600 });
   const passed = args.some((arg) => arg === '--service-sid' || arg.startsWith('--service-sid='));
-  const serviceSid = passed ? undefined : rememberedService(accountSid);
+  const serviceSid = passed ? undefined : rememberedService(ROOT, accountSid);
   const deployArgs = ['deploy', '--cwd', ROOT, '--env', envFile, '--output-format', 'json', ...(serviceSid ? ['--service-sid', serviceSid] : []), ...args];
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'twilio-run'), deployArgs, { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
   let stdout = '';
@@ -134,7 +100,7 @@ async function main(): Promise<number> {
     return 0;
   }
   // twilio-run records the Service itself for AC credentials; for an API key this does, so the next deploy updates it.
-  if (accountSid && !username!.startsWith('AC') && deployed.buildSid) remember(accountSid, deployed.serviceSid, deployed.buildSid);
+  if (accountSid && !username!.startsWith('AC') && deployed.buildSid) rememberService(ROOT, accountSid, deployed.serviceSid, deployed.buildSid);
   process.stdout.write(`deployed to https://${deployed.domain} (Service ${deployed.serviceSid}, Environment ${deployed.environmentSid}, Build ${deployed.buildSid})\n`);
   for (const fn of deployed.functions ?? []) process.stdout.write(`  ${fn.url}\n`);
   process.stdout.write('npm run flow writes the Studio flow for this deploy.\n');

@@ -3,13 +3,14 @@
  * Function SIDs and the domain read from the Serverless API, then has Studio validate it
  * (Flows/Validate); `--publish` creates or updates the flow. `npm run flow -- --help`.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
 import { loadFlowConfig } from '../src/config';
 import { describeEnvironment, readEnvironment } from '../src/env-file';
 import { ConfigError, describeError } from '../src/errors';
+import { rememberedService } from '../src/deploy/local-files';
 import { flowDefinition, templateSettings, type FlowSettings } from '../src/studio/flow';
 
 const USAGE = `Usage: npm run flow -- [--queue-name <name>] [--environment <suffix>] [--service-sid ZS...]
@@ -31,19 +32,6 @@ Exit status: 0 written (and valid), 1 the Serverless or Studio API failed or ref
 or environment.`;
 
 const ROOT = join(__dirname, '..');
-const REGION = 'us1';
-
-function lastService(accountSid: string): string | undefined {
-  const file = join(ROOT, '.twiliodeployinfo');
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { serviceSid?: string }>;
-    return info[`${accountSid}:${REGION}`]?.serviceSid ?? info[accountSid]?.serviceSid;
-  } catch {
-    return undefined;
-  }
-}
-
 class UsageError extends Error {}
 
 async function main(): Promise<number> {
@@ -84,13 +72,13 @@ async function main(): Promise<number> {
     const environment = readEnvironment();
     process.stderr.write(`${describeEnvironment(environment)}\n`);
     config = loadFlowConfig(environment.values);
-    if (!values['service-sid'] && !lastService(config.twilio.accountSid)) throw new UsageError('no deploy found for this account in .twiliodeployinfo: run npm run deploy first, or pass --service-sid');
+    if (!values['service-sid'] && !rememberedService(ROOT, config.twilio.accountSid)) throw new UsageError('no deploy found for this account in .twiliodeployinfo: run npm run deploy first, or pass --service-sid');
     if (values['service-sid'] && !/^ZS[0-9a-f]{32}$/.test(values['service-sid'])) throw new UsageError('--service-sid must be ZS followed by 32 hex digits');
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError || error instanceof UsageError ? error.message : describeError(error)}\n\n${USAGE}\n`);
     return 2;
   }
-  const serviceSid = values['service-sid'] ?? lastService(config.twilio.accountSid)!;
+  const serviceSid = values['service-sid'] ?? rememberedService(ROOT, config.twilio.accountSid)!;
   const client = twilio(config.twilio.username, config.twilio.password, { accountSid: config.twilio.accountSid });
   try {
     const service = client.serverless.v1.services(serviceSid);

@@ -4,24 +4,17 @@
  * only when the deploy preflight passes; otherwise any stale file is removed, so the Twilio CLI refuses
  * to deploy ("Failed to find .env file") instead of uploading a wrong or partial configuration.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { preflight } from '../src/deploy/preflight';
+import { checkDeploy } from '../src/deploy/local-files';
 import { deployedEnvironment, FUNCTIONS_ENV_FILE } from '../src/deploy/variables';
 import { readEnvironment } from '../src/env-file';
 
 const ROOT = join(__dirname, '..');
-const ASSET = join(ROOT, 'assets', 'workflow-config.private.json');
-
-function readBack(text: string): Record<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as { parse(text: string): Record<string, string> };
-  return dotenv.parse(text);
-}
 
 const environment = readEnvironment();
 const target = join(ROOT, FUNCTIONS_ENV_FILE);
-const { file, problems } = preflight(environment.values, { path: 'assets/workflow-config.private.json', text: existsSync(ASSET) ? readFileSync(ASSET, 'utf8') : null }, readBack);
+const { file, problems } = checkDeploy(ROOT, environment.values);
 if (problems.length === 0) {
   writeFileSync(target, file.text, { mode: 0o600 });
   console.log(`wrote ${FUNCTIONS_ENV_FILE} (${Object.keys(file.uploaded).length} variables) for twilio serverless:deploy`);

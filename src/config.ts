@@ -314,6 +314,14 @@ export function loadWorkflowSyncConfig(source: EnvSource): WorkflowSyncConfig {
   return env.done({ twilio: twilio!, workspaceSid: workspaceSid!, workflowSid: workflowSid!, ...readTaskRouterAccess(env) });
 }
 
+/** SAY_VOICE and SAY_LANGUAGE: one voice for hold music's <Say> and the Studio flow's. */
+function readSayVoice(env: EnvReader): { sayVoice: string | undefined; sayLanguage: string | undefined } {
+  return {
+    sayVoice: env.matching('SAY_VOICE', SAY_VOICE_PATTERN, 'a TwiML <Say> voice such as Polly.Lupe or Google.es-ES-Standard-A'),
+    sayLanguage: env.matching('SAY_LANGUAGE', SAY_LANGUAGE_PATTERN, 'a language tag such as es-ES'),
+  };
+}
+
 /** `npm run flow`'s configuration: the account, the Workflow the flow enqueues into, and the flow's voice. */
 export interface FlowConfig {
   twilio: TwilioCredentials;
@@ -331,8 +339,7 @@ export function loadFlowConfig(source: EnvSource): FlowConfig {
   const workflowSid = env.sid('TWILIO_WORKFLOW_SID', 'WW', true);
   const config = {
     channel: env.channels('TASK_CHANNELS')[0] ?? DEFAULT_CHANNEL,
-    sayVoice: env.matching('SAY_VOICE', SAY_VOICE_PATTERN, 'a TwiML <Say> voice such as Polly.Lupe or Google.es-ES-Standard-A'),
-    sayLanguage: env.matching('SAY_LANGUAGE', SAY_LANGUAGE_PATTERN, 'a language tag such as es-ES'),
+    ...readSayVoice(env),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
   };
   return env.done({ ...config, twilio: twilio!, workflowSid: workflowSid! });
@@ -377,8 +384,7 @@ export function loadWaitTimeConfig(source: EnvSource): WaitTimeConfig {
     callbackThresholdSeconds: env.optionalInteger('CALLBACK_THRESHOLD_SECONDS', 0, 24 * 3600),
     speechStyle: env.oneOf('SPEECH_STYLE', SPEECH_STYLES, DEFAULT_SPEECH_STYLE),
     speechWords: env.speechWords('SPEECH_WORDS'),
-    sayVoice: env.matching('SAY_VOICE', SAY_VOICE_PATTERN, 'a TwiML <Say> voice such as Polly.Lupe or Google.es-ES-Standard-A'),
-    sayLanguage: env.matching('SAY_LANGUAGE', SAY_LANGUAGE_PATTERN, 'a language tag such as es-ES'),
+    ...readSayVoice(env),
     apiKey: env.optional('WAIT_TIME_API_KEY'),
     holdMusicUrl: env.url('HOLD_MUSIC_URL', false, DEFAULT_HOLD_MUSIC_URL) ?? DEFAULT_HOLD_MUSIC_URL,
     holdMusicSeconds: env.optionalInteger('HOLD_MUSIC_SECONDS', 1, 3600),

@@ -2,8 +2,7 @@
 import fc from 'fast-check';
 import { functionsEnvFile, MAX_VALUE_BYTES, twilioRunLine } from '../src/deploy/variables';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as { parse(text: string): Record<string, string> };
+import { twilioRunReadBack } from '../src/deploy/local-files';
 
 describe('twilioRunLine', () => {
   it('is read back byte for byte by twilio-run for any value it accepts', () => {
@@ -15,7 +14,7 @@ describe('twilioRunLine', () => {
         const result = twilioRunLine('KEY', text);
         if ('problem' in result) return /line break|space|bytes/.test(result.problem);
         accepted++;
-        return text === '' || dotenv.parse(`${result.line}\n`)['KEY'] === text;
+        return text === '' || twilioRunReadBack(`${result.line}\n`)['KEY'] === text;
       }),
       { numRuns: 3000, seed: 1720 },
     );
@@ -35,7 +34,7 @@ describe('functionsEnvFile', () => {
   it('holds only the deployed variables that have a value, and lists what it could not write', () => {
     const { text, uploaded, problems } = functionsEnvFile({ TWILIO_WORKSPACE_SID: 'WS1', TWILIO_AUTH_TOKEN: 'secret', SPEECH_STYLE: '', SPEECH_WORDS: '{"a":"b"}', WAIT_TIME_API_KEY: 'x\ny' });
     expect(Object.keys(uploaded)).toEqual(['TWILIO_WORKSPACE_SID', 'SPEECH_WORDS', 'WAIT_TIME_API_KEY']);
-    expect(dotenv.parse(text)).toEqual({ TWILIO_WORKSPACE_SID: 'WS1', SPEECH_WORDS: '{"a":"b"}' });
+    expect(twilioRunReadBack(text)).toEqual({ TWILIO_WORKSPACE_SID: 'WS1', SPEECH_WORDS: '{"a":"b"}' });
     expect(text).not.toContain('secret');
     expect(problems).toEqual(['WAIT_TIME_API_KEY contains a line break, which twilio-run\'s .env reader cannot carry']);
   });

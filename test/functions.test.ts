@@ -4,7 +4,7 @@ import { staticWorkspace } from '../dev/workspace-model';
 import twilio from 'twilio';
 import { createHash } from 'node:crypto';
 import { refreshOnce } from '../src/refresh';
-import { startTestStack, type TestStack } from './helpers';
+import { logLine, startTestStack, type TestStack } from './helpers';
 
 const model = staticWorkspace({ queueCount: 40, seed: 21 });
 let stack: TestStack;
@@ -81,13 +81,12 @@ describe('get-queue-times', () => {
   it('answers 503 when there is no snapshot at all (expired, or the refresher never ran)', async () => {
     const other = await startFunctions({ ...stack.env, TWILIO_WORKSPACE_SID: `WS${'0'.repeat(32)}` });
     try {
+      const from = other.output().length;
       const response = await fetch(`${other.url}/get-queue-times?queueSid=${queue.sid}`);
       expect(response.status).toBe(503);
       expect((await response.json()).error.code).toBe('no_snapshot');
       // The Function's log says why, naming the workspace and the host, not the token.
-      const logged = () => other.output().split('\n').find((line) => line.includes('get-queue-times: 503 no_snapshot'));
-      for (let tries = 0; !logged() && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(logged()).toMatch(new RegExp(`get-queue-times: 503 no_snapshot: no snapshot for channel voice of workspace WS0{32} at 127\\.0\\.0\\.1:\\d+ \\(expired, or the refresher never ran\\)`));
+      expect(await logLine(other, from, /get-queue-times: 503 no_snapshot/)).toMatch(new RegExp(`get-queue-times: 503 no_snapshot: no snapshot for channel voice of workspace WS0{32} at 127\\.0\\.0\\.1:\\d+ \\(expired, or the refresher never ran\\)`));
       expect(other.output()).not.toContain(stack.env['UPSTASH_REDIS_REST_TOKEN']);
     } finally {
       await other.stop();

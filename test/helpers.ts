@@ -1,6 +1,6 @@
 /** Shared test plumbing: the local stand-ins and a few builders. */
 import type { Redis } from '@upstash/redis';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../dev/local-stack';
+import { startLocalStack, type FunctionsServer, type LocalStack, type LocalStackOptions } from '../dev/local-stack';
 import { redisServerInstalled } from '../dev/redis-engine';
 import { loadRefresherConfig, type RefresherConfig } from '../src/config';
 import { createRedis } from '../src/cache/redis';
@@ -73,4 +73,17 @@ export function describeWithRealRedis(name: string, body: () => void): void {
 export function itWithRealRedis(name: string, body: () => Promise<void>): void {
   if (realRedis) it(name, body);
   else it.skip(name + SKIPPED, body);
+}
+
+/**
+ * The first line a twilio-run printed after `from` (a length of its output) that matches `pattern`,
+ * waiting for it: the log stream trails the answer. undefined when none came within 10 s.
+ */
+export async function logLine(server: FunctionsServer, from: number, pattern: RegExp): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const line = server.output().slice(from).split('\n').find((candidate) => pattern.test(candidate));
+    if (line || Date.now() > deadline) return line;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -6,7 +6,7 @@ import { startFunctions, type FunctionsServer } from '../../dev/local-stack';
 import { staticWorkspace } from '../../dev/workspace-model';
 import type { UpstashFault } from '../../dev/upstash-server';
 import { refreshOnce } from '../../src/refresh';
-import { startTestStack, type TestStack } from '../helpers';
+import { logLine, startTestStack, type TestStack } from '../helpers';
 import { record } from './report';
 
 const model = staticWorkspace({ queueCount: 30, seed: 61 });
@@ -39,16 +39,6 @@ async function timed(url: string): Promise<{ status: number; body: string; ms: n
   const response = await fetch(url);
   const body = await response.text();
   return { status: response.status, body, ms: Date.now() - started };
-}
-
-/** The first line twilio-run printed after `from` that matches, waiting for it to arrive (the log stream trails the answer). */
-async function logLine(server: FunctionsServer, from: number, pattern: RegExp): Promise<string | undefined> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const line = server.output().slice(from).split('\n').find((candidate) => pattern.test(candidate));
-    if (line || Date.now() > deadline) return line;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**
