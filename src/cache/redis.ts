@@ -27,12 +27,18 @@ export function createRedis(cache: Pick<CacheConfig, 'url' | 'token'>, options: 
     retry: { retries: options.retries, backoff: (retryCount) => Math.min(1000, 50 * 2 ** retryCount) },
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });
+  hosts.set(redis, cacheHost(cache.url));
+  return redis;
+}
+
+/** The host of the cache's URL, the only part of it failures and log lines name. */
+export function cacheHost(url: string): string {
   try {
-    hosts.set(redis, new URL(cache.url).host);
+    return new URL(url).host;
   } catch {
     // An invalid URL is reported by the configuration, never here.
+    return 'the cache';
   }
-  return redis;
 }
 
 /**
@@ -53,6 +59,6 @@ export function describeCacheCause(error: unknown): string {
 
 /** A CacheError naming the step, the host and the cause; never the token or the command. */
 export function cacheFailure(step: string, error: unknown, redis?: Redis): CacheError {
-  const host = (redis && hosts.get(redis)) ?? 'the cache';
+  const host = (redis && hosts.get(redis)) || 'the cache';
   return new CacheError(`${step} failed at ${host}: ${describeCacheCause(error)}`, { cause: error });
 }

@@ -10,7 +10,7 @@ import { spokenWait, type Confidence, type EstimateReason, type WaitRange } from
 import { isSid } from '../sids';
 import { announce, roundMinutes, type SpeechWords } from '../speech';
 import { normaliseQueueName } from '../cache/layout';
-import { createRedis } from '../cache/redis';
+import { cacheHost, createRedis } from '../cache/redis';
 import { refreshAgeMs } from '../cache/entry';
 import { readQueue, type QueueKey, type QueueLookup } from '../cache/read';
 import { HttpError, stringParameter } from './http';
@@ -81,15 +81,6 @@ export function checkApiKey(config: Pick<WaitTimeConfig, 'apiKey'>, event: Recor
   }
 }
 
-/** The host of a URL, for log lines that must not carry anything else of it. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the cache';
-  }
-}
-
 /** One Upstash client per warm container and configuration. */
 const clients = new Map<string, Redis>();
 
@@ -139,6 +130,15 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
   const ageSeconds = Math.round(refreshAgeMs(refresh, clock, nowMs) / 1000);
   const waitTime = entry.estimatedWaitSeconds;
   const model = waitTime === null ? null : { meanSeconds: waitTime, shape: entry.waitShape ?? 1 };
+  // The approximate phrase gives waitMinutes, and is the phrase too in the default style: chosen once.
+  // The range style speaks the stored range: the same model's quantiles, as the flow also gets them.
+  const approximate = model === null ? null : spokenWait(model, 'approximate', words);
+  let phrase: string | null = null;
+  if (model !== null && approximate !== null) {
+    if (config.speechStyle === 'approximate') phrase = approximate.phrase;
+    else if (config.speechStyle === 'range' && entry.waitRange) phrase = announce(model.meanSeconds, 'range', words, entry.waitRange).phrase;
+    else phrase = spokenWait(model, config.speechStyle, words).phrase;
+  }
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
   return {
     queueSid: entry.queueSid,
@@ -146,7 +146,7 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
     channel: entry.channel,
     waitTime,
     waittime: waitTime,
-    waitMinutes: model === null ? null : spokenWait(model, 'approximate', words).minutes,
+    waitMinutes: approximate === null ? null : approximate.minutes,
     waitRange: waitTime === null ? null : (entry.waitRange ?? null),
     tasksWaiting: entry.tasksWaiting,
     availableWorkers: entry.availableWorkers,
@@ -156,8 +156,7 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
     status,
     confidence: entry.confidence,
     reason: entry.reason ?? null,
-    // The range style speaks the stored range: the same model's quantiles, as the flow also gets them.
-    phrase: model === null ? null : config.speechStyle === 'range' && entry.waitRange ? announce(model.meanSeconds, 'range', words, entry.waitRange).phrase : spokenWait(model, config.speechStyle, words).phrase,
+    phrase,
     offerCallback: waitTime !== null && config.callbackThresholdSeconds !== undefined && waitTime > config.callbackThresholdSeconds,
   };
 }
@@ -207,7 +206,7 @@ export async function getQueueWaitTime(config: WaitTimeConfig, redis: Redis, req
   if (lookup.found) return describeEntry(config, lookup, nowMs, words);
   if (lookup.reason === 'unknown_channel') throw new HttpError(404, 'unknown_channel', `channel ${request.channel} is not among the refreshed channels (TASK_CHANNELS)`);
   if (lookup.reason === 'no_snapshot') {
-    const why = `no snapshot for channel ${request.channel} of workspace ${config.cache.workspaceSid} at ${hostOf(config.cache.url)} (expired, or the refresher never ran)`;
+    const why = `no snapshot for channel ${request.channel} of workspace ${config.cache.workspaceSid} at ${cacheHost(config.cache.url)} (expired, or the refresher never ran)`;
     if (config.defaultWaitTime !== undefined) {
       log(`answered DEFAULT_WAIT_TIME (fallback): ${why}`);
       return fallback(config, request, config.defaultWaitTime, words);
