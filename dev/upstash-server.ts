@@ -24,16 +24,22 @@ export interface UpstashServer {
   close(): Promise<void>;
 }
 
-/** What a fault hook may do to one request: answer a status, answer late, or drop the connection before or after Redis ran it. */
-export type UpstashFault = { kind: 'status'; status: number } | { kind: 'delay'; ms: number } | { kind: 'reset-before' } | { kind: 'reset-after' };
+/**
+ * What a fault hook may do to one request: answer a status, answer late, drop the connection before or
+ * after Redis ran it, or answer 200 with a body of its own without running it (a proxy, a changed API).
+ */
+export type UpstashFault = { kind: 'status'; status: number } | { kind: 'delay'; ms: number } | { kind: 'reset-before' } | { kind: 'reset-after' } | { kind: 'answer'; body: unknown };
 
 export interface UpstashServerOptions {
   engine: RedisEngine;
   token: string;
   port?: number;
   host?: string;
-  /** Consulted for every authorised request with a valid body. */
-  fault?: (request: { path: string; body: unknown }) => UpstashFault | undefined;
+  /**
+   * Consulted for every authorised request with a valid body, and awaited: a test may change Redis
+   * before the request runs (another writer between two steps), with no timing involved.
+   */
+  fault?: (request: { path: string; body: unknown }) => UpstashFault | undefined | Promise<UpstashFault | undefined>;
 }
 
 function encodeBase64(value: unknown): unknown {
@@ -152,8 +158,9 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
     } catch {
       throw new HttpFailure(400, 'ERR failed to parse command: the body is not JSON');
     }
-    const fault = options.fault?.({ path: path!, body });
+    const fault = await options.fault?.({ path: path!, body });
     if (fault?.kind === 'status') return send(response, fault.status, { error: `injected fault: HTTP ${fault.status}` });
+    if (fault?.kind === 'answer') return send(response, 200, fault.body);
     // Unref'd: a delayed answer must not keep a stopping process alive.
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
     if (fault?.kind === 'reset-before') return void request.socket.destroy();

@@ -1,6 +1,7 @@
 /** The cache's pure parts: the compact entry, the refresh record's fields, the age on Redis's clock, the key names. */
-import { decodeEntry, decodeStamp, encodeEntry, encodeStamp, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
-import { KEY_PREFIX, liveKeys, normaliseQueueName, stagingKeys } from '../src/cache/layout';
+import { decodeEntry, decodeStamp, encodeEntry, encodeInputs, encodeStamp, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
+import { observation } from './helpers';
+import { KEY_PREFIX, liveKeys, normaliseQueueName, stagingKeys, STAMP_FIELD } from '../src/cache/layout';
 
 const entry: QueueWaitEntry = { queueSid: `WQ${'a'.repeat(32)}`, queueName: 'Sales', channel: 'chat', estimatedWaitSeconds: 125, waitRange: { low: 40, high: 260 }, waitShape: 2.5, confidence: 'low', reason: 'few_recent_acceptances', tasksWaiting: 3, availableWorkers: 0 };
 
@@ -18,6 +19,11 @@ describe('the compact entry', () => {
       expect(() => decodeEntry('WQ', 'voice', raw)).toThrow('The cache holds a malformed queue entry');
     }
     expect(decodeEntry('WQ', 'voice', '{"queueName":"x","estimatedWaitSeconds":null}')).toMatchObject({ queueName: 'x', estimatedWaitSeconds: null });
+  });
+
+  it('stores the estimator\'s inputs as they were read', () => {
+    const inputs = observation({ tasksWaiting: 2, acceptedQuickly: 7 });
+    expect(JSON.parse(encodeInputs(inputs))).toEqual(inputs);
   });
 });
 
@@ -47,11 +53,18 @@ describe('the refresh record', () => {
 
 describe('the key layout', () => {
   it('keeps every key under one prefix and the workspace, staging apart from live', () => {
+    // Spelled out: the prefix is part of the contract with deployed Functions of the same layout.
+    expect(KEY_PREFIX).toBe('qwt:v3');
     const live = liveKeys('WS1');
-    expect([live.refresh, live.names, live.wait('voice'), live.inputs('chat'), live.sequence]).toEqual([`${KEY_PREFIX}:WS1:refresh`, `${KEY_PREFIX}:WS1:names`, `${KEY_PREFIX}:WS1:wait:voice`, `${KEY_PREFIX}:WS1:inputs:chat`, `${KEY_PREFIX}:WS1:sequence`]);
+    expect([live.refresh, live.names, live.wait('voice'), live.inputs('chat'), live.history('voice'), live.sequence]).toEqual(['qwt:v3:WS1:refresh', 'qwt:v3:WS1:names', 'qwt:v3:WS1:wait:voice', 'qwt:v3:WS1:inputs:chat', 'qwt:v3:WS1:history:voice', 'qwt:v3:WS1:sequence']);
     const staged = stagingKeys('WS1', 'run-9');
-    expect([staged.names, staged.wait('voice'), staged.inputs('voice')]).toEqual([`${KEY_PREFIX}:WS1:staging:run-9:names`, `${KEY_PREFIX}:WS1:staging:run-9:wait:voice`, `${KEY_PREFIX}:WS1:staging:run-9:inputs:voice`]);
+    expect([staged.names, staged.wait('voice'), staged.inputs('voice'), staged.history('chat')]).toEqual(['qwt:v3:WS1:staging:run-9:names', 'qwt:v3:WS1:staging:run-9:wait:voice', 'qwt:v3:WS1:staging:run-9:inputs:voice', 'qwt:v3:WS1:staging:run-9:history:chat']);
     expect(normaliseQueueName('  Sales Line ')).toBe('sales line');
+  });
+
+  it('dates a wait hash with a field no queue SID can take', () => {
+    expect(STAMP_FIELD).toBe('~refresh');
+    expect(/^WQ[0-9a-f]{32}$/.test(STAMP_FIELD)).toBe(false);
   });
 });
 
@@ -72,5 +85,7 @@ describe('the refresh record', () => {
     expect(recordFrom(values)).toEqual(record);
     expect(recordFrom([null])).toBeNull();
     expect(recordFrom(RECORD_FIELDS.map((field) => (field === 'sequence' ? '1' : field === 'channels' ? '' : null)))).toMatchObject({ channels: [], estimator: 'default' });
+    // A record written by hand with only its run number: every text field empty, never "null".
+    expect(recordFrom(['1'])).toMatchObject({ sequence: 1, refreshedAt: '', channels: [], estimator: 'default' });
   });
 });

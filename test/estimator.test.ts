@@ -1,6 +1,6 @@
 import {
-  advanceHistory, decodeHistory, defaultEstimate, drainRatePerSecond, encodeHistory, estimateWait, freeSlot, handleSeconds, headOfLineEstimate, originalEstimate,
-  expectedRemainingWait, probabilityBetween, promiseHolds, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
+  abandonmentPerSecond, advanceHistory, decodeHistory, defaultEstimate, drainRatePerSecond, encodeHistory, estimateWait, freeSlot, handleSeconds, headOfLineEstimate, originalEstimate, throughputPerSecond,
+  expectedRemainingWait, probabilityBetween, promiseHolds, remainingCdf, remainingQuantile, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
 } from '../src/estimator';
 import { observation } from './helpers';
 
@@ -57,6 +57,9 @@ describe('history and rates', () => {
     expect(later.coverage).toBe(0.5);
     expect(advanceHistory(later, observation({ tasksInService: 2 }), 901, T0 + 1_351_000)).toEqual({ busy: 2, coverage: 0, startedAtMs: T0 + 1_351_000, slotsPerWorker: null });
     expect(advanceHistory(later, observation({ tasksInService: null }), 30, T0 + 480_000)).toBeNull();
+    // A whole window since the last reading still continues the average; no time at all starts afresh.
+    expect(advanceHistory(later, observation({ tasksInService: 2 }), 900, T0 + 1_350_000)).toMatchObject({ startedAtMs: T0, coverage: 1 });
+    expect(advanceHistory(later, observation({ tasksInService: 2 }), 0, T0 + 450_000)).toEqual({ busy: 2, coverage: 0, startedAtMs: T0 + 450_000, slotsPerWorker: null });
   });
 
   it('learns slots per Available worker only while callers wait', () => {
@@ -75,7 +78,9 @@ describe('history and rates', () => {
     const steady = advanceHistory(history, observation({ tasksInService: 3.52 }), 30, T0 + 1_800_000)!;
     expect(encodeHistory(advanceHistory(steady, observation({ tasksInService: 3.52 }), 30, T0 + 1_830_000)!)).toBe(encodeHistory(steady));
     expect(decodeHistory(encodeHistory({ ...history, slotsPerWorker: null }))).toEqual({ ...history, coverage: 0, slotsPerWorker: null });
-    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,1772438400,', '1,0,', '1,1.5,', '1,1772438400,-2']) expect(decodeHistory(bad)).toBeNull();
+    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,1772438400,', '1,0,', '1,1.5,', '1,1772438400,-2', '1,1772438400,2,9']) expect(decodeHistory(bad)).toBeNull();
+    // Zero is a value: an idle queue, and a capacity not learned as more than nothing.
+    expect(decodeHistory('0,1772438400,0')).toEqual({ busy: 0, coverage: 0, startedAtMs: 1_772_438_400_000, slotsPerWorker: 0 });
   });
 
   it('handle time by Little\'s law, and the drain rate now from work in service', () => {
@@ -89,6 +94,23 @@ describe('history and rates', () => {
     // No history, or no acceptances: the throughput, or nothing.
     expect(drainRatePerSecond(observation(), null, 0)).toBeCloseTo(30 / 900, 6);
     expect(drainRatePerSecond(observation({ tasksAccepted: 0 }), seen(2.5), 0)).toBeNull();
+    // Nobody in service now, or not reported: nothing to correct the window's throughput with.
+    expect(drainRatePerSecond(observation({ tasksInService: 0 }), seen(2.5), 0)).toBeCloseTo(30 / 900, 9);
+    expect(drainRatePerSecond(observation({ tasksInService: null }), seen(2.5), 0)).toBeCloseTo(30 / 900, 9);
+    // A history that never saw a task in service gives no handle time; an empty window no throughput.
+    expect(handleSeconds(observation(), seen(0))).toBeNull();
+    expect(throughputPerSecond(observation({ windowSeconds: 0 }))).toBeNull();
+    expect(throughputPerSecond(observation({ tasksAccepted: null }))).toBeNull();
+  });
+
+  it('abandonment: cancellations over all the seconds callers waited, 0 without either', () => {
+    // 2 canceled over 2,700 + 400 s of waiting.
+    expect(abandonmentPerSecond(observation())).toBeCloseTo(2 / 3100, 12);
+    expect(abandonmentPerSecond(observation({ tasksCanceled: 0 }))).toBe(0);
+    expect(abandonmentPerSecond(observation({ tasksCanceled: null }))).toBe(0);
+    // Cancellations reported without any waiting time (a queue's own timeout of 0 s): no rate, not infinity.
+    expect(abandonmentPerSecond(observation({ totalWaitAcceptedSeconds: 0, totalWaitCanceledSeconds: 0 }))).toBe(0);
+    expect(abandonmentPerSecond(observation({ totalWaitAcceptedSeconds: null, totalWaitCanceledSeconds: 50 }))).toBeCloseTo(2 / 50, 12);
   });
 
   it('finds a free slot by the workspace mode and the learned capacity', () => {
@@ -99,8 +121,47 @@ describe('history and rates', () => {
     // Agents holding three chats each: 4 workers × 3 slots, 10 held, so one is free.
     expect(freeSlot(observation({ ...quiet, tasksInService: 10 }), seen(9, 3))).toBe(true);
     expect(freeSlot(observation({ ...quiet, tasksInService: 12 }), seen(9, 3))).toBe(false);
+    // 2.875 slots a head × 4 = 11.5: eleven held leaves half a slot, not a whole task.
+    expect(freeSlot(observation({ ...quiet, tasksInService: 10 }), seen(9, 2.875))).toBe(true);
+    expect(freeSlot(observation({ ...quiet, tasksInService: 11 }), seen(9, 2.875))).toBe(false);
+    // A capacity of 0 learned is no capacity: fewer in service than Available workers decides.
+    expect(freeSlot(observation({ ...quiet, tasksInService: 3 }), seen(9, 0))).toBe(true);
     expect(freeSlot(observation({ ...quiet, tasksInService: null }), null)).toBe(false);
     expect(freeSlot(observation({ tasksWaiting: 1, availableWorkers: 4, tasksInService: 0 }), null)).toBe(false);
+  });
+});
+
+describe('the comparison estimators and their guards', () => {
+  const free = { tasksWaiting: 0, availableWorkers: 2, tasksInService: 0 };
+  it('head of line: the oldest wait, 0 with a free slot, nothing without agents or the statistics', () => {
+    expect(headOfLineEstimate(observation())).toEqual({ estimatedWaitSeconds: 120, confidence: 'low' });
+    expect(headOfLineEstimate(observation(free))).toMatchObject({ estimatedWaitSeconds: 0 });
+    expect(headOfLineEstimate(observation({ eligibleWorkers: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'no_eligible_workers' });
+    for (const missing of [{ tasksWaiting: null }, { longestWaitSeconds: null }, { tasksWaiting: 0 }]) {
+      expect(headOfLineEstimate(observation(missing))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+    }
+  });
+
+  it('queue length: over the throughput with abandonment, 0 with a free slot, nothing without agents or the statistics', () => {
+    expect(queueLengthEstimate(observation()).estimatedWaitSeconds).toBe(Math.round(queueLengthWait(5, 30 / 900, 2 / 3100)));
+    expect(queueLengthEstimate(observation(free))).toMatchObject({ estimatedWaitSeconds: 0 });
+    expect(queueLengthEstimate(observation({ loggedInWorkers: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'all_agents_logged_out' });
+    expect(queueLengthEstimate(observation({ tasksWaiting: null }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'missing_statistics' });
+    expect(queueLengthEstimate(observation({ tasksAccepted: 0 }))).toMatchObject({ estimatedWaitSeconds: null, reason: 'no_recent_acceptances' });
+  });
+
+  it('a free slot with no acceptances in the window is 0, of low confidence', () => {
+    expect(defaultEstimate(observation({ ...free, tasksAccepted: 0 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'low', reason: 'no_recent_acceptances' });
+  });
+
+  it('without a drain rate (a window of no length), the window\'s mean wait as the original says it', () => {
+    const o = observation({ windowSeconds: 0 });
+    expect(defaultEstimate(o)).toEqual(originalEstimate(o));
+    expect(defaultEstimate(o).estimatedWaitSeconds).toBe(90);
+  });
+
+  it('a queue first seen by a running refresher starts its history afresh', () => {
+    expect(advanceHistory(null, observation({ tasksInService: 3 }), 30, T0)).toEqual({ busy: 3, coverage: 0, startedAtMs: T0, slotsPerWorker: null });
   });
 });
 
@@ -219,6 +280,21 @@ describe('the model\'s distribution, exactly', () => {
     expect(expectedRemainingWait(100, 50, 3600)).toBeCloseTo(2, 9);
     expect(expectedRemainingWait(0, 1, 10)).toBe(0);
   });
+
+  it('inverts to the quantile of the wait still to come, capped at 122,880 s', () => {
+    // Not yet waited: the gamma's own quantile; exponential mean 100: the 90th percentile is 100 ln 10.
+    expect(remainingQuantile({ meanSeconds: 100, shape: 1 }, 0.9)).toBeCloseTo(100 * Math.log(10), 6);
+    // Memoryless: the same after 250 s waited, found by bisection this time.
+    expect(remainingQuantile({ meanSeconds: 100, shape: 1, waitedSeconds: 250 }, 0.9)).toBeCloseTo(100 * Math.log(10), 6);
+    // Erlang(2) after 50 s: the bisection's answer puts exactly p of the remaining wait below it.
+    const erlang = { meanSeconds: 100, shape: 2, waitedSeconds: 50 };
+    for (const p of [0.1, 0.5, 0.9]) expect(remainingCdf(erlang, remainingQuantile(erlang, p))).toBeCloseTo(p, 9);
+    // Far in the tail: one more gap between departures (exponential, scale 2 s): the median is 2 ln 2.
+    expect(remainingQuantile({ meanSeconds: 100, shape: 50, waitedSeconds: 3600 }, 0.5)).toBeCloseTo(2 * Math.log(2), 6);
+    // A free slot has no wait at all; a model of weeks stops at the cap instead of searching on.
+    expect(remainingQuantile({ meanSeconds: 0, shape: 1, waitedSeconds: 30 }, 0.9)).toBe(0);
+    expect(remainingQuantile({ meanSeconds: 1e6, shape: 1, waitedSeconds: 10 }, 0.9)).toBe(122_880);
+  });
 });
 
 describe('the other speech styles, exactly', () => {
@@ -231,6 +307,11 @@ describe('the other speech styles, exactly', () => {
     expect(spokenWait({ meanSeconds: 30, shape: 30 }, 'less-than')).toMatchObject({ phrase: 'less than a minute', minutes: 0 });
     // Short but not promised (P(wait > 2 min) = e^-4 = 1.8%... kept; e^-3 = 5% is not).
     expect(spokenWait({ meanSeconds: 40, shape: 1 }, 'less-than')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
+    // Promised (e^-4 = 1.8%) but the 90th percentile is 69 s: the bound, not "less than a minute".
+    expect(spokenWait({ meanSeconds: 30, shape: 1 }, 'less-than')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
+    // A heavy tail (shape 0.05): 90% wait under 31 s, but too many wait past 2 minutes to promise it.
+    expect(promiseHolds({ meanSeconds: 20, shape: 0.05 })).toBe(false);
+    expect(spokenWait({ meanSeconds: 20, shape: 0.05 }, 'less-than')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
   });
 
   it('range: the 10th to 90th percentile in whole minutes', () => {
@@ -241,6 +322,9 @@ describe('the other speech styles, exactly', () => {
     expect(spokenWait({ meanSeconds: 100, shape: 1 }, 'range')).toEqual({ phrase: 'less than 4 minutes', minSeconds: 0, maxSeconds: 240, minutes: 4 });
     // All under a minute, promised.
     expect(spokenWait({ meanSeconds: 20, shape: 40 }, 'range')).toMatchObject({ phrase: 'less than a minute' });
+    // Under two minutes but not under one, and under one without the promise: never "less than a minute".
+    expect(spokenWait({ meanSeconds: 30, shape: 1 }, 'range')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
+    expect(spokenWait({ meanSeconds: 20, shape: 0.05 }, 'range')).toMatchObject({ phrase: 'less than 2 minutes', maxSeconds: 120 });
     // Of the wait still to come: Erlang(4) mean 400 after 300 s waited is narrower and lower.
     expect(spokenWait({ meanSeconds: 400, shape: 4, waitedSeconds: 300 }, 'range').maxSeconds).toBeLessThan(720);
   });
@@ -250,5 +334,9 @@ describe('the other speech styles, exactly', () => {
     expect(spokenWait({ meanSeconds: 1200, shape: 400 }, 'approximate').phrase).toBe('about 20 minutes');
     // Far out, hours: still an "about N" near the mean.
     expect(spokenWait({ meanSeconds: 3 * 3600, shape: 400 }, 'approximate').phrase).toBe('about 180 minutes');
+    expect(spokenWait({ meanSeconds: 10 * 3600, shape: 400 }, 'approximate').phrase).toBe('about 600 minutes');
+    // Narrow, with its 99.9th percentile at 1,879 s: the candidates reach 30 minutes (27.5–32.5), where it lies.
+    expect(remainingQuantile({ meanSeconds: 1850, shape: 40_000 }, 0.999)).toBeCloseTo(1850 * (1 + 3.09 / 200), -1);
+    expect(spokenWait({ meanSeconds: 1850, shape: 40_000 }, 'approximate')).toMatchObject({ phrase: 'about 30 minutes', minSeconds: 1650, maxSeconds: 1950 });
   });
 });

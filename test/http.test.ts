@@ -27,11 +27,11 @@ describe('stringParameter', () => {
   });
 
   it('refuses arrays, objects, non-finite numbers and oversize values with a 400 naming the parameter and its purpose', () => {
-    for (const value of [['x', 'y'], { x: 1 }, Number.NaN, true]) {
+    for (const value of [['x', 'y'], { x: 1 }, Number.NaN, Number.POSITIVE_INFINITY, true]) {
       expect(() => stringParameter({ a: value }, 'a', 'the queue')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_parameter', message: 'a must be a single string (the queue)' }));
     }
     expect(stringParameter({ a: 'x'.repeat(256) }, 'a', 'p')).toHaveLength(256);
-    expect(() => stringParameter({ a: 'x'.repeat(257) }, 'a', 'the queue')).toThrow(expect.objectContaining({ status: 400, message: 'a is longer than 256 characters (the queue)' }));
+    expect(() => stringParameter({ a: 'x'.repeat(257) }, 'a', 'the queue')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_parameter', message: 'a is longer than 256 characters (the queue)' }));
   });
 });
 
@@ -40,7 +40,7 @@ describe('secondsParameter', () => {
     expect(secondsParameter({ s: '0' }, 's', 'p')).toBe(0);
     expect(secondsParameter({ s: '9999999' }, 's', 'p')).toBe(9_999_999);
     expect(secondsParameter({}, 's', 'p')).toBeUndefined();
-    for (const value of ['-1', '1.5', '12345678', 'ten']) expect(() => secondsParameter({ s: value }, 's', 'wait')).toThrow(expect.objectContaining({ status: 400, message: 's must be a whole number of seconds (wait)' }));
+    for (const value of ['-1', '1.5', '12345678', 'ten']) expect(() => secondsParameter({ s: value }, 's', 'wait')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_parameter', message: 's must be a whole number of seconds (wait)', name: 'HttpError' }));
   });
 });
 
@@ -67,5 +67,7 @@ describe('responses', () => {
     expect(headerOf({ request: { headers: { 'x-twilio-signature': 'abc' } } }, 'X-Twilio-Signature')).toBe('abc');
     expect(headerOf({ request: { headers: {} } }, 'x-twilio-signature')).toBeUndefined();
     expect(headerOf({}, 'x')).toBeUndefined();
+    // A header given twice arrives as a list: not one value, so none.
+    expect(headerOf({ request: { headers: { 'x-twilio-signature': ['abc', 'def'] } } }, 'X-Twilio-Signature')).toBeUndefined();
   });
 });

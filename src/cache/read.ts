@@ -10,7 +10,7 @@ import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
 import { decodeEntry, decodeStamp, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type RefreshStamp, type SnapshotClock } from './entry';
 import { liveKeys, normaliseQueueName, STAMP_FIELD } from './layout';
-import { cacheFailure } from './redis';
+import { arrayReply, cacheFailure, hashPairs } from './redis';
 
 /** KEYS: names, wait:{channel}. ARGV: the normalised name. Returns { entry or false, sid or false, stamp or false }. */
 const READ_BY_NAME_SCRIPT = `#!lua flags=no-writes,allow-key-locking
@@ -28,16 +28,12 @@ export type QueueLookup =
   | { found: true; entry: QueueWaitEntry; refresh: RefreshStamp; clock: SnapshotClock }
   | { found: false; reason: 'unknown_queue' | 'unknown_channel' | 'no_snapshot' };
 
-const redisMs = (time: unknown): number => {
-  const [seconds, micros] = Array.isArray(time) ? time : [NaN, NaN];
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-};
-
-/** HMGET's reply as an array in field order: the client returns an object, or null when every field is missing. */
-function hmgetValues(reply: unknown, fields: string[]): unknown[] {
-  if (Array.isArray(reply)) return reply;
-  if (reply && typeof reply === 'object') return fields.map((field) => (reply as Record<string, unknown>)[field] ?? null);
-  return fields.map(() => null);
+/** TIME's reply, [seconds, microseconds], in milliseconds. */
+function redisMs(time: unknown): number {
+  const [seconds, micros] = arrayReply(time, 'its clock (TIME)');
+  const ms = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  if (!Number.isFinite(ms)) throw new CacheError('The cache answered its clock (TIME) in an unexpected shape');
+  return ms;
 }
 
 /** A queue's entry in one request of read-only commands, whatever the cache's size. Throws CacheError. */
@@ -50,26 +46,24 @@ export async function readQueue(redis: Redis, workspaceSid: string, channel: str
   try {
     if ('queueSid' in key) {
       const [found, now] = await redis.pipeline().hmget(keys.wait(channel), key.queueSid, STAMP_FIELD).time().exec();
-      [rawEntry, rawStamp] = hmgetValues(found, [key.queueSid, STAMP_FIELD]);
+      [rawEntry, rawStamp] = arrayReply(found, 'a queue read');
       sid = key.queueSid;
       time = now;
     } else {
       const [result, now] = await redis.pipeline().evalRo(READ_BY_NAME_SCRIPT, [keys.names, keys.wait(channel)], [normaliseQueueName(key.queueName)]).time().exec();
-      if (!Array.isArray(result)) throw new CacheError('The cache answered a queue read in an unexpected shape');
-      [rawEntry, sid, rawStamp] = result as unknown[];
+      [rawEntry, sid, rawStamp] = arrayReply(result, 'a queue read');
       time = now;
     }
   } catch (error) {
-    if (error instanceof CacheError) throw error;
     throw cacheFailure('Reading the queue', error, redis);
   }
   const localNowMs = Date.now();
-  if (rawStamp === null || rawStamp === undefined || rawStamp === false) return { found: false, reason: await whyNoStamp(redis, workspaceSid, channel) };
+  if (rawStamp == null) return { found: false, reason: await whyNoStamp(redis, workspaceSid, channel) };
   const refresh = decodeStamp(rawStamp);
+  if (!refresh) throw new CacheError('The cache holds a malformed refresh stamp');
   const redisNowMs = redisMs(time);
-  if (!refresh || !Number.isFinite(redisNowMs)) throw new CacheError('The cache holds a malformed refresh stamp');
-  if (rawEntry === null || rawEntry === undefined || rawEntry === false || typeof sid !== 'string') return { found: false, reason: 'unknown_queue' };
-  return { found: true, entry: decodeEntry(sid, channel, rawEntry), refresh, clock: { redisNowMs, localNowMs } };
+  if (rawEntry == null) return { found: false, reason: 'unknown_queue' };
+  return { found: true, entry: decodeEntry(String(sid), channel, rawEntry), refresh, clock: { redisNowMs, localNowMs } };
 }
 
 /**
@@ -83,25 +77,14 @@ async function whyNoStamp(redis: Redis, workspaceSid: string, channel: string): 
   } catch (error) {
     throw cacheFailure('Reading the refresh record', error, redis);
   }
-  if (channels === null || channels === undefined) return 'no_snapshot';
+  if (channels == null) return 'no_snapshot';
   return String(channels).split(',').includes(channel) ? 'no_snapshot' : 'unknown_channel';
-}
-
-function hashReply(raw: unknown): [string, string][] {
-  if (Array.isArray(raw)) return Array.from({ length: Math.floor(raw.length / 2) }, (_, index) => [String(raw[2 * index]), String(raw[2 * index + 1])]);
-  if (raw && typeof raw === 'object') return Object.entries(raw).map(([field, value]) => [field, typeof value === 'string' ? value : JSON.stringify(value)]);
-  return [];
-}
-
-/** HMGET's reply (an array, or the object some clients make of it) as the record, or null. */
-function recordFromReply(values: unknown): RefreshRecord | null {
-  return recordFrom(Array.isArray(values) ? values : RECORD_FIELDS.map((field) => (values as Record<string, unknown> | null)?.[field] ?? null));
 }
 
 /** The live refresh record, or null when there is none. Throws CacheError. */
 export async function readRefreshRecord(redis: Redis, workspaceSid: string): Promise<RefreshRecord | null> {
   try {
-    return recordFromReply(await redis.hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS));
+    return recordFrom(arrayReply(await redis.hmget(liveKeys(workspaceSid).refresh, ...RECORD_FIELDS), 'the refresh record'));
   } catch (error) {
     throw cacheFailure('Reading the refresh record', error, redis);
   }
@@ -116,7 +99,7 @@ export async function readRefreshStatus(redis: Redis, workspaceSid: string): Pro
     throw cacheFailure('Reading the refresh record', error, redis);
   }
   const localNowMs = Date.now();
-  const record = recordFromReply(replies[0]);
+  const record = recordFrom(arrayReply(replies[0], 'the refresh record'));
   if (!record) return null;
   return { record, ageMs: refreshAgeMs(record, { redisNowMs: redisMs(replies[1]), localNowMs }, localNowMs) };
 }
@@ -133,8 +116,8 @@ export async function readAllEntries(redis: Redis, workspaceSid: string, channel
   } catch (error) {
     throw cacheFailure('Reading the snapshot', error, redis);
   }
-  const inputs = new Map(hashReply(replies[1]));
-  return hashReply(replies[0]).filter(([sid]) => sid !== STAMP_FIELD).map(([sid, raw]) => {
+  const inputs = new Map(hashPairs(replies[1], 'the inputs'));
+  return hashPairs(replies[0], 'the entries').filter(([sid]) => sid !== STAMP_FIELD).map(([sid, raw]) => {
     const stored = inputs.get(sid);
     return { ...decodeEntry(sid, channel, raw), inputs: stored === undefined ? null : (JSON.parse(stored) as Record<string, unknown>) };
   });

@@ -62,3 +62,19 @@ export function cacheFailure(step: string, error: unknown, redis?: Redis): Cache
   const host = (redis && hosts.get(redis)) || 'the cache';
   return new CacheError(`${step} failed at ${host}: ${describeCacheCause(error)}`, { cause: error });
 }
+
+/**
+ * A multi-value reply as the client hands it over: made with automaticDeserialization off (above), it
+ * passes Redis's own arrays through untouched. Anything else (a proxy's answer, a client made otherwise)
+ * is refused rather than read as empty.
+ */
+export function arrayReply(raw: unknown, what: string): unknown[] {
+  if (!Array.isArray(raw)) throw new CacheError(`The cache answered ${what} in an unexpected shape`);
+  return raw;
+}
+
+/** HGETALL's reply, a flat field/value array, as pairs. */
+export function hashPairs(raw: unknown, what: string): [string, string][] {
+  const flat = arrayReply(raw, what);
+  return Array.from({ length: flat.length / 2 }, (_, index) => [String(flat[2 * index]), String(flat[2 * index + 1])]);
+}

@@ -3,7 +3,7 @@
  * shape (wait.ts `waitShape`), or no wait at all when the estimate is 0 (a free slot). The same model
  * gives the range, the phrase (phrase.ts) and hold music's remaining wait after `waited` seconds.
  */
-import { gammaCdf } from '../gamma';
+import { gammaCdf, gammaQuantile } from '../gamma';
 
 export interface WaitModel {
   /** The estimate: the model's mean, seconds (0: answered at once). */
@@ -36,6 +36,25 @@ export function remainingCdf(model: WaitModel, seconds: number): number {
   const survived = 1 - totalCdf(model, waited);
   if (survived < 1e-9) return 1 - Math.exp(-seconds / Math.max(1, model.meanSeconds / usableShape(model)));
   return (totalCdf(model, waited + seconds) - totalCdf(model, waited)) / survived;
+}
+
+/**
+ * The remaining wait's p-quantile under the model (0 for a free slot): the gamma's own quantile for a
+ * caller who has not waited yet, else found by bisection on remainingCdf. The search stops at about a
+ * day and a half (122,880 s), so a nonsense model cannot loop.
+ */
+export function remainingQuantile(model: WaitModel, p: number): number {
+  if (model.meanSeconds <= 0) return 0;
+  if (!model.waitedSeconds) return gammaQuantile(p, usableShape(model), model.meanSeconds);
+  let low = 0;
+  let high = 60;
+  while (remainingCdf(model, high) < p && high < 24 * 3600) high *= 2;
+  for (let i = 0; i < 40; i++) {
+    const mid = (low + high) / 2;
+    if (remainingCdf(model, mid) < p) low = mid;
+    else high = mid;
+  }
+  return high;
 }
 
 /** P(low < remaining wait ≤ high). */

@@ -9,9 +9,8 @@
  * - range: the predicted range in whole minutes.
  */
 import { ENGLISH, fill, type SpeechStyle, type SpeechWords } from '../speech';
-import { probabilityBetween, remainingCdf, type WaitModel } from './distribution';
+import { probabilityBetween, remainingCdf, remainingQuantile, type WaitModel } from './distribution';
 import { RANGE_HIGH_QUANTILE, RANGE_LOW_QUANTILE } from './wait';
-import { gammaQuantile } from '../gamma';
 
 /** A phrase, the actual waits it is true for (seconds), and the whole minutes it says (0: under a minute). */
 export interface SpokenWait {
@@ -47,9 +46,9 @@ export function promiseHolds(model: WaitModel): boolean {
 /** The approximate phrase with the most probability under the model. */
 function approximate(model: WaitModel, words: SpeechWords): SpokenWait {
   const candidates: SpokenWait[] = promiseHolds(model) ? [underAMinute(words)] : [];
-  // Every "about N" up to well past the model's 99.9th percentile.
-  let horizon = 60;
-  while (remainingCdf(model, horizon) < 0.999 && horizon < 6 * 3600) horizon *= 2;
+  // Every "about N" whose interval starts before the model's 99.9th percentile: past it, no interval can
+  // hold more than the 0.1% left, less than the likeliest one holds.
+  const horizon = remainingQuantile(model, 0.999);
   for (let minutes = 1; minutes * 60 <= horizon + 150; minutes = nextStep(minutes)) candidates.push(about(minutes, words));
   let best = candidates[0]!;
   let bestProbability = -1;
@@ -63,21 +62,6 @@ function approximate(model: WaitModel, words: SpeechWords): SpokenWait {
   return best;
 }
 
-/** The remaining wait's p-quantile under the model (0 for a free slot). */
-function quantile(model: WaitModel, p: number): number {
-  if (model.meanSeconds <= 0) return 0;
-  if (!model.waitedSeconds) return gammaQuantile(p, Math.max(0.01, model.shape), model.meanSeconds);
-  let low = 0;
-  let high = 60;
-  while (remainingCdf(model, high) < p && high < 24 * 3600) high *= 2;
-  for (let i = 0; i < 40; i++) {
-    const mid = (low + high) / 2;
-    if (remainingCdf(model, mid) < p) low = mid;
-    else high = mid;
-  }
-  return high;
-}
-
 /** The phrase for a caller under `model`, in `style`. */
 export function spokenWait(model: WaitModel, style: SpeechStyle, words: SpeechWords = ENGLISH): SpokenWait {
   if (model.meanSeconds <= 0) return underAMinute(words);
@@ -85,15 +69,15 @@ export function spokenWait(model: WaitModel, style: SpeechStyle, words: SpeechWo
     case 'approximate':
       return approximate(model, words);
     case 'less-than': {
-      const high = quantile(model, RANGE_HIGH_QUANTILE);
+      const high = remainingQuantile(model, RANGE_HIGH_QUANTILE);
       if (high <= 60 && promiseHolds(model)) return underAMinute(words);
       let bound = 2;
       while (bound * 60 < high) bound = nextStep(bound);
       return { phrase: fill(words.lessThanMinutes, { n: bound }), minSeconds: 0, maxSeconds: bound * 60, minutes: bound };
     }
     case 'range': {
-      const low = Math.floor(quantile(model, RANGE_LOW_QUANTILE) / 60);
-      const high = Math.max(low + 1, Math.ceil(quantile(model, RANGE_HIGH_QUANTILE) / 60));
+      const low = Math.floor(remainingQuantile(model, RANGE_LOW_QUANTILE) / 60);
+      const high = Math.max(low + 1, Math.ceil(remainingQuantile(model, RANGE_HIGH_QUANTILE) / 60));
       if (high <= 1 && promiseHolds(model)) return underAMinute(words);
       if (low === 0) return { phrase: fill(words.lessThanMinutes, { n: Math.max(2, high) }), minSeconds: 0, maxSeconds: Math.max(2, high) * 60, minutes: Math.max(2, high) };
       return { phrase: fill(words.rangeMinutes, { low, high }), minSeconds: low * 60, maxSeconds: high * 60, minutes: Math.round((low + high) / 2) };

@@ -142,10 +142,8 @@ export function defaultEstimate(o: QueueObservation, history: QueueHistory | nul
     return mean === null ? unknown('missing_statistics') : known(mean, 'low', 'missing_statistics');
   }
   const rate = drainRatePerSecond(o, history, parameters.drainEvidence);
-  if (rate === null) {
-    const mean = originalEstimate(o);
-    return mean.estimatedWaitSeconds === null ? unknown('no_recent_acceptances') : mean;
-  }
+  // No drain rate (nothing accepted in the window, or a window of no length): the original's answer.
+  if (rate === null) return originalEstimate(o);
   const byLength = queueLengthWait(o.tasksWaiting + 1, rate, abandonmentPerSecond(o));
   const head = o.tasksWaiting > 0 ? o.longestWaitSeconds : null;
   const blended = head === null ? byLength : byLength + (head - byLength) * parameters.headOfLineWeight;
