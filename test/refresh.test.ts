@@ -113,6 +113,14 @@ describe('refresh correctness and failures', () => {
     expect(await dumpRedis(stack)).toBe(before);
   });
 
+  it('a Workspace read that fails for good fails the refresh naming it (the statistics wait on it), nothing written', async () => {
+    await refreshOnce(stack.config, { redis: stack.redis });
+    const before = await dumpRedis(stack);
+    fault = (request) => (request.path.endsWith(`/Workspaces/${model.workspaceSid}`) ? { kind: 'status', status: 500 } : undefined);
+    await expect(refreshOnce(stack.config, { redis: stack.redis })).rejects.toThrow(new RegExp(`^TaskRouter answered HTTP 500 for /v1/Workspaces/${model.workspaceSid}$`));
+    expect(await dumpRedis(stack)).toBe(before);
+  });
+
   it('does not retry what retrying cannot fix', async () => {
     const badAuth = { ...stack.config, twilio: { ...stack.config.twilio!, password: 'wrong-token' } };
     const started = stack.taskrouter.stats.requests;

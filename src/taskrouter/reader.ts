@@ -147,24 +147,22 @@ function failure(step: string, error: unknown): TaskRouterError {
   return new TaskRouterError(`${step} failed: ${detail}`, typeof status === 'number' ? status : undefined, { cause: error });
 }
 
-/** The statistics fields observationFrom reads, and nothing else of the client's objects. */
-const CUMULATIVE_KEPT = ['wait_duration_in_queue_until_accepted', 'wait_duration_until_accepted', 'wait_duration_until_canceled', 'reservations_accepted', 'avg_task_acceptance_time', 'tasks_entered', 'tasks_canceled', 'split_by_wait_time'];
-const REALTIME_KEPT = ['tasks_by_status', 'longest_relative_task_age_in_queue', 'longest_task_waiting_age', 'total_available_workers', 'total_eligible_workers', 'activity_statistics'];
-const keep = (stats: StatsObject, fields: string[]): StatsObject => (stats ? Object.fromEntries(fields.filter((field) => field in stats).map((field) => [field, stats[field]])) : stats);
-
 interface StatisticsPage {
   instances: { taskQueueSid?: unknown; cumulative?: unknown; realtime?: unknown }[];
   nextPage(): Promise<StatisticsPage> | undefined;
 }
 
-/** Every page of the bulk statistics list, page after page (following next_page_url), reduced as it arrives. */
-async function readStatisticsPages(list: { page(params: object): Promise<StatisticsPage> }, params: object, channel: string): Promise<Map<string, { cumulative: StatsObject; realtime: StatsObject }>> {
-  const byQueue = new Map<string, { cumulative: StatsObject; realtime: StatsObject }>();
+/**
+ * Every page of the bulk statistics list (following next_page_url), each entry made its observation as
+ * its page arrives: a 5,000-queue workspace never holds more than one page of the client's objects.
+ */
+async function readStatisticsPages(list: { page(params: object): Promise<StatisticsPage> }, params: object, channel: string, observe: (cumulative: StatsObject, realtime: StatsObject) => Promise<QueueObservation>): Promise<Map<string, QueueObservation>> {
+  const byQueue = new Map<string, QueueObservation>();
   let page: StatisticsPage | undefined = await list.page(params);
   while (page) {
     for (const item of page.instances) {
       if (typeof item.taskQueueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channel}) contained an entry without task_queue_sid`);
-      byQueue.set(item.taskQueueSid, { cumulative: keep(item.cumulative as StatsObject, CUMULATIVE_KEPT), realtime: keep(item.realtime as StatsObject, REALTIME_KEPT) });
+      byQueue.set(item.taskQueueSid, await observe(item.cumulative as StatsObject, item.realtime as StatsObject));
     }
     page = await page.nextPage();
   }
@@ -179,21 +177,22 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
   const modePromise = workspace.fetch().catch((error: unknown) => {
     throw failure('Reading the Workspace', error);
   });
+  const optionsPromise = modePromise.then(({ multiTaskEnabled }): ObservationOptions => ({ loggedOutActivities, multitasking: typeof multiTaskEnabled === 'boolean' ? multiTaskEnabled : null }));
+  // A failed Workspace read is reported through modePromise below, not by each page that waited for it.
+  optionsPromise.catch(() => undefined);
+  // Observations need the Workspace's mode; its request is one small read, usually answered first.
+  const observe = async (cumulative: StatsObject, realtime: StatsObject) => observationFrom(cumulative, realtime, windowMinutes, await optionsPromise);
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
-  // Each statistics page is reduced to the fields the estimator reads as soon as it arrives, so a
-  // 5,000-queue workspace never holds more than one page of the client's full objects at a time.
   const statsPromises = channels.map((channel) =>
-    readStatisticsPages(workspace.taskQueues.statistics, { pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }, channel).catch((error: unknown) => {
+    readStatisticsPages(workspace.taskQueues.statistics, { pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }, channel, observe).catch((error: unknown) => {
       throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
     }),
   );
   // allSettled first, so no request is left running unobserved when one fails.
   const [mode, names, ...stats] = await Promise.allSettled([modePromise, namesPromise, ...statsPromises]);
   for (const result of [mode, names, ...stats]) if (result.status === 'rejected') throw result.reason;
-  const multiTaskEnabled = (mode as PromiseFulfilledResult<Awaited<typeof modePromise>>).value.multiTaskEnabled;
-  const options: ObservationOptions = { loggedOutActivities, multitasking: typeof multiTaskEnabled === 'boolean' ? multiTaskEnabled : null };
 
   const queueNames = new Map<string, string>();
   for (const queue of (names as PromiseFulfilledResult<Awaited<typeof namesPromise>>).value) {
@@ -203,7 +202,7 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
 
   // The lists are read page by page while queues may be created or deleted: a queue can be in one list
   // and not the other. Those few are read one by one; a 404 means the queue is gone.
-  const statsBySid = channels.map((_, index) => (stats[index] as PromiseFulfilledResult<Map<string, { cumulative: StatsObject; realtime: StatsObject }>>).value);
+  const statsBySid = channels.map((_, index) => (stats[index] as PromiseFulfilledResult<Map<string, QueueObservation>>).value);
   const unnamed = new Set(statsBySid.flatMap((byQueue) => [...byQueue.keys()].filter((sid) => !queueNames.has(sid))));
   const skipped = new Set<string>();
   let individualReads = 0;
@@ -227,13 +226,13 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
         `Reading statistics of TaskQueue ${queueSid}`,
       );
       if (pair === null) skipped.add(queueSid);
-      else byQueue.set(queueSid, { cumulative: wireShape(pair[0]), realtime: wireShape(pair[1]) });
+      else byQueue.set(queueSid, await observe(wireShape(pair[0]), wireShape(pair[1])));
     });
     const channelReadings: QueueReading[] = [];
-    for (const [queueSid, { cumulative, realtime }] of byQueue) {
+    for (const [queueSid, observation] of byQueue) {
       const queueName = queueNames.get(queueSid);
       if (queueName === undefined || skipped.has(queueSid)) continue;
-      channelReadings.push({ queueSid, queueName, channel, observation: observationFrom(cumulative, realtime, windowMinutes, options) });
+      channelReadings.push({ queueSid, queueName, channel, observation });
     }
     readings.set(channel, channelReadings);
   }
