@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { startLocalStack, type LocalStack } from '../dev/local-stack';
-import { billedCommands } from '../dev/redis-engine';
+import { billedCommands, commandsRun } from '../dev/redis-engine';
 import { changingWorkspace, staticWorkspace } from '../dev/workspace-model';
 import { createRedis } from '../src/cache/redis';
 import { readQueue } from '../src/cache/read';
@@ -151,16 +151,13 @@ async function longestCommand(queueCount: number, channels: string[]): Promise<{
     if (stack.engine.kind !== 'redis-server') return { longestMicros: NaN, commands: 0, engine: stack.engine.kind };
     const config = loadRefresherConfig({ ...stack.env, TASK_CHANNELS: channels.join(',') });
     const redis = createRedis(config.cache, { timeoutMs: 60_000, retries: 0 });
-    const client = stack.engine.client;
-    await client.config('SET', 'slowlog-log-slower-than', '0');
-    await client.config('SET', 'slowlog-max-len', '1000000');
-    await client.slowlog('RESET');
     const state: RefreshState = { base: null };
-    await refreshOnce(config, { redis, state });
-    model.bump(model.queues().filter((_, index) => index % 20 === 0).map((queue) => queue.sid));
-    await refreshOnce(config, { redis, state });
-    const log = (await client.slowlog('GET', 1_000_000)) as [number, number, number, unknown][];
-    return { longestMicros: Math.max(...log.map((item) => item[2])), commands: log.length, engine: stack.engine.kind };
+    const log = (await commandsRun(stack.engine, async () => {
+      await refreshOnce(config, { redis, state });
+      model.bump(model.queues().filter((_, index) => index % 20 === 0).map((queue) => queue.sid));
+      await refreshOnce(config, { redis, state });
+    }))!;
+    return { longestMicros: Math.max(...log.map((command) => command.micros)), commands: log.length, engine: stack.engine.kind };
   } finally {
     await stack.stop();
   }

@@ -195,3 +195,36 @@ export async function billedCommands(engine: RedisEngine, action: () => Promise<
   }
   return { total: Object.values(byCommand).reduce((sum, calls) => sum + calls, 0), byCommand };
 }
+
+/** One command as redis-server's SLOWLOG recorded it. */
+export interface LoggedCommand {
+  /** Lower case. */
+  name: string;
+  /** Its first argument (the key, for the commands that take one). */
+  key: string;
+  /** Its words, name and key included: SLOWLOG keeps 32 and says how many more there were. */
+  words: number;
+  micros: number;
+}
+
+/**
+ * Every command Redis ran while `action` ran, those inside scripts included, from SLOWLOG with every
+ * command logged; Redis's default threshold is put back afterwards. null on the embedded engine.
+ */
+export async function commandsRun(engine: RedisEngine, action: () => Promise<unknown>): Promise<LoggedCommand[] | null> {
+  if (engine.kind !== 'redis-server') return null;
+  const client = engine.client;
+  await client.config('SET', 'slowlog-max-len', '1000000');
+  await client.config('SET', 'slowlog-log-slower-than', '0');
+  await client.slowlog('RESET');
+  try {
+    await action();
+  } finally {
+    await client.config('SET', 'slowlog-log-slower-than', '10000');
+  }
+  const log = (await client.slowlog('GET', 1_000_000)) as [number, number, number, string[]][];
+  return log.map(([, , micros, args]) => {
+    const more = /^\.\.\. \((\d+) more arguments\)$/.exec(args[args.length - 1] ?? '');
+    return { name: String(args[0]).toLowerCase(), key: String(args[1] ?? ''), words: more ? args.length - 1 + Number(more[1]) : args.length, micros };
+  });
+}

@@ -68,21 +68,23 @@ async function main(): Promise<number> {
   }
 
   let config;
+  let serviceSid: string;
   try {
     const environment = readEnvironment();
     process.stderr.write(`${describeEnvironment(environment)}\n`);
     config = loadFlowConfig(environment.values);
-    if (!values['service-sid'] && !rememberedService(ROOT, config.twilio.accountSid)) throw new UsageError('no deploy found for this account in .twiliodeployinfo: run npm run deploy first, or pass --service-sid');
-    if (values['service-sid'] && !/^ZS[0-9a-f]{32}$/.test(values['service-sid'])) throw new UsageError('--service-sid must be ZS followed by 32 hex digits');
+    const sid = values['service-sid'] ?? rememberedService(ROOT, config.twilio.accountSid);
+    if (sid === undefined) throw new UsageError('no deploy found for this account in .twiliodeployinfo: run npm run deploy first, or pass --service-sid');
+    if (values['service-sid'] && !/^ZS[0-9a-f]{32}$/.test(sid)) throw new UsageError('--service-sid must be ZS followed by 32 hex digits');
+    serviceSid = sid;
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError || error instanceof UsageError ? error.message : describeError(error)}\n\n${USAGE}\n`);
     return 2;
   }
-  const serviceSid = values['service-sid'] ?? rememberedService(ROOT, config.twilio.accountSid)!;
   const client = twilio(config.twilio.username, config.twilio.password, { accountSid: config.twilio.accountSid });
   try {
     const service = client.serverless.v1.services(serviceSid);
-    const suffix = values.environment ?? 'dev';
+    const suffix = values.environment!;
     const environments = await service.environments.list();
     const environment = environments.find((candidate) => (candidate.domainSuffix ?? '') === suffix);
     if (!environment) throw new Error(`Service ${serviceSid} has no environment with domain suffix "${suffix}" (it has: ${environments.map((candidate) => `"${candidate.domainSuffix ?? ''}"`).join(', ') || 'none'}); deploy first, or pass --environment`);
