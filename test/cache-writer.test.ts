@@ -15,6 +15,7 @@ import { createRedis } from '../src/cache/redis';
 import { CacheError } from '../src/errors';
 import { beginRefresh, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase } from '../src/cache/write';
 import { describeWithRealRedis, observation } from './helpers';
+import { cacheState } from './reliability/cache-loss';
 
 const TTL = 3600;
 const TOKEN = 'writer-test-token';
@@ -49,15 +50,9 @@ function snapshotOf(workspaceSid: string, queues: Queue[], channels = ['voice'],
   };
 }
 
-/** Every key of one workspace: type, value and expiry (the run counter apart). */
-async function dump(engine: RedisEngine, workspaceSid: string): Promise<Record<string, { type: string; value: unknown; ttl: number }>> {
-  const result: Record<string, { type: string; value: unknown; ttl: number }> = {};
-  for (const key of (await engine.client.keys(`qwt:v3:${workspaceSid}:*`)).sort()) {
-    if (key.endsWith(':sequence')) continue;
-    const type = await engine.client.type(key);
-    result[key] = { type, value: type === 'hash' ? await engine.client.hgetall(key) : await engine.client.get(key), ttl: await engine.client.ttl(key) };
-  }
-  return result;
+/** Every live key of one workspace: type, value and expiry (staging and the run counter apart). */
+async function dump(engine: RedisEngine, workspaceSid: string) {
+  return Object.fromEntries((await cacheState({ engine }, workspaceSid)).keys);
 }
 
 /** Redis's clock now, ms. */

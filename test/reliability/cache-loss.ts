@@ -18,12 +18,15 @@ export interface CacheState {
   sequences: Map<string, number>;
 }
 
-/** Every key of the prefix but staging keys (checked by their own tests) and run counters (a failed run still takes a number). */
-export async function cacheState(stack: Pick<LocalStack, 'engine'>): Promise<CacheState> {
+/**
+ * Every key of the prefix (of one workspace, when given) but staging keys (checked by their own tests)
+ * and run counters (a failed run still takes a number).
+ */
+export async function cacheState(stack: Pick<LocalStack, 'engine'>, workspaceSid?: string): Promise<CacheState> {
   const client = stack.engine.client;
   const keys = new Map<string, StoredKey>();
   const sequences = new Map<string, number>();
-  for (const key of (await client.keys(`${KEY_PREFIX}:*`)).sort()) {
+  for (const key of (await client.keys(workspaceSid === undefined ? `${KEY_PREFIX}:*` : `${KEY_PREFIX}:${workspaceSid}:*`)).sort()) {
     if (key.includes(':staging:') || key.endsWith(':sequence')) continue;
     const type = await client.type(key);
     const value = type === 'hash' ? await client.hgetall(key) : type === 'string' ? await client.get(key) : null;
