@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
 import { LEAN_FIELDS } from '../dev/taskrouter-double';
-import { seededRandom } from '../dev/workspace-model';
 import { advanceHistory, DEFAULT_PARAMETERS, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
+import { percentile, rmseRatioInterval } from './bootstrap';
 import { benchOptions } from './cli';
 
 const USAGE = `Usage: npm run bench:accuracy -- [options]
@@ -47,7 +47,6 @@ const SCORERS: Scorer[] = ['default', 'original', 'oracle'];
 /** Callers arriving before the statistics window has filled are not scored (no estimator has history yet). */
 const WARM_UP_MINUTES = 15;
 const BLOCK_MINUTES = 30;
-const BOOTSTRAP_RESAMPLES = 1000;
 const MAX_REPLICATIONS = 400;
 const START_MS = Date.parse('2026-03-02T08:00:00Z');
 
@@ -234,11 +233,6 @@ function mmsServiceRate(scenario: Scenario): number | null {
   return group.staffing[0]![1] / meanHandleSeconds(queue.handleSeconds);
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(p * (sorted.length - 1))))]!;
-}
-
 /** The answered callers scored (subsampled to --max-callers), each with the default's answer. */
 function scoredCallers(run: ScenarioRun, parameters: EstimatorParameters, settings: Settings) {
   let answered = run.callers.filter((caller) => caller.outcome === 'accepted');
@@ -311,20 +305,7 @@ function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settin
     sums[1] += (estimates[1] - caller.waitSeconds) ** 2;
     blocks.set(key, sums);
   }
-  const blockList = [...blocks.values()];
-  const random = seededRandom(2026);
-  const ratios: number[] = [];
-  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
-    let oursSum = 0;
-    let theirs = 0;
-    for (let i = 0; i < blockList.length; i++) {
-      const block = blockList[Math.floor(random() * blockList.length)]!;
-      oursSum += block[0];
-      theirs += block[1];
-    }
-    if (theirs > 0) ratios.push(Math.sqrt(oursSum / theirs));
-  }
-  ratios.sort((a, b) => a - b);
+  const interval = rmseRatioInterval([...blocks.values()], 2026);
 
   // The default's range on the same callers.
   let covered = 0;
@@ -360,7 +341,7 @@ function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settin
     answered: rows.length,
     meanWait: common.reduce((sum, { caller }) => sum + caller.waitSeconds, 0) / common.length,
     scores,
-    ratio: { value: scores.default.rmse / scores.original.rmse, low: percentile(ratios, 0.025), high: percentile(ratios, 0.975) },
+    ratio: { value: scores.default.rmse / scores.original.rmse, ...interval },
     oracleRatio: scores.default.rmse / scores.oracle.rmse,
     phraseTrue,
     coverage: covered / common.length,

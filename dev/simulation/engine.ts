@@ -10,7 +10,7 @@ import { curveAt, meanHandleSeconds, type Scenario, type ScriptedTask } from './
 import { EventQueue, type TimedEvent } from './event-queue';
 import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 import { Draws, picker } from './arrivals';
-import { Deque, TimeLog, type ChannelState, type SimQueue, type SimTask, type SimWorker } from './model';
+import { acceptTask, cancelTask, completeTask, emptyLedger, enqueueTask, enterTask, finishTask, pruneLedger, reserveTask, type ChannelState, type SimQueue, type SimTask, type SimWorker } from './model';
 import { cumulativeStatistics, realtimeStatistics } from './statistics';
 import { isOffered, settle } from './workforce';
 
@@ -102,13 +102,9 @@ export class Simulation implements WorkspaceModel {
         maxRatePerMs: Math.max(...spec.arrivalsPerHour.map(([, rate]) => rate)) / 3_600_000,
         workers: [],
       };
-      const priorities = Object.keys(spec.priorities).map(Number).sort((a, b) => b - a);
+      const priorities = Object.keys(spec.priorities).map(Number);
       for (const channel of Object.keys(spec.channels)) {
-        queue.channels.set(channel, {
-          channel, queue, waiting: priorities.map((priority) => new Deque(priority)), pending: 0, reserved: 0, assigned: 0, wrapping: 0,
-          pendingByPriority: new Map(), free: new Set(), eligible: [],
-          entered: new TimeLog(), reservations: new TimeLog(), accepted: new TimeLog(), canceled: new TimeLog(), completed: new TimeLog(),
-        });
+        queue.channels.set(channel, { ...emptyLedger<SimTask>(priorities), channel, queue, free: new Set(), eligible: [] });
       }
       this.queueList.push(queue);
       this.queueBySid.set(queue.sid, queue);
@@ -234,35 +230,21 @@ export class Simulation implements WorkspaceModel {
     const channel = queue.channels.get(channelName)!;
     const task: SimTask = { id: this.nextTaskId++, handleSeconds, queue, channel, priority, arrivedAt: this.clock, state: 'pending', worker: null };
     this.counters.tasks++;
-    channel.entered.push(this.clock);
+    enterTask(channel, this.clock);
     this.options.onArrival?.({ taskId: task.id, queueSid: queue.sid, channel: channelName, priority, arrivedAtMs: this.clock });
     const worker = channel.free.values().next().value as SimWorker | undefined;
     if (worker) {
       this.reserve(task, worker, false);
       return;
     }
-    channel.pending++;
-    channel.pendingByPriority.set(priority, (channel.pendingByPriority.get(priority) ?? 0) + 1);
-    let deque = channel.waiting.find((candidate) => candidate.priority === priority);
-    if (!deque) {
-      deque = new Deque(priority);
-      channel.waiting.push(deque);
-      channel.waiting.sort((a, b) => b.priority - a.priority);
-    }
-    deque.items.push(task);
+    enqueueTask(channel, task);
     if (patienceMs !== null) this.events.push({ time: this.clock + patienceMs, kind: 'abandon', task });
   }
 
   private reserve(task: SimTask, worker: SimWorker, wasPending: boolean): void {
     const channel = task.channel;
-    if (wasPending) {
-      channel.pending--;
-      channel.pendingByPriority.set(task.priority, channel.pendingByPriority.get(task.priority)! - 1);
-    }
-    task.state = 'reserved';
+    reserveTask(channel, task, this.clock, wasPending);
     task.worker = worker;
-    channel.reserved++;
-    channel.reservations.push(this.clock);
     worker.busy.set(channel.channel, worker.busy.get(channel.channel)! + 1);
     worker.holding++;
     settle(worker, this.scenario.workspaceMode);
@@ -271,11 +253,7 @@ export class Simulation implements WorkspaceModel {
 
   private onAccept(task: SimTask): void {
     const channel = task.channel;
-    task.state = 'assigned';
-    channel.reserved--;
-    channel.assigned++;
-    const waitSeconds = (this.clock - task.arrivedAt) / 1000;
-    channel.accepted.push(this.clock, waitSeconds);
+    const waitSeconds = acceptTask(channel, task, this.clock);
     this.counters.accepted++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
     const handleSeconds = task.handleSeconds ?? this.draws.handle(task.queue.spec.handleSeconds);
@@ -283,16 +261,12 @@ export class Simulation implements WorkspaceModel {
   }
 
   private onComplete(task: SimTask): void {
-    task.state = 'wrapping';
-    task.channel.assigned--;
-    task.channel.wrapping++;
-    task.channel.completed.push(this.clock);
+    completeTask(task.channel, task, this.clock);
     this.events.push({ time: this.clock + task.queue.spec.wrapUpSeconds * 1000, kind: 'wrapDone', task });
   }
 
   private onWrapDone(task: SimTask): void {
-    task.state = 'completed';
-    task.channel.wrapping--;
+    finishTask(task.channel, task);
     const worker = task.worker!;
     const channelName = task.channel.channel;
     worker.busy.set(channelName, worker.busy.get(channelName)! - 1);
@@ -307,13 +281,9 @@ export class Simulation implements WorkspaceModel {
   }
 
   private onAbandon(task: SimTask): void {
-    if (task.state !== 'pending') return;
-    task.state = 'canceled';
     const channel = task.channel;
-    channel.pending--;
-    channel.pendingByPriority.set(task.priority, channel.pendingByPriority.get(task.priority)! - 1);
-    const waitSeconds = (this.clock - task.arrivedAt) / 1000;
-    channel.canceled.push(this.clock, waitSeconds);
+    const waitSeconds = cancelTask(channel, task, this.clock);
+    if (waitSeconds === null) return;
     this.counters.abandoned++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'abandoned' });
   }
@@ -321,7 +291,7 @@ export class Simulation implements WorkspaceModel {
   /** A worker who can be offered a task on `channelName` takes the best waiting task of its queues. */
   private pull(worker: SimWorker, channelName: string): void {
     while (isOffered(worker, channelName)) {
-      let best: { deque: Deque; task: SimTask } | undefined;
+      let best: { deque: ChannelState['waiting'][number]; task: SimTask } | undefined;
       for (const queue of worker.queues) {
         const channel = queue.channels.get(channelName);
         if (!channel || channel.pending === 0) continue;
@@ -371,13 +341,7 @@ export class Simulation implements WorkspaceModel {
     this.lastPruneAt = this.clock;
     const before = this.clock - this.retentionMs;
     for (const queue of this.queueList) {
-      for (const channel of queue.channels.values()) {
-        channel.entered.prune(before);
-        channel.reservations.prune(before);
-        channel.accepted.prune(before);
-        channel.canceled.prune(before);
-        channel.completed.prune(before);
-      }
+      for (const channel of queue.channels.values()) pruneLedger(channel, before);
     }
   }
 
@@ -390,7 +354,7 @@ export class Simulation implements WorkspaceModel {
   }
 
   realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown> {
-    return realtimeStatistics(this.queueBySid.get(queueSid)!, this.channelsOf(queueSid, taskChannel), taskChannel, this.clock, this.workspaceSid);
+    return realtimeStatistics(this.queueBySid.get(queueSid)!.workers, this.channelsOf(queueSid, taskChannel), taskChannel, this.clock, this.workspaceSid);
   }
 
   cumulative(queueSid: string, query: StatisticsQuery): Record<string, unknown> {

@@ -5,20 +5,21 @@
  * waits, and the split by wait time when asked for).
  */
 import { sidFor, type StatisticsQuery } from '../workspace-model';
-import type { ChannelState, SimQueue, SimTask } from './model';
+import type { LedgerTask, LedgerWorker, TaskLedger } from './model';
 import { ACTIVITIES, type ActivityName } from './workforce';
 
 /**
  * Real-time statistics with TaskRouter's meanings: eligible workers in any Activity, available ones
- * in an available Activity whether busy or not, and the eligible workers per Activity.
+ * in an available Activity whether busy or not, and the eligible workers per Activity. Without a
+ * channel, the queue's workers on any channel (`queueWorkers`) are its eligible ones.
  */
-export function realtimeStatistics(queue: SimQueue, channels: ChannelState[], taskChannel: string | undefined, clock: number, workspaceSid: string): Record<string, unknown> {
+export function realtimeStatistics(queueWorkers: readonly LedgerWorker[], channels: TaskLedger[], taskChannel: string | undefined, clock: number, workspaceSid: string): Record<string, unknown> {
   let pending = 0;
   let reserved = 0;
   let assigned = 0;
   let wrapping = 0;
   const byPriority: Record<string, number> = {};
-  let oldest: SimTask | undefined;
+  let oldest: LedgerTask | undefined;
   for (const channel of channels) {
     pending += channel.pending;
     reserved += channel.reserved;
@@ -30,7 +31,7 @@ export function realtimeStatistics(queue: SimQueue, channels: ChannelState[], ta
       if (head && (!oldest || head.arrivedAt < oldest.arrivedAt)) oldest = head;
     }
   }
-  const eligible = taskChannel === undefined ? queue.workers : (channels[0]?.eligible ?? []);
+  const eligible = taskChannel === undefined ? queueWorkers : (channels[0]?.eligible ?? []);
   const perActivity = new Map<ActivityName, number>(ACTIVITIES.map((activity) => [activity.name, 0]));
   for (const worker of eligible) perActivity.set(worker.activity, perActivity.get(worker.activity)! + 1);
   const available = ACTIVITIES.reduce((sum, activity) => sum + (activity.available ? perActivity.get(activity.name)! : 0), 0);
@@ -51,7 +52,7 @@ export function realtimeStatistics(queue: SimQueue, channels: ChannelState[], ta
 }
 
 /** Cumulative statistics of these channels over the query's window. */
-export function cumulativeStatistics(channels: ChannelState[], query: StatisticsQuery): Record<string, unknown> {
+export function cumulativeStatistics(channels: TaskLedger[], query: StatisticsQuery): Record<string, unknown> {
   const { startMs, endMs } = query;
   const acceptedWaits: number[] = [];
   const canceledWaits: number[] = [];

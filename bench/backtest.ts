@@ -1,0 +1,188 @@
+/**
+ * Backtest on real call histories: each file is replayed as the statistics TaskRouter would have
+ * reported, read every 30, 120 and 300 s through the refresher's own estimation path, and what every
+ * caller would have heard is scored against the wait they had (bench/backtest/).
+ *
+ * `npm run backtest -- --help`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readCallHistory, SourceError } from '../dev/replay/sources';
+import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../dev/replay/timeline';
+import { ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS } from '../src/estimator';
+import { heardCallers } from './backtest/heard';
+import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByQueue, worstQueue, type GroupScore } from './backtest/score';
+import { benchArguments, usageError } from './cli';
+
+const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
+
+const USAGE = `Usage: npm run backtest -- [--calls FILE [FILE…]] [options]
+
+Replays each call history as the statistics TaskRouter would have reported, through the refresher's
+own estimation path, and scores what every caller would have heard against the wait they had.
+
+Sources (gzipped or not; CRLF or LF):
+  --calls FILE [FILE…]       call logs: the published Anonymous Bank format (tab-separated, its header
+                             row), or a task CSV (docs/accuracy.md, "Backtest your own center")
+                             default: ${COMMITTED_MONTHS.join(' ')}
+
+Options:
+  --login-gap-minutes <n>    the login rule: services at most this far apart are one logged-in
+                             stretch (default ${DEFAULT_LOGIN_GAP_MINUTES}; the report also gives two other values)
+  --window-minutes <m>       statistics window (default 15)
+  --out <dir>                where backtest.md goes (default bench/results)
+  --help                     this text
+
+Prints one line per file, in argument order, at the 30 s cadence:
+  backtest <file>: default/original RMSE = X (worst queue NAME Y), phrase true A% (original B%), range
+  coverage C%, "less than a minute" broken D% (N callers, Q queues)
+Exits 2 when a file cannot be read or is in no supported format.`;
+
+/** The refresher's cadences: a looping refresher, the GitHub Action or cron, and QStash's slowest. */
+const CADENCES = [30, 120, 300];
+const HEADLINE_CADENCE = 30;
+
+interface FileResult {
+  file: string;
+  report: SourceReport;
+  timeline: Timeline;
+  /** Scores at each cadence, with the chosen login rule. */
+  byCadence: Map<number, GroupScore[]>;
+  /** Scores at the headline cadence with the other login gaps. */
+  byLoginGap: Map<number, GroupScore[]>;
+  seconds: number;
+}
+
+function positiveInteger(value: string | undefined, fallback: number, name: string): number {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isInteger(parsed) || parsed < 1) usageError(`${name} must be a positive whole number`, USAGE);
+  return parsed;
+}
+
+const ratioWithInterval = ({ ratio }: GroupScore) => `${ratioText(ratio.value)} (${ratioText(ratio.low)}–${ratioText(ratio.high)})`;
+const pct = (value: number) => (Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '–');
+const secs = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
+
+function backtestFile(path: string, loginGap: number, windowMinutes: number): FileResult {
+  const started = Date.now();
+  const name = basename(path);
+  const { timeline, report } = readCallHistory(path, loginGap);
+  for (const skipped of report.skipped) process.stderr.write(`${name}: skipped ${skipped.count} row(s), ${skipped.reason}: line${skipped.count > 1 ? 's' : ''} ${skipped.firstLines.join(', ')}${skipped.count > skipped.firstLines.length ? ', …' : ''}\n`);
+  const byCadence = new Map<number, GroupScore[]>();
+  for (const refreshSeconds of CADENCES) byCadence.set(refreshSeconds, scoreByQueue(heardCallers(timeline, { refreshSeconds, windowMinutes, name })));
+  const byLoginGap = new Map<number, GroupScore[]>([[loginGap, byCadence.get(HEADLINE_CADENCE)!]]);
+  for (const gap of [loginGap / 2, loginGap * 2]) {
+    const other = readCallHistory(path, gap).timeline;
+    byLoginGap.set(gap, scoreByQueue(heardCallers(other, { refreshSeconds: HEADLINE_CADENCE, windowMinutes, name })));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences and ${byLoginGap.size - 1} other login gaps in ${seconds.toFixed(1)} s\n`);
+  return { file: name, report, timeline, byCadence, byLoginGap, seconds };
+}
+
+function sourceSection(result: FileResult, loginGap: number): string[] {
+  const { report, timeline } = result;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const lines = [
+    `${report.format}, ${report.rows} rows: ${report.tasks} tasks in ${timeline.queues.length} queues (${timeline.queues.join(', ')}), ${timeline.workers.length} agents, ${day(timeline.startMs)} to ${day(timeline.endMs)}. Login rule: logged in over stretches of services at most ${loginGap} minutes apart; eligible for every queue served in the file.`,
+  ];
+  for (const [what, count] of Object.entries(report.notes)) lines.push(`- not scored as a task or completed by assumption: ${what}: ${count}`);
+  for (const skipped of report.skipped) lines.push(`- skipped, ${skipped.reason}: ${skipped.count} (first lines ${skipped.firstLines.join(', ')})`);
+  if (report.skipped.length === 0) lines.push('- no bad rows');
+  return lines;
+}
+
+function mainTable(scores: GroupScore[]): string[] {
+  const lines = [
+    '| queue | callers scored | abandoned | mean wait s | default/original RMSE (95% CI, days) | RMSE s default / original | MAE s default / original | bias s default / original | phrase true default / original | range coverage | "less than a minute" broken default / original (told) | waited < 60 s and told "less than a minute" default / original | wrong phrase, waited longer default / original | no number default / original |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const score of scores) {
+    const d = score.estimators.default;
+    const o = score.estimators.original;
+    const marker = score.group !== 'all' && score.scored < MIN_QUEUE_CALLERS ? ' (small)' : '';
+    lines.push(
+      `| ${score.group === 'all' ? '**all**' : score.group}${marker} | ${score.scored} | ${score.abandoned} | ${secs(score.meanWait)} | ${ratioWithInterval(score)} | ${secs(d.rmse)} / ${secs(o.rmse)} | ${secs(d.mae)} / ${secs(o.mae)} | ${secs(d.bias)} / ${secs(o.bias)} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(score.coverage)} | ${pct(d.underMinuteBroken)} (${d.toldUnderMinute}) / ${pct(o.underMinuteBroken)} (${o.toldUnderMinute}) | ${pct(d.underMinuteWhenQuick)} / ${pct(o.underMinuteWhenQuick)} | ${pct(d.wrongAndLonger)} / ${pct(o.wrongAndLonger)} | ${pct(d.noNumber)} / ${pct(o.noNumber)} |`,
+    );
+  }
+  return lines;
+}
+
+function everyEstimatorTable(scores: GroupScore[]): string[] {
+  const lines = ['| queue | estimator | RMSE s | MAE s | bias s | phrase true | "less than a minute" broken (told) | no number |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  for (const score of scores) {
+    for (const name of ESTIMATOR_NAMES) {
+      const s = score.estimators[name];
+      lines.push(`| ${score.group} | ${name} | ${secs(s.rmse)} | ${secs(s.mae)} | ${secs(s.bias)} | ${pct(s.phraseTrue)} | ${pct(s.underMinuteBroken)} (${s.toldUnderMinute}) | ${pct(s.noNumber)} |`);
+    }
+  }
+  return lines;
+}
+
+/** One row of headline figures over all callers, for the cadence and login-rule tables. */
+function overallRow(label: string, scores: GroupScore[]): string {
+  const all = scores.find((score) => score.group === 'all')!;
+  const d = all.estimators.default;
+  const o = all.estimators.original;
+  const { worst } = worstQueue(scores);
+  return `| ${label} | ${all.scored} | ${ratioWithInterval(all)} | ${worst ? `${worst.group} ${ratioText(worst.ratio.value)}` : '–'} | ${secs(d.bias)} / ${secs(o.bias)} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(all.coverage)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} |`;
+}
+
+const OVERALL_HEADER = ['| callers scored | default/original RMSE (95% CI) | worst queue (≥ 500 callers) | bias s default / original | phrase true default / original | range coverage | "less than a minute" broken default / original |', '| --- | --- | --- | --- | --- | --- | --- |'];
+
+function markdown(results: FileResult[], loginGap: number, windowMinutes: number): string {
+  const lines = [
+    '# Backtest on real call histories',
+    '',
+    `Written by \`npm run backtest\`. Each file is replayed as the statistics TaskRouter would have reported (dev/replay/), read every 30, 120 and 300 s with a ${windowMinutes}-minute window, each reading turned into a snapshot by the refresher's own \`buildSnapshot\` (history carried as a looping refresher carries it). Every answered caller is scored at the moment they left the voice menu, on the last reading taken before their call appears in the statistics, against the wait they had (0 when answered at once). Callers of the first window are warm-up. Only callers to whom both the default and the original gave a number are scored; "no number" is the share of answered callers an estimator gave none. Abandoned callers are out of RMSE, MAE and bias, and in "less than a minute" broken (told it, waited over ${PROMISE_LIMIT_SECONDS} s, hung up after it included). Phrases are the \`approximate\` style: the default's chosen from its model, the others' rounded estimate. "(small)": under ${MIN_QUEUE_CALLERS} scored callers, left out of the worst queue.`,
+    '',
+    'January is for tuning; February is validation: nothing is fit on it.',
+    '',
+  ];
+  for (const result of results) {
+    const headlineScores = result.byCadence.get(HEADLINE_CADENCE)!;
+    lines.push(`## ${result.file}`, '', ...sourceSection(result, loginGap), '', `\`${headline(result.file, headlineScores)}\``, '');
+    lines.push(`### Every queue, refresh every ${HEADLINE_CADENCE} s`, '', ...mainTable(headlineScores), '');
+    lines.push(`### Every estimator, refresh every ${HEADLINE_CADENCE} s`, '', ...everyEstimatorTable(headlineScores), '');
+    lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
+    for (const [cadence, scores] of result.byCadence) lines.push(overallRow(`${cadence} s`, scores));
+    lines.push('', `### The login rule, refresh every ${HEADLINE_CADENCE} s`, '', `| longest gap in a stretch | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
+    for (const [gap, scores] of [...result.byLoginGap].sort((a, b) => a[0] - b[0])) lines.push(overallRow(`${gap} min${gap === loginGap ? ' (the rule)' : ''}`, scores));
+    lines.push('', `Replayed and scored in ${result.seconds.toFixed(1)} s (three cadences and two other login gaps).`, '');
+  }
+  return lines.join('\n');
+}
+
+function main(): void {
+  const parsed = benchArguments({ calls: { type: 'string', multiple: true }, 'login-gap-minutes': { type: 'string' }, 'window-minutes': { type: 'string' }, out: { type: 'string' } }, USAGE);
+  if (!parsed) return;
+  // `--calls a b c`: the positionals after --calls are its files too, in argument order.
+  const files: string[] = [];
+  let afterCalls = false;
+  for (const token of parsed.tokens) {
+    if (token.kind === 'option') {
+      afterCalls = token.name === 'calls';
+      if (afterCalls && token.value !== undefined) files.push(token.value);
+    } else if (token.kind === 'positional') {
+      if (!afterCalls) usageError(`Unexpected argument '${token.value}': files follow --calls`, USAGE);
+      files.push(token.value);
+    }
+  }
+  const loginGap = positiveInteger(parsed.values['login-gap-minutes'], DEFAULT_LOGIN_GAP_MINUTES, '--login-gap-minutes');
+  const windowMinutes = positiveInteger(parsed.values['window-minutes'], 15, '--window-minutes');
+  const results: FileResult[] = [];
+  try {
+    for (const file of files.length > 0 ? files : COMMITTED_MONTHS) results.push(backtestFile(file, loginGap, windowMinutes));
+  } catch (error) {
+    if (!(error instanceof SourceError)) throw error;
+    process.stderr.write(`backtest: ${error.message}\n`);
+    process.exit(2);
+  }
+  const out = parsed.values.out ?? 'bench/results';
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'backtest.md'), markdown(results, loginGap, windowMinutes));
+  process.stderr.write(`wrote ${join(out, 'backtest.md')}\n`);
+  for (const result of results) process.stdout.write(`${headline(result.file, result.byCadence.get(HEADLINE_CADENCE)!)}\n`);
+}
+
+main();

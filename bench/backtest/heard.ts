@@ -1,0 +1,101 @@
+/**
+ * What every caller of a timeline would have heard: the timeline replayed as TaskRouter statistics
+ * (dev/replay/replay.ts), read every `refreshSeconds` as the refresher reads them (observationFrom),
+ * each reading turned into a snapshot by the refresher's own `buildSnapshot`, its history carried from
+ * the reading before as a looping refresher carries it. A caller hears the last snapshot taken before
+ * their task appears in the statistics.
+ */
+import { Replay, REPLAY_CHANNEL } from '../../dev/replay/replay';
+import type { Timeline } from '../../dev/replay/timeline';
+import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type WaitRange } from '../../src/estimator';
+import { buildSnapshot } from '../../src/refresh';
+import type { Snapshot } from '../../src/cache/write';
+import { observationFrom, type QueueReading } from '../../src/taskrouter/reader';
+
+/** The estimators scored besides the default, each from the same reading and history. */
+export const OTHER_ESTIMATORS = ['original', 'head-of-line', 'queue-length'] as const satisfies readonly EstimatorName[];
+
+/** One caller: what they were told and what happened. */
+export interface HeardCaller {
+  queue: string;
+  /** Days since the timeline's first midnight: the bootstrap's blocks. */
+  day: number;
+  outcome: 'accepted' | 'abandoned';
+  /** Seconds from joining the queue to an agent (accepted) or to hanging up (abandoned). */
+  waitSeconds: number;
+  /** Each estimator's estimate, seconds; null where it gave no number. */
+  estimates: Record<EstimatorName, number | null>;
+  /** The default's range and model shape (its phrase comes from them). */
+  range: WaitRange | null;
+  shape: number | null;
+}
+
+export interface HeardOptions {
+  refreshSeconds: number;
+  windowMinutes: number;
+  /** Names the replayed workspace. */
+  name: string;
+}
+
+const LOGGED_OUT = ['Offline'];
+
+/**
+ * Every task after the warm-up (the first window, when the refresher has no history yet), with what
+ * each estimator told it. Readings are taken at the timeline's midnight plus whole cadences.
+ */
+export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCaller[] {
+  const { refreshSeconds, windowMinutes } = options;
+  const cadenceMs = refreshSeconds * 1000;
+  const windowMs = windowMinutes * 60_000;
+  const replay = new Replay(timeline, { name: options.name, retentionMinutes: windowMinutes + 5 });
+  const queueRecords = replay.queues();
+  const queueNames = new Map(queueRecords.map((queue) => [queue.sid, queue.friendlyName]));
+  const sidOf = new Map(queueRecords.map((queue) => [queue.friendlyName, queue.sid]));
+  const config = { estimator: 'default' as const, channels: [REPLAY_CHANNEL] };
+  const warmUpEndsMs = timeline.startMs + windowMs;
+  const heard: HeardCaller[] = [];
+  let previous: Snapshot | null = null;
+  let next = 0;
+  const tasks = timeline.tasks;
+  for (let readAtMs = timeline.startMs, run = 1; next < tasks.length; readAtMs += cadenceMs, run++) {
+    replay.advanceTo(readAtMs);
+    const readings: QueueReading[] = queueRecords.map((queue) => {
+      const cumulative = replay.cumulative(queue.sid, { startMs: readAtMs - windowMs, endMs: readAtMs, taskChannel: REPLAY_CHANNEL, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
+      const realtime = replay.realtime(queue.sid, REPLAY_CHANNEL);
+      const observation = observationFrom(cumulative, realtime, windowMinutes, { loggedOutActivities: LOGGED_OUT, multitasking: replay.multiTaskEnabled });
+      return { queueSid: queue.sid, queueName: queue.friendlyName, channel: REPLAY_CHANNEL, observation };
+    });
+    const snapshot = buildSnapshot(
+      config,
+      replay.workspaceSid,
+      { queueNames, readings: new Map([[REPLAY_CHANNEL, readings]]), skippedQueueSids: [], windowMinutes, readAt: new Date(readAtMs).toISOString() },
+      { sequence: run, startedAtMs: readAtMs, durationMs: 0, requests: 0 },
+      previous === null ? null : { history: previous.history, readAtMs: previous.record.readAtMs },
+    );
+    previous = snapshot;
+    // Tasks that appear in the next reading heard this one.
+    const entries = new Map(snapshot.entries.get(REPLAY_CHANNEL)!.map((entry) => [entry.queueSid, entry]));
+    const histories = snapshot.history.get(REPLAY_CHANNEL)!;
+    const observations = snapshot.inputs.get(REPLAY_CHANNEL)!;
+    while (next < tasks.length && tasks[next]!.enteredAtMs <= readAtMs + cadenceMs) {
+      const task = tasks[next++]!;
+      if (readAtMs < warmUpEndsMs) continue;
+      const queueSid = sidOf.get(task.queue)!;
+      const entry = entries.get(queueSid)!;
+      const observation = observations.get(queueSid)!;
+      const history = decodeHistory(histories.get(queueSid));
+      const estimates = { default: entry.estimatedWaitSeconds } as Record<EstimatorName, number | null>;
+      for (const name of OTHER_ESTIMATORS) estimates[name] = estimateWait(name, observation, history).estimatedWaitSeconds;
+      heard.push({
+        queue: task.queue,
+        day: Math.floor((task.enteredAtMs - timeline.startMs) / 86_400_000),
+        outcome: task.outcome,
+        waitSeconds: (task.leftQueueAtMs - task.enteredAtMs) / 1000,
+        estimates,
+        range: entry.waitRange,
+        shape: entry.waitShape ?? null,
+      });
+    }
+  }
+  return heard;
+}
