@@ -48,10 +48,10 @@ const SCORERS: Scorer[] = ['default', 'original', 'oracle'];
 const WARM_UP_MINUTES = 15;
 const BLOCK_MINUTES = 30;
 const MAX_REPLICATIONS = 400;
-const START_MS = Date.parse('2026-03-02T08:00:00Z');
+export const START_MS = Date.parse('2026-03-02T08:00:00Z');
 
 /** One simulated caller: what the cache held for their queue when they arrived, and what happened. */
-interface Caller {
+export interface Caller {
   replication: number;
   arrivedAtMs: number;
   /** The observation of the snapshot the caller would have been answered from; null before the first. */
@@ -87,7 +87,7 @@ function pickLean(stats: Record<string, unknown>, part: keyof typeof LEAN_FIELDS
   return Object.fromEntries(LEAN_FIELDS[part].filter((field) => field in stats).map((field) => [field, stats[field]]));
 }
 
-interface Settings {
+export interface Settings {
   refreshSeconds: number;
   windowMinutes: number;
   lean: boolean;
@@ -95,8 +95,11 @@ interface Settings {
   maxCallers: number;
 }
 
-/** One replication: the scenario with its own seed, snapshots every refreshSeconds as the refresher takes them. */
-function replicate(scenario: Scenario, replication: number, settings: Settings): Caller[] {
+/**
+ * One replication: the scenario with its own seed, snapshots every refreshSeconds as the refresher
+ * takes them. `recordEvents` keeps the simulation's TaskRouter Events (the backtest's round trip).
+ */
+export function replicate(scenario: Scenario, replication: number, settings: Settings, recordEvents = false): { callers: Caller[]; simulation: Simulation } {
   const seeded = { ...scenario, seed: (scenario.seed + 7919 * replication) >>> 0 };
   const { refreshSeconds, windowMinutes, lean } = settings;
   type Cached = Pick<Caller, 'observation' | 'history' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
@@ -106,6 +109,7 @@ function replicate(scenario: Scenario, replication: number, settings: Settings):
   const sim: Simulation = new Simulation(seeded, {
     startMs: START_MS,
     retentionMinutes: windowMinutes + 5,
+    recordEvents,
     onArrival: (task) => {
       if (task.arrivedAtMs < START_MS + WARM_UP_MINUTES * 60_000) return;
       const cached = snapshot.get(`${task.queueSid} ${task.channel}`);
@@ -154,7 +158,7 @@ function replicate(scenario: Scenario, replication: number, settings: Settings):
     snapshot = next;
   }
   sim.advanceTo(endMs);
-  return callers;
+  return { callers, simulation: sim };
 }
 
 /** Replicates until enough answered callers have an estimate from all three scorers. */
@@ -165,7 +169,7 @@ function runScenario(name: string, settings: Settings): ScenarioRun {
   let replications = 0;
   let scored = 0;
   while (scored < settings.minCallers && replications < MAX_REPLICATIONS) {
-    const more = replicate(scenario, replications++, settings);
+    const { callers: more } = replicate(scenario, replications++, settings);
     callers.push(...more);
     scored += more.filter((caller) => caller.outcome === 'accepted' && estimatesOf(caller, DEFAULT_PARAMETERS).every((estimate) => estimate !== null)).length;
   }
@@ -173,7 +177,7 @@ function runScenario(name: string, settings: Settings): ScenarioRun {
 }
 
 /** The default's answer to one caller: its estimate and range, from the snapshot's reading and history. */
-function defaultFor(caller: Caller, parameters: EstimatorParameters): RangedEstimate | null {
+export function defaultFor(caller: Caller, parameters: EstimatorParameters): RangedEstimate | null {
   return caller.observation ? estimateWait('default', caller.observation, caller.history, parameters) : null;
 }
 
@@ -573,4 +577,5 @@ function main(): void {
   process.stdout.write(`accuracy: worst default/original RMSE = ${s.worstRatio.toFixed(2)}, worst default/oracle RMSE = ${s.worstOracleRatio.toFixed(2)}, phrase true ${phraseRange} (original ${originalPhraseRange}), range coverage ${range(headline.map((score) => score.coverage))} (${headline.length} ${validation.length > 0 ? 'validation ' : ''}scenarios, ${s.callers} callers)\n`);
 }
 
-main();
+// Run as a command; imported (the backtest's round-trip test), it only lends its replication.
+if (require.main === module) main();

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { readEventsExport } from '../dev/replay/events';
 import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../dev/replay/timeline';
 import { ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS } from '../src/estimator';
@@ -16,7 +17,7 @@ import { benchArguments, usageError } from './cli';
 
 const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
 
-const USAGE = `Usage: npm run backtest -- [--calls FILE [FILE…]] [options]
+const USAGE = `Usage: npm run backtest -- [--calls FILE [FILE…]] [--events FILE [FILE…]] [options]
 
 Replays each call history as the statistics TaskRouter would have reported, through the refresher's
 own estimation path, and scores what every caller would have heard against the wait they had.
@@ -25,6 +26,8 @@ Sources (gzipped or not; CRLF or LF):
   --calls FILE [FILE…]       call logs: the published Anonymous Bank format (tab-separated, its header
                              row), or a task CSV (docs/accuracy.md, "Backtest your own center")
                              default: ${COMMITTED_MONTHS.join(' ')}
+  --events FILE [FILE…]      a workspace's own history, from npm run export:events (Activities as
+                             recorded; the first window is warm-up)
 
 Options:
   --login-gap-minutes <n>    the login rule: services at most this far apart are one logged-in
@@ -36,19 +39,27 @@ Options:
 Prints one line per file, in argument order, at the 30 s cadence:
   backtest <file>: default/original RMSE = X (worst queue NAME Y), phrase true A% (original B%), range
   coverage C%, "less than a minute" broken D% (N callers, Q queues)
-Exits 2 when a file cannot be read or is in no supported format.`;
+Exits 2 when a file cannot be read, is in no supported format, or is an export cut short.`;
 
 /** The refresher's cadences: a looping refresher, the GitHub Action or cron, and QStash's slowest. */
 const CADENCES = [30, 120, 300];
 const HEADLINE_CADENCE = 30;
 
+interface Source {
+  kind: 'calls' | 'events';
+  path: string;
+}
+
 interface FileResult {
   file: string;
+  kind: Source['kind'];
   report: SourceReport;
   timeline: Timeline;
+  /** Events exports: the share of (queue, worker) eligibilities read from target_workers. */
+  eligibilityResolved: number | null;
   /** Scores at each cadence, with the chosen login rule. */
   byCadence: Map<number, GroupScore[]>;
-  /** Scores at the headline cadence with the other login gaps. */
+  /** Scores at the headline cadence with the other login gaps (call logs only). */
   byLoginGap: Map<number, GroupScore[]>;
   seconds: number;
 }
@@ -63,29 +74,34 @@ const ratioWithInterval = ({ ratio }: GroupScore) => `${ratioText(ratio.value)} 
 const pct = (value: number) => (Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '–');
 const secs = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 
-function backtestFile(path: string, loginGap: number, windowMinutes: number): FileResult {
+function backtestFile(source: Source, loginGap: number, windowMinutes: number): FileResult {
   const started = Date.now();
-  const name = basename(path);
-  const { timeline, report } = readCallHistory(path, loginGap);
+  const name = basename(source.path);
+  const exported = source.kind === 'events' ? readEventsExport(source.path) : null;
+  const { timeline, report } = exported ?? readCallHistory(source.path, loginGap);
+  const ids = exported ? { workspaceSid: exported.workspaceSid, queueSids: exported.queueSids } : {};
   for (const skipped of report.skipped) process.stderr.write(`${name}: skipped ${skipped.count} row(s), ${skipped.reason}: line${skipped.count > 1 ? 's' : ''} ${skipped.firstLines.join(', ')}${skipped.count > skipped.firstLines.length ? ', …' : ''}\n`);
   const byCadence = new Map<number, GroupScore[]>();
-  for (const refreshSeconds of CADENCES) byCadence.set(refreshSeconds, scoreByQueue(heardCallers(timeline, { refreshSeconds, windowMinutes, name })));
-  const byLoginGap = new Map<number, GroupScore[]>([[loginGap, byCadence.get(HEADLINE_CADENCE)!]]);
-  for (const gap of [loginGap / 2, loginGap * 2]) {
-    const other = readCallHistory(path, gap).timeline;
-    byLoginGap.set(gap, scoreByQueue(heardCallers(other, { refreshSeconds: HEADLINE_CADENCE, windowMinutes, name })));
+  for (const refreshSeconds of CADENCES) byCadence.set(refreshSeconds, scoreByQueue(heardCallers(timeline, { refreshSeconds, windowMinutes, name, ...ids })));
+  const byLoginGap = new Map<number, GroupScore[]>();
+  if (!exported) {
+    // The login rule only rebuilds what a call log lacks; an export records Activities.
+    byLoginGap.set(loginGap, byCadence.get(HEADLINE_CADENCE)!);
+    for (const gap of [loginGap / 2, loginGap * 2]) byLoginGap.set(gap, scoreByQueue(heardCallers(readCallHistory(source.path, gap).timeline, { refreshSeconds: HEADLINE_CADENCE, windowMinutes, name })));
   }
   const seconds = (Date.now() - started) / 1000;
-  process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences and ${byLoginGap.size - 1} other login gaps in ${seconds.toFixed(1)} s\n`);
-  return { file: name, report, timeline, byCadence, byLoginGap, seconds };
+  process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences${exported ? '' : ` and ${byLoginGap.size - 1} other login gaps`} in ${seconds.toFixed(1)} s\n`);
+  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, seconds };
 }
 
 function sourceSection(result: FileResult, loginGap: number): string[] {
   const { report, timeline } = result;
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  const lines = [
-    `${report.format}, ${report.rows} rows: ${report.tasks} tasks in ${timeline.queues.length} queues (${timeline.queues.join(', ')}), ${timeline.workers.length} agents, ${day(timeline.startMs)} to ${day(timeline.endMs)}. Login rule: logged in over stretches of services at most ${loginGap} minutes apart; eligible for every queue served in the file.`,
-  ];
+  const who =
+    result.eligibilityResolved === null
+      ? `Login rule: logged in over stretches of services at most ${loginGap} minutes apart; eligible for every queue served in the file.`
+      : `Activities as recorded; eligibility read from target_workers for ${pct(result.eligibilityResolved)} of (queue, worker) pairs, the rest from the queues each worker took tasks of.`;
+  const lines = [`${report.format}, ${report.rows} ${result.kind === 'events' ? 'events' : 'rows'}: ${report.tasks} tasks in ${timeline.queues.length} queues (${timeline.queues.join(', ')}) on ${timeline.channels.join(', ')}, ${timeline.workers.length} agents, ${day(timeline.startMs)} to ${day(timeline.endMs)}. ${who}`];
   for (const [what, count] of Object.entries(report.notes)) lines.push(`- not scored as a task or completed by assumption: ${what}: ${count}`);
   for (const skipped of report.skipped) lines.push(`- skipped, ${skipped.reason}: ${skipped.count} (first lines ${skipped.firstLines.join(', ')})`);
   if (report.skipped.length === 0) lines.push('- no bad rows');
@@ -146,33 +162,35 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     lines.push(`### Every estimator, refresh every ${HEADLINE_CADENCE} s`, '', ...everyEstimatorTable(headlineScores), '');
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
     for (const [cadence, scores] of result.byCadence) lines.push(overallRow(`${cadence} s`, scores));
-    lines.push('', `### The login rule, refresh every ${HEADLINE_CADENCE} s`, '', `| longest gap in a stretch | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
-    for (const [gap, scores] of [...result.byLoginGap].sort((a, b) => a[0] - b[0])) lines.push(overallRow(`${gap} min${gap === loginGap ? ' (the rule)' : ''}`, scores));
-    lines.push('', `Replayed and scored in ${result.seconds.toFixed(1)} s (three cadences and two other login gaps).`, '');
+    if (result.byLoginGap.size > 0) {
+      lines.push('', `### The login rule, refresh every ${HEADLINE_CADENCE} s`, '', `| longest gap in a stretch | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
+      for (const [gap, scores] of [...result.byLoginGap].sort((a, b) => a[0] - b[0])) lines.push(overallRow(`${gap} min${gap === loginGap ? ' (the rule)' : ''}`, scores));
+    }
+    lines.push('', `Replayed and scored in ${result.seconds.toFixed(1)} s (three cadences${result.byLoginGap.size > 0 ? ' and two other login gaps' : ''}).`, '');
   }
   return lines.join('\n');
 }
 
 function main(): void {
-  const parsed = benchArguments({ calls: { type: 'string', multiple: true }, 'login-gap-minutes': { type: 'string' }, 'window-minutes': { type: 'string' }, out: { type: 'string' } }, USAGE);
+  const parsed = benchArguments({ calls: { type: 'string', multiple: true }, events: { type: 'string', multiple: true }, 'login-gap-minutes': { type: 'string' }, 'window-minutes': { type: 'string' }, out: { type: 'string' } }, USAGE);
   if (!parsed) return;
-  // `--calls a b c`: the positionals after --calls are its files too, in argument order.
-  const files: string[] = [];
-  let afterCalls = false;
+  // `--calls a b c`: the positionals after --calls (or --events) are its files too, in argument order.
+  const sources: Source[] = [];
+  let kind: Source['kind'] | null = null;
   for (const token of parsed.tokens) {
     if (token.kind === 'option') {
-      afterCalls = token.name === 'calls';
-      if (afterCalls && token.value !== undefined) files.push(token.value);
+      kind = token.name === 'calls' || token.name === 'events' ? token.name : null;
+      if (kind && token.value !== undefined) sources.push({ kind, path: token.value });
     } else if (token.kind === 'positional') {
-      if (!afterCalls) usageError(`Unexpected argument '${token.value}': files follow --calls`, USAGE);
-      files.push(token.value);
+      if (!kind) usageError(`Unexpected argument '${token.value}': files follow --calls or --events`, USAGE);
+      sources.push({ kind, path: token.value });
     }
   }
   const loginGap = positiveInteger(parsed.values['login-gap-minutes'], DEFAULT_LOGIN_GAP_MINUTES, '--login-gap-minutes');
   const windowMinutes = positiveInteger(parsed.values['window-minutes'], 15, '--window-minutes');
   const results: FileResult[] = [];
   try {
-    for (const file of files.length > 0 ? files : COMMITTED_MONTHS) results.push(backtestFile(file, loginGap, windowMinutes));
+    for (const source of sources.length > 0 ? sources : COMMITTED_MONTHS.map((path) => ({ kind: 'calls' as const, path }))) results.push(backtestFile(source, loginGap, windowMinutes));
   } catch (error) {
     if (!(error instanceof SourceError)) throw error;
     process.stderr.write(`backtest: ${error.message}\n`);

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sidFor, type StatisticsQuery, type WorkspaceModel } from './workspace-model';
+import { sidFor, type EventRecord, type StatisticsQuery, type WorkspaceModel } from './workspace-model';
 
 /** What a fault hook may do to one request instead of answering it normally. */
 export type Fault =
@@ -196,6 +196,8 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
         },
       };
     }
+    const history = /^\/v1\/Workspaces\/([^/]+)\/(Events|Workers|Activities)(?:\/([^/]+)\/(Channels))?$/.exec(path);
+    if (history && history[1] === model.workspaceSid) return historyRoute(model, history[2]!, history[3], path, query);
     const match = /^\/v1\/Workspaces\/([^/]+)\/(TaskQueues|Workflows)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);
     if (!match || match[1] !== model.workspaceSid) throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
     const [, workspaceSid, collection, sid, sub] = match;
@@ -259,6 +261,66 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
       };
     }
     throw new ApiError(404, 20404, `The requested resource ${path} was not found`);
+  };
+
+  /**
+   * The Events list (StartDate/EndDate or Minutes, EventType; oldest first, cursor pages: follow
+   * next_page_url), the Workers list with each worker's Channels, and the Activities: what
+   * `npm run export:events` reads. Served only by models that keep them (a recording simulation).
+   */
+  const historyRoute = (model: WorkspaceModel, collection: string, workerSid: string | undefined, path: string, query: URLSearchParams): { endpoint: string; body: object } => {
+    const notFound = new ApiError(404, 20404, `The requested resource ${path} was not found`);
+    const workspaceUrl = `${baseUrl}/v1/Workspaces/${model.workspaceSid}`;
+    const created = '2026-01-01T00:00:00Z';
+    if (collection === 'Events' && model.listEvents) {
+      const window = statisticsQueryOf(query, model.now());
+      const type = query.get('EventType');
+      const events = model.listEvents(window.startMs, window.endMs).filter((event) => type === null || event.eventType === type);
+      const resourceUrl = (event: EventRecord) => `${workspaceUrl}/${event.resourceType === 'Task' ? 'Tasks' : event.resourceType === 'Worker' ? 'Workers' : `Tasks/${String(event.data['task_sid'])}/Reservations`}/${event.resourceSid}`;
+      return {
+        endpoint: 'events',
+        body: paged(events, 'events', path, query, (event) => ({
+          account_sid: model.accountSid, actor_sid: model.accountSid, actor_type: 'account', actor_url: `https://api.twilio.com/2010-04-01/Accounts/${model.accountSid}`,
+          description: event.description, event_data: event.data, event_date: new Date(event.atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), event_date_ms: Math.floor(event.atMs), event_type: event.eventType,
+          resource_sid: event.resourceSid, resource_type: event.resourceType, resource_url: resourceUrl(event), sid: event.sid, source: 'twilio', source_ip_address: null,
+          url: `${workspaceUrl}/Events/${event.sid}`, workspace_sid: model.workspaceSid,
+        })),
+      };
+    }
+    if (collection === 'Workers' && model.listWorkers) {
+      const workers = [...model.listWorkers()].sort((a, b) => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
+      const activitySid = (name: string) => sidFor('WA', `${model.workspaceSid}-${name}`);
+      if (workerSid !== undefined) {
+        const worker = workers.find((candidate) => candidate.sid === workerSid);
+        if (!worker) throw notFound;
+        return {
+          endpoint: 'worker-channels',
+          body: paged(worker.channels.map((channel) => ({ ...channel, sid: sidFor('WC', `${worker.sid}-${channel.taskChannel}`) })), 'channels', path, query, (channel) => ({
+            account_sid: model.accountSid, assigned_tasks: 0, available: channel.available, available_capacity_percentage: channel.available ? 100 : 0, configured_capacity: channel.capacity,
+            date_created: created, date_updated: created, sid: channel.sid, task_channel_sid: sidFor('TC', `${model.workspaceSid}-${channel.taskChannel}`), task_channel_unique_name: channel.taskChannel,
+            worker_sid: worker.sid, workspace_sid: model.workspaceSid, url: `${workspaceUrl}/Workers/${worker.sid}/Channels/${channel.sid}`,
+          })),
+        };
+      }
+      return {
+        endpoint: 'workers',
+        body: paged(workers, 'workers', path, query, (worker) => ({
+          account_sid: model.accountSid, activity_name: worker.activityName, activity_sid: activitySid(worker.activityName), attributes: JSON.stringify(worker.attributes), available: worker.available,
+          date_created: worker.dateCreated, date_status_changed: worker.dateCreated, date_updated: worker.dateCreated, friendly_name: worker.friendlyName, sid: worker.sid, workspace_sid: model.workspaceSid,
+          url: `${workspaceUrl}/Workers/${worker.sid}`, links: { channels: `${workspaceUrl}/Workers/${worker.sid}/Channels`, statistics: `${workspaceUrl}/Workers/${worker.sid}/Statistics` },
+        })),
+      };
+    }
+    if (collection === 'Activities' && workerSid === undefined && model.listActivities) {
+      return {
+        endpoint: 'activities',
+        body: paged(model.listActivities(), 'activities', path, query, (activity) => ({
+          account_sid: model.accountSid, available: activity.available, date_created: created, date_updated: created, friendly_name: activity.friendlyName, sid: activity.sid,
+          workspace_sid: model.workspaceSid, url: `${workspaceUrl}/Activities/${activity.sid}`, links: { workspace: workspaceUrl },
+        })),
+      };
+    }
+    throw notFound;
   };
 
   const sendError = (response: ServerResponse, error: ApiError) => {

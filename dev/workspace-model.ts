@@ -19,6 +19,36 @@ export interface WorkflowRecord {
   dateCreated: string;
 }
 
+/** A Worker as the Workers list serves it, with its task channels (Workers/{sid}/Channels). */
+export interface WorkerRecord {
+  sid: string;
+  friendlyName: string;
+  /** Routing attributes (served as a JSON string, as TaskRouter does). */
+  attributes: object;
+  activityName: string;
+  available: boolean;
+  dateCreated: string;
+  channels: { taskChannel: string; capacity: number; available: boolean }[];
+}
+
+/** An Activity of the workspace: its name and whether a worker in it can be offered tasks. */
+export interface ActivityRecord {
+  sid: string;
+  friendlyName: string;
+  available: boolean;
+}
+
+/** One TaskRouter Event: what the Events list serves, `event_data` in its wire (snake_case) form. */
+export interface EventRecord {
+  sid: string;
+  eventType: string;
+  atMs: number;
+  resourceType: 'Task' | 'Reservation' | 'Worker';
+  resourceSid: string;
+  description: string;
+  data: Record<string, unknown>;
+}
+
 /** The statistics window and filter of a request. */
 export interface StatisticsQuery {
   /** Window start and end, epoch ms. */
@@ -42,6 +72,11 @@ export interface WorkspaceModel {
   cumulative(queueSid: string, query: StatisticsQuery): Record<string, unknown>;
   /** `realtime` of one queue, snake_case as on the wire. */
   realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown>;
+  /** Workers, Activities and Events, where the model keeps them (the simulation, when asked to record). */
+  listWorkers?(): WorkerRecord[];
+  listActivities?(): ActivityRecord[];
+  /** Events from `startMs` to `endMs` (both included), oldest first. */
+  listEvents?(startMs: number, endMs: number): EventRecord[];
 }
 
 /** A deterministic SID: the prefix and 32 hex digits derived from the seed text. */

@@ -12,7 +12,7 @@ import { BANK_LOG_HEADER, parseBankLog } from '../dev/replay/bank-log';
 import { Replay } from '../dev/replay/replay';
 import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { parseTaskCsv } from '../dev/replay/task-csv';
-import { reconstructLogins, timelineOf, type TimelineTask } from '../dev/replay/timeline';
+import { abandonedTask, answeredTask, reconstructLogins, timelineOf, type TimelineTask } from '../dev/replay/timeline';
 import { heardCallers, type HeardCaller } from '../bench/backtest/heard';
 import { headline, scoreByQueue, scoreGroup } from '../bench/backtest/score';
 
@@ -40,7 +40,7 @@ describe('the Anonymous Bank log', () => {
   it('reads every field of a call that waited and was served', () => {
     const { tasks, report } = parseBankLog(logLines([bankRow({ priority: '2', type: 'NW' })]));
     expect(report).toEqual({ format: 'Anonymous Bank call log', rows: 1, tasks: 1, notes: {}, skipped: [] });
-    expect(tasks).toEqual([{ queue: 'NW', priority: 1, enteredAtMs: at(10, 0, 10), outcome: 'accepted', leftQueueAtMs: at(10, 1), worker: 'ANNA', handledUntilMs: at(10, 4), line: 2 }]);
+    expect(tasks).toEqual([{ queue: 'NW', channel: 'voice', priority: 1, enteredAtMs: at(10, 0, 10), reservedAtMs: at(10, 1), acceptedAtMs: at(10, 1), canceledAtMs: null, wrapUpAtMs: at(10, 4), completedAtMs: at(10, 4), worker: 'ANNA', line: 2 }]);
   });
 
   it('keeps priorities 0 and 1 regular', () => {
@@ -50,37 +50,37 @@ describe('the Anonymous Bank log', () => {
 
   it('serves a call straight from the voice menu with a wait of 0, entered no later than its service began', () => {
     const { tasks } = parseBankLog(logLines([bankRow({ ...NOT_QUEUED, ser_start: '10:00:08', ser_exit: '10:02:00', ser_time: '112' })]));
-    expect(tasks[0]).toMatchObject({ enteredAtMs: at(10, 0, 8), leftQueueAtMs: at(10, 0, 8), outcome: 'accepted', handledUntilMs: at(10, 2) });
+    expect(tasks[0]).toMatchObject({ enteredAtMs: at(10, 0, 8), reservedAtMs: at(10, 0, 8), acceptedAtMs: at(10, 0, 8), completedAtMs: at(10, 2) });
   });
 
   it('records an abandoned caller until they hung up, and leaves hang-ups in the voice menu and virtual calls out', () => {
     const { tasks, report } = parseBankLog(logLines([bankRow({ outcome: 'HANG', q_exit: '10:03:10', q_time: '180', ...NO_SERVICE }), bankRow({ outcome: 'HANG', ...NOT_QUEUED, ...NO_SERVICE }), bankRow({ outcome: 'PHANTOM' })]));
-    expect(tasks).toEqual([{ queue: 'PS', priority: 0, enteredAtMs: at(10, 0, 10), outcome: 'abandoned', leftQueueAtMs: at(10, 3, 10), worker: null, handledUntilMs: null, line: 2 }]);
+    expect(tasks).toEqual([{ queue: 'PS', channel: 'voice', priority: 0, enteredAtMs: at(10, 0, 10), reservedAtMs: null, acceptedAtMs: null, canceledAtMs: at(10, 3, 10), wrapUpAtMs: null, completedAtMs: null, worker: null, line: 2 }]);
     expect(report.notes).toEqual({ 'hung up in the voice menu': 1, 'virtual calls (PHANTOM)': 1 });
   });
 
   it('puts the times of a call that crosses midnight on the next day', () => {
     const { tasks } = parseBankLog(logLines([bankRow({ vru_entry: '23:59:23', vru_exit: '23:59:28', q_start: '23:59:28', q_exit: '0:00:03', q_time: '35', ser_start: '0:00:03', ser_exit: '0:00:55', ser_time: '52' })]));
     const next = DAY + 86_400_000;
-    expect(tasks[0]).toMatchObject({ enteredAtMs: at(23, 59, 28), leftQueueAtMs: at(0, 0, 3, next), handledUntilMs: at(0, 0, 55, next) });
+    expect(tasks[0]).toMatchObject({ enteredAtMs: at(23, 59, 28), acceptedAtMs: at(0, 0, 3, next), completedAtMs: at(0, 0, 55, next) });
   });
 
   it('reads q_start 0:00:00 with a queue time as joining at midnight', () => {
     const { tasks } = parseBankLog(logLines([bankRow({ vru_entry: '23:59:50', vru_exit: '0:00:00', q_start: '0:00:00', q_exit: '0:00:40', q_time: '40', ser_start: '0:00:40', ser_exit: '0:02:00', ser_time: '80' })]));
     const next = DAY + 86_400_000;
-    expect(tasks[0]).toMatchObject({ enteredAtMs: next, leftQueueAtMs: at(0, 0, 40, next) });
+    expect(tasks[0]).toMatchObject({ enteredAtMs: next, acceptedAtMs: at(0, 0, 40, next) });
   });
 
   it('keeps a call whose voice-menu clock ran backwards (negative vru_time) on its own day', () => {
     const { tasks, report } = parseBankLog(logLines([bankRow({ vru_entry: '15:46:01', vru_exit: '15:45:24', vru_time: '-37', q_start: '15:45:24', q_exit: '15:46:41', q_time: '77', ser_start: '15:46:41', ser_exit: '15:50:00', ser_time: '199' })]));
     expect(report.skipped).toEqual([]);
-    expect(tasks[0]).toMatchObject({ enteredAtMs: at(15, 45, 24), leftQueueAtMs: at(15, 46, 41) });
+    expect(tasks[0]).toMatchObject({ enteredAtMs: at(15, 45, 24), acceptedAtMs: at(15, 46, 41) });
   });
 
   it('serves an answered call without service times for the median service of its type', () => {
     const rows = [bankRow({ ser_exit: '10:02:00', ser_time: '60' }), bankRow({ ser_exit: '10:03:00', ser_time: '120' }), bankRow({ ser_exit: '10:11:00', ser_time: '600' }), bankRow({ ...NO_SERVICE, server: 'BEN' })];
     const { tasks, report } = parseBankLog(logLines(rows));
-    expect(tasks[3]).toMatchObject({ worker: 'BEN', handledUntilMs: at(10, 1) + 120_000 });
+    expect(tasks[3]).toMatchObject({ worker: 'BEN', wrapUpAtMs: at(10, 1) + 120_000, completedAtMs: at(10, 1) + 120_000 });
     expect(Object.values(report.notes)).toEqual([1]);
   });
 
@@ -135,9 +135,11 @@ describe('the task CSV', () => {
     const lines = [header, '2,Sales,2026-03-02T09:00:00Z,2026-03-02T09:01:30Z,,ana,2026-03-02T09:06:00Z', ',Sales,2026-03-02T11:00:00+02:00,,2026-03-02T09:02:00Z,,'];
     const { tasks, report } = parseTaskCsv(lines);
     expect(report.skipped).toEqual([]);
+    const answered = Date.parse('2026-03-02T09:01:30Z');
+    const ended = Date.parse('2026-03-02T09:06:00Z');
     expect(tasks).toEqual([
-      { queue: 'Sales', priority: 2, enteredAtMs: Date.parse('2026-03-02T09:00:00Z'), outcome: 'accepted', leftQueueAtMs: Date.parse('2026-03-02T09:01:30Z'), worker: 'ana', handledUntilMs: Date.parse('2026-03-02T09:06:00Z'), line: 2 },
-      { queue: 'Sales', priority: 0, enteredAtMs: Date.parse('2026-03-02T09:00:00Z'), outcome: 'abandoned', leftQueueAtMs: Date.parse('2026-03-02T09:02:00Z'), worker: null, handledUntilMs: null, line: 3 },
+      { queue: 'Sales', channel: 'voice', priority: 2, enteredAtMs: Date.parse('2026-03-02T09:00:00Z'), reservedAtMs: answered, acceptedAtMs: answered, canceledAtMs: null, wrapUpAtMs: ended, completedAtMs: ended, worker: 'ana', line: 2 },
+      { queue: 'Sales', channel: 'voice', priority: 0, enteredAtMs: Date.parse('2026-03-02T09:00:00Z'), reservedAtMs: null, acceptedAtMs: null, canceledAtMs: Date.parse('2026-03-02T09:02:00Z'), wrapUpAtMs: null, completedAtMs: null, worker: null, line: 3 },
     ]);
   });
 
@@ -155,15 +157,15 @@ describe('the task CSV', () => {
 
 /** A task of the timeline, served by `worker` from `from` to `until` (minutes after 10:00) after entering at `entered`. */
 function served(queue: string, worker: string, entered: number, from: number, until: number, line = 1): TimelineTask {
-  return { queue, priority: 0, enteredAtMs: at(10, entered), outcome: 'accepted', leftQueueAtMs: at(10, from), worker, handledUntilMs: at(10, until), line };
+  return answeredTask({ queue, channel: 'voice', priority: 0, enteredAtMs: at(10, entered), worker, line }, at(10, from), at(10, until));
 }
 
 describe('the login rule', () => {
   it('joins services no more than the gap apart into one logged-in stretch, eligible for every queue served', () => {
     const tasks = [served('PS', 'ANNA', 0, 0, 5), served('NW', 'ANNA', 30, 35, 40), served('PS', 'ANNA', 70, 71, 75), served('PS', 'BEN', 0, 1, 2), { ...served('PS', 'BEN', 0, 3, 4), worker: null }];
     expect(reconstructLogins(tasks, 30)).toEqual([
-      { name: 'ANNA', queues: ['NW', 'PS'], loggedIn: [{ fromMs: at(10, 0), toMs: at(10, 40) }, { fromMs: at(10, 71), toMs: at(10, 75) }] },
-      { name: 'BEN', queues: ['PS'], loggedIn: [{ fromMs: at(10, 1), toMs: at(10, 2) }] },
+      { name: 'ANNA', queues: ['NW', 'PS'], capacity: { voice: 1 }, activities: null, loggedIn: [{ fromMs: at(10, 0), toMs: at(10, 40) }, { fromMs: at(10, 71), toMs: at(10, 75) }] },
+      { name: 'BEN', queues: ['PS'], capacity: { voice: 1 }, activities: null, loggedIn: [{ fromMs: at(10, 1), toMs: at(10, 2) }] },
     ]);
     expect(reconstructLogins(tasks, 31)[0]!.loggedIn).toEqual([{ fromMs: at(10, 0), toMs: at(10, 75) }]);
   });
@@ -174,7 +176,7 @@ describe('the replay', () => {
   const tasks: TimelineTask[] = [
     served('PS', 'ANNA', 0, 0, 10),
     served('PS', 'ANNA', 2, 10, 30),
-    { queue: 'PS', priority: 0, enteredAtMs: at(10, 3), outcome: 'abandoned', leftQueueAtMs: at(10, 5), worker: null, handledUntilMs: null, line: 3 },
+    abandonedTask({ queue: 'PS', channel: 'voice', priority: 0, enteredAtMs: at(10, 3), line: 3 }, at(10, 5)),
     served('NW', 'BEN', 20, 20, 25),
     served('PS', 'BEN', 26, 26, 27),
     served('NW', 'ANNA', 25.5, 31, 33),
@@ -219,16 +221,17 @@ describe('the replay', () => {
   });
 
   it('tells each caller the last reading taken before their call appears in it, and skips the warm-up', () => {
-    // One agent busy 10:00–11:00; A waits from 10:40:59, B joins exactly at the 10:41:00 reading, C just after it.
+    // One agent busy 10:00–11:00 with a caller who joined at 09:59:59; A waits from 10:40:59, B joins
+    // exactly at the 10:41:00 reading, C just after it.
     const line: TimelineTask[] = [
-      served('PS', 'ANNA', 0, 0, 60),
+      served('PS', 'ANNA', -1 / 60, 0, 60),
       served('PS', 'ANNA', 40 + 59 / 60, 60, 61),
       served('PS', 'ANNA', 41, 61, 62),
       served('PS', 'ANNA', 41 + 1 / 60, 62, 63),
     ];
     const timeline = { ...timelineOf([...line], reconstructLogins(line, 30), false), startMs: at(10, 0) - 15 * 60_000 };
     const heard = heardCallers(timeline, { refreshSeconds: 30, windowMinutes: 15, name: 'order' });
-    // The first caller is in the warm-up window of the first reading (09:45 + 15 min): not scored.
+    // The first caller joined in the warm-up (the first window, 09:45–10:00): not scored.
     expect(heard).toHaveLength(3);
     // A and B heard 10:40:30 (nobody waiting: head of line has no number); C heard 10:41:00, with A waiting 1 s.
     expect(heard.map((caller) => caller.estimates['head-of-line'])).toEqual([null, null, 1]);
@@ -238,7 +241,7 @@ describe('the replay', () => {
 
 /** A caller scored by hand: default and original estimates, a range, a wait. */
 function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted'): HeardCaller {
-  return { queue, day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100 };
+  return { queue, channel: 'voice', enteredAtMs: 0, day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100 };
 }
 
 describe('the scoring', () => {
@@ -340,6 +343,6 @@ describe('npm run backtest', () => {
     expect(result.stderr).toMatch(/^backtest: .*notes\.txt: not a supported format/);
     const stray = await backtest(['january.txt']);
     expect(stray.code).toBe(2);
-    expect(stray.stderr).toContain("Unexpected argument 'january.txt': files follow --calls");
+    expect(stray.stderr).toContain("Unexpected argument 'january.txt': files follow --calls or --events");
   }, 60_000);
 });

@@ -5,12 +5,13 @@
  * the reading before as a looping refresher carries it. A caller hears the last snapshot taken before
  * their task appears in the statistics.
  */
-import { Replay, REPLAY_CHANNEL } from '../../dev/replay/replay';
-import type { Timeline } from '../../dev/replay/timeline';
-import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type WaitRange } from '../../src/estimator';
+import { Replay } from '../../dev/replay/replay';
+import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
+import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type QueueObservation, type WaitRange } from '../../src/estimator';
 import { buildSnapshot } from '../../src/refresh';
 import type { Snapshot } from '../../src/cache/write';
 import { observationFrom, type QueueReading } from '../../src/taskrouter/reader';
+import type { QueueWaitEntry } from '../../src/cache/entry';
 
 /** The estimators scored besides the default, each from the same reading and history. */
 export const OTHER_ESTIMATORS = ['original', 'head-of-line', 'queue-length'] as const satisfies readonly EstimatorName[];
@@ -18,6 +19,8 @@ export const OTHER_ESTIMATORS = ['original', 'head-of-line', 'queue-length'] as 
 /** One caller: what they were told and what happened. */
 export interface HeardCaller {
   queue: string;
+  channel: string;
+  enteredAtMs: number;
   /** Days since the timeline's first midnight: the bootstrap's blocks. */
   day: number;
   outcome: 'accepted' | 'abandoned';
@@ -35,23 +38,28 @@ export interface HeardOptions {
   windowMinutes: number;
   /** Names the replayed workspace. */
   name: string;
+  /** Where the source has them (an export): its workspace and queue SIDs. */
+  workspaceSid?: string;
+  queueSids?: ReadonlyMap<string, string>;
 }
 
 const LOGGED_OUT = ['Offline'];
 
 /**
- * Every task after the warm-up (the first window, when the refresher has no history yet), with what
- * each estimator told it. Readings are taken at the timeline's midnight plus whole cadences.
+ * Every task that joined after the warm-up (the first window, when the refresher has no history yet)
+ * and was answered or abandoned, with what each estimator told it. Readings are taken at the
+ * timeline's start plus whole cadences.
  */
 export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCaller[] {
   const { refreshSeconds, windowMinutes } = options;
   const cadenceMs = refreshSeconds * 1000;
   const windowMs = windowMinutes * 60_000;
-  const replay = new Replay(timeline, { name: options.name, retentionMinutes: windowMinutes + 5 });
+  const replay = new Replay(timeline, { name: options.name, retentionMinutes: windowMinutes + 5, ...(options.workspaceSid ? { workspaceSid: options.workspaceSid } : {}), ...(options.queueSids ? { queueSids: options.queueSids } : {}) });
   const queueRecords = replay.queues();
   const queueNames = new Map(queueRecords.map((queue) => [queue.sid, queue.friendlyName]));
   const sidOf = new Map(queueRecords.map((queue) => [queue.friendlyName, queue.sid]));
-  const config = { estimator: 'default' as const, channels: [REPLAY_CHANNEL] };
+  const { channels } = timeline;
+  const config = { estimator: 'default' as const, channels };
   const warmUpEndsMs = timeline.startMs + windowMs;
   const heard: HeardCaller[] = [];
   let previous: Snapshot | null = null;
@@ -59,38 +67,43 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
   const tasks = timeline.tasks;
   for (let readAtMs = timeline.startMs, run = 1; next < tasks.length; readAtMs += cadenceMs, run++) {
     replay.advanceTo(readAtMs);
-    const readings: QueueReading[] = queueRecords.map((queue) => {
-      const cumulative = replay.cumulative(queue.sid, { startMs: readAtMs - windowMs, endMs: readAtMs, taskChannel: REPLAY_CHANNEL, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
-      const realtime = replay.realtime(queue.sid, REPLAY_CHANNEL);
-      const observation = observationFrom(cumulative, realtime, windowMinutes, { loggedOutActivities: LOGGED_OUT, multitasking: replay.multiTaskEnabled });
-      return { queueSid: queue.sid, queueName: queue.friendlyName, channel: REPLAY_CHANNEL, observation };
-    });
+    const readings = new Map<string, QueueReading[]>();
+    for (const channel of channels) {
+      readings.set(channel, queueRecords.map((queue) => {
+        const cumulative = replay.cumulative(queue.sid, { startMs: readAtMs - windowMs, endMs: readAtMs, taskChannel: channel, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
+        const realtime = replay.realtime(queue.sid, channel);
+        const observation = observationFrom(cumulative, realtime, windowMinutes, { loggedOutActivities: LOGGED_OUT, multitasking: replay.multiTaskEnabled });
+        return { queueSid: queue.sid, queueName: queue.friendlyName, channel, observation };
+      }));
+    }
     const snapshot = buildSnapshot(
       config,
       replay.workspaceSid,
-      { queueNames, readings: new Map([[REPLAY_CHANNEL, readings]]), skippedQueueSids: [], windowMinutes, readAt: new Date(readAtMs).toISOString() },
+      { queueNames, readings, skippedQueueSids: [], windowMinutes, readAt: new Date(readAtMs).toISOString() },
       { sequence: run, startedAtMs: readAtMs, durationMs: 0, requests: 0 },
       previous === null ? null : { history: previous.history, readAtMs: previous.record.readAtMs },
     );
     previous = snapshot;
     // Tasks that appear in the next reading heard this one.
-    const entries = new Map(snapshot.entries.get(REPLAY_CHANNEL)!.map((entry) => [entry.queueSid, entry]));
-    const histories = snapshot.history.get(REPLAY_CHANNEL)!;
-    const observations = snapshot.inputs.get(REPLAY_CHANNEL)!;
+    const entries = new Map<string, QueueWaitEntry>();
+    for (const [channel, list] of snapshot.entries) for (const entry of list) entries.set(`${entry.queueSid} ${channel}`, entry);
     while (next < tasks.length && tasks[next]!.enteredAtMs <= readAtMs + cadenceMs) {
       const task = tasks[next++]!;
-      if (readAtMs < warmUpEndsMs) continue;
+      const outcome = outcomeOf(task);
+      if (task.enteredAtMs < warmUpEndsMs || outcome === 'unresolved') continue;
       const queueSid = sidOf.get(task.queue)!;
-      const entry = entries.get(queueSid)!;
-      const observation = observations.get(queueSid)!;
-      const history = decodeHistory(histories.get(queueSid));
+      const entry = entries.get(`${queueSid} ${task.channel}`)!;
+      const observation: QueueObservation = snapshot.inputs.get(task.channel)!.get(queueSid)!;
+      const history = decodeHistory(snapshot.history.get(task.channel)!.get(queueSid));
       const estimates = { default: entry.estimatedWaitSeconds } as Record<EstimatorName, number | null>;
       for (const name of OTHER_ESTIMATORS) estimates[name] = estimateWait(name, observation, history).estimatedWaitSeconds;
       heard.push({
         queue: task.queue,
+        channel: task.channel,
+        enteredAtMs: task.enteredAtMs,
         day: Math.floor((task.enteredAtMs - timeline.startMs) / 86_400_000),
-        outcome: task.outcome,
-        waitSeconds: (task.leftQueueAtMs - task.enteredAtMs) / 1000,
+        outcome,
+        waitSeconds: ((task.acceptedAtMs ?? task.canceledAtMs)! - task.enteredAtMs) / 1000,
         estimates,
         range: entry.waitRange,
         shape: entry.waitShape ?? null,

@@ -3,7 +3,7 @@
  * row, times of day on the row's yymmdd date. A call that crosses midnight has later times that are
  * smaller: they belong to the next day. Field meanings: bench/data/README.md.
  */
-import { eachRow, SkipCounter, type SourceReport, type TimelineTask } from './timeline';
+import { abandonedTask, answeredTask, eachRow, LOG_CHANNEL, SkipCounter, type SourceReport, type TimelineTask } from './timeline';
 
 export const BANK_LOG_HEADER = ['vru+line', 'call_id', 'customer_id', 'priority', 'type', 'date', 'vru_entry', 'vru_exit', 'vru_time', 'q_start', 'q_exit', 'q_time', 'outcome', 'ser_start', 'ser_exit', 'ser_time', 'server'] as const;
 
@@ -106,16 +106,9 @@ export function parseBankLog(lines: string[]): ParsedLog {
       return;
     }
     const server = field('server');
-    const task: TimelineTask = {
-      queue: type,
-      priority: Number(field('priority')) === PRIORITY_CUSTOMER ? 1 : 0,
-      enteredAtMs,
-      outcome: served ? 'accepted' : 'abandoned',
-      leftQueueAtMs,
-      worker: served && server !== '' && server !== 'NO_SERVER' ? server : null,
-      handledUntilMs: served ? (serviceEnd === null ? null : Math.max(leftQueueAtMs, serviceEnd)) : null,
-      line,
-    };
+    const base = { queue: type, channel: LOG_CHANNEL, priority: Number(field('priority')) === PRIORITY_CUSTOMER ? 1 : 0, enteredAtMs, worker: served && server !== '' && server !== 'NO_SERVER' ? server : null, line };
+    // Without service times the handle end is set below, from the type's median.
+    const task = served ? answeredTask(base, leftQueueAtMs, serviceEnd === null ? leftQueueAtMs : Math.max(leftQueueAtMs, serviceEnd)) : abandonedTask(base, leftQueueAtMs);
     if (served && serviceEnd === null) missingService.push(task);
     if (serviceEnd !== null) {
       const list = serviceSeconds.get(type) ?? [];
@@ -126,7 +119,7 @@ export function parseBankLog(lines: string[]): ParsedLog {
   });
   for (const task of missingService) {
     const seconds = [...(serviceSeconds.get(task.queue) ?? [0])].sort((a, b) => a - b);
-    task.handledUntilMs = task.leftQueueAtMs + seconds[Math.floor(seconds.length / 2)]! * 1000;
+    task.completedAtMs = task.wrapUpAtMs = task.acceptedAtMs! + seconds[Math.floor(seconds.length / 2)]! * 1000;
   }
   if (missingService.length > 0) notes['answered without service times (handled for the type’s median)'] = missingService.length;
   return { tasks, report: { format: 'Anonymous Bank call log', rows, tasks: tasks.length, notes, skipped: skipped.list() } };

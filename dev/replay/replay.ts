@@ -1,11 +1,13 @@
 /**
- * Replays a timeline as a TaskRouter workspace: each task enters, waits, is accepted or abandoned and
- * handled at its recorded times, through the same ledger transitions the simulation uses
- * (dev/simulation/model.ts), and statistics come from the same code (dev/simulation/statistics.ts).
- * It is a WorkspaceModel, so the TaskRouter API double can serve it like a simulation.
+ * Replays a timeline as a TaskRouter workspace: each task enters, waits, is reserved, accepted or
+ * abandoned, wrapped up and completed at its recorded times, through the same ledger transitions the
+ * simulation uses (dev/simulation/model.ts), and statistics come from the same code
+ * (dev/simulation/statistics.ts). It is a WorkspaceModel, so the TaskRouter API double can serve it
+ * like a simulation.
  *
- * Workers' Activities, from their logins (timeline.ts) and what they hold, as TaskRouter would report
- * them in a single-tasking workspace:
+ * Workers' Activities are the recorded ones where the source has them (a workspace's Events).
+ * Otherwise they follow from the login rule (timeline.ts) and what each worker holds, as TaskRouter
+ * would report them in a single-tasking workspace:
  * - Offline outside their logins;
  * - Unavailable while holding a task;
  * - Break while logged in, holding nothing, and a caller they could take is waiting: TaskRouter would
@@ -18,9 +20,6 @@ import type { ActivityName } from '../simulation/workforce';
 import { sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 import type { Timeline, TimelineTask, TimelineWorker } from './timeline';
 
-/** The channel every replayed task is on. */
-export const REPLAY_CHANNEL = 'voice';
-
 interface ReplayTask extends LedgerTask {
   source: TimelineTask;
   ledger: TaskLedger;
@@ -31,23 +30,34 @@ interface ReplayWorker extends LedgerWorker {
   source: TimelineWorker;
   ledgers: TaskLedger[];
   holding: number;
-  /** Index of the first login span that has not ended before the clock. */
-  span: number;
+  /** Index of the current login span or recorded Activity. */
+  cursor: number;
 }
 
-type EventKind = 'handled' | 'enter' | 'leave';
-/** At equal times: a worker frees up, then tasks arrive, then tasks leave the queue. */
-const KIND_ORDER: Record<EventKind, number> = { handled: 0, enter: 1, leave: 2 };
+/** A task's events in the order they happen to it; at equal times, tasks' events keep this order. */
+const KINDS = ['enter', 'reserve', 'accept', 'cancel', 'wrapup', 'complete'] as const;
+type EventKind = (typeof KINDS)[number];
+const TIME_OF: Record<EventKind, (task: TimelineTask) => number | null> = {
+  enter: (task) => task.enteredAtMs,
+  reserve: (task) => task.reservedAtMs,
+  accept: (task) => task.acceptedAtMs,
+  cancel: (task) => task.canceledAtMs,
+  wrapup: (task) => task.wrapUpAtMs,
+  complete: (task) => task.completedAtMs,
+};
 
 interface ReplayEvent {
   time: number;
-  kind: EventKind;
+  kind: number;
   task: ReplayTask;
 }
 
 export interface ReplayOptions {
-  /** Names the workspace (its SIDs are derived from it). */
+  /** Names the workspace (its SIDs are derived from it) unless `workspaceSid` is given. */
   name: string;
+  workspaceSid?: string;
+  /** Queue name → SID, where the source has SIDs (an export); otherwise derived from the name. */
+  queueSids?: ReadonlyMap<string, string>;
   /** Ledger entries older than this are dropped (statistics windows cannot reach further back). */
   retentionMinutes?: number;
 }
@@ -63,49 +73,58 @@ export class Replay implements WorkspaceModel {
   private readonly retentionMs: number;
   private readonly events: ReplayEvent[] = [];
   private readonly records: QueueRecord[];
-  private readonly ledgers = new Map<string, TaskLedger>();
+  private readonly recordBySid: Map<string, QueueRecord>;
+  /** Per queue name, its ledger on each channel. */
+  private readonly ledgers = new Map<string, Map<string, TaskLedger>>();
   private readonly workers: ReplayWorker[];
   private readonly queueWorkers = new Map<string, ReplayWorker[]>();
 
   constructor(readonly timeline: Timeline, options: ReplayOptions) {
     this.accountSid = sidFor('AC', `replay-account-${options.name}`);
-    this.workspaceSid = sidFor('WS', `replay-workspace-${options.name}`);
+    this.workspaceSid = options.workspaceSid ?? sidFor('WS', `replay-workspace-${options.name}`);
     this.friendlyName = `Replay of ${options.name}`;
     this.multiTaskEnabled = timeline.multiTaskEnabled;
     this.clock = timeline.startMs;
     this.lastPruneAt = timeline.startMs;
     this.retentionMs = (options.retentionMinutes ?? 24 * 60) * 60_000;
     const created = new Date(timeline.startMs).toISOString();
-    this.records = timeline.queues.map((queue) => ({ sid: this.queueSid(queue), friendlyName: queue, targetWorkers: `routing.skills HAS "${queue}"`, dateCreated: created }));
+    this.records = timeline.queues.map((queue) => ({ sid: options.queueSids?.get(queue) ?? sidFor('WQ', `${this.workspaceSid}-${queue}`), friendlyName: queue, targetWorkers: `routing.skills HAS "${queue}"`, dateCreated: created }));
+    this.recordBySid = new Map(this.records.map((record) => [record.sid, record]));
     const priorities = [...new Set(timeline.tasks.map((task) => task.priority))];
     for (const queue of timeline.queues) {
-      this.ledgers.set(queue, emptyLedger(priorities));
+      this.ledgers.set(queue, new Map(timeline.channels.map((channel) => [channel, emptyLedger(priorities)])));
       this.queueWorkers.set(queue, []);
     }
     const byName = new Map<string, ReplayWorker>();
     this.workers = timeline.workers.map((source) => {
-      const worker: ReplayWorker = { source, activity: 'Offline', ledgers: [], holding: 0, span: 0 };
+      const worker: ReplayWorker = { source, activity: source.activities?.[0]?.activity ?? 'Offline', ledgers: [], holding: 0, cursor: 0 };
       for (const queue of source.queues) {
-        const ledger = this.ledgers.get(queue);
-        if (!ledger) continue;
-        worker.ledgers.push(ledger);
-        ledger.eligible.push(worker);
+        const channels = this.ledgers.get(queue);
+        if (!channels) continue;
         this.queueWorkers.get(queue)!.push(worker);
+        for (const [channel, ledger] of channels) {
+          if (!((source.capacity[channel] ?? 0) > 0)) continue;
+          worker.ledgers.push(ledger);
+          ledger.eligible.push(worker);
+        }
       }
       byName.set(source.name, worker);
       return worker;
     });
     timeline.tasks.forEach((source, index) => {
-      const task: ReplayTask = { id: index + 1, priority: source.priority, arrivedAt: source.enteredAtMs, state: 'pending', source, ledger: this.ledgers.get(source.queue)!, worker: source.worker === null ? null : (byName.get(source.worker) ?? null) };
-      this.events.push({ time: source.enteredAtMs, kind: 'enter', task });
-      if (source.leftQueueAtMs > source.enteredAtMs || source.outcome === 'abandoned') this.events.push({ time: source.leftQueueAtMs, kind: 'leave', task });
-      if (source.outcome === 'accepted' && source.handledUntilMs !== null && source.handledUntilMs > source.leftQueueAtMs) this.events.push({ time: source.handledUntilMs, kind: 'handled', task });
+      const ledger = this.ledgers.get(source.queue)!.get(source.channel)!;
+      const task: ReplayTask = { id: index + 1, priority: source.priority, arrivedAt: source.enteredAtMs, state: 'pending', source, ledger, worker: source.worker === null ? null : (byName.get(source.worker) ?? null) };
+      KINDS.forEach((kind, order) => {
+        const time = TIME_OF[kind](source);
+        if (time !== null) this.events.push({ time, kind: order, task });
+      });
     });
-    this.events.sort((a, b) => a.time - b.time || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.task.id - b.task.id);
+    this.events.sort((a, b) => a.time - b.time || a.kind - b.kind || a.task.id - b.task.id);
   }
 
+  /** The SID of a queue by name. */
   queueSid(queue: string): string {
-    return sidFor('WQ', `${this.workspaceSid}-${queue}`);
+    return this.records.find((record) => record.friendlyName === queue)!.sid;
   }
 
   now(): number {
@@ -137,67 +156,74 @@ export class Replay implements WorkspaceModel {
     while (this.next < this.events.length && this.events[this.next]!.time <= timeMs) {
       const event = this.events[this.next++]!;
       this.clock = event.time;
-      this.play(event);
+      this.play(KINDS[event.kind]!, event.task, event.time);
     }
     this.clock = Math.max(this.clock, timeMs);
     for (const worker of this.workers) worker.activity = this.activityOf(worker);
     if (this.clock - this.lastPruneAt > 60_000) {
       this.lastPruneAt = this.clock;
-      for (const ledger of this.ledgers.values()) pruneLedger(ledger, this.clock - this.retentionMs);
+      for (const channels of this.ledgers.values()) for (const ledger of channels.values()) pruneLedger(ledger, this.clock - this.retentionMs);
     }
   }
 
-  private play({ kind, task, time }: ReplayEvent): void {
-    const { ledger, source } = task;
-    if (kind === 'enter') {
-      enterTask(ledger, time);
-      if (source.outcome === 'accepted' && source.leftQueueAtMs === source.enteredAtMs) this.take(task, time, false);
-      else enqueueTask(ledger, task);
-    } else if (kind === 'leave') {
-      if (source.outcome === 'accepted') this.take(task, time, true);
-      else cancelTask(ledger, task, time);
-    } else {
-      this.handled(task, time);
-      if (task.worker) task.worker.holding--;
+  private play(kind: EventKind, task: ReplayTask, time: number): void {
+    const { ledger } = task;
+    switch (kind) {
+      case 'enter':
+        enterTask(ledger, time);
+        // Reserved the moment it entered: it never waited (TaskRouter counts it entered, never pending).
+        if (task.source.reservedAtMs !== time) enqueueTask(ledger, task);
+        return;
+      case 'reserve':
+        reserveTask(ledger, task, time, task.source.enteredAtMs !== time);
+        if (task.worker) task.worker.holding++;
+        return;
+      case 'accept':
+        acceptTask(ledger, task, time);
+        return;
+      case 'cancel':
+        cancelTask(ledger, task, time);
+        return;
+      case 'wrapup':
+        completeTask(ledger, task, time);
+        return;
+      case 'complete':
+        finishTask(ledger, task);
+        if (task.worker) task.worker.holding--;
+        return;
     }
-  }
-
-  /** A worker takes the task: reserved and accepted at once (the log records one moment). */
-  private take(task: ReplayTask, time: number, wasPending: boolean): void {
-    reserveTask(task.ledger, task, time, wasPending);
-    acceptTask(task.ledger, task, time);
-    if (task.source.handledUntilMs !== null && task.source.handledUntilMs <= time) return this.handled(task, time);
-    if (task.worker) task.worker.holding++;
-  }
-
-  private handled(task: ReplayTask, time: number): void {
-    completeTask(task.ledger, task, time);
-    finishTask(task.ledger, task);
   }
 
   private activityOf(worker: ReplayWorker): ActivityName {
+    const recorded = worker.source.activities;
+    if (recorded) {
+      while (worker.cursor + 1 < recorded.length && recorded[worker.cursor + 1]!.atMs <= this.clock) worker.cursor++;
+      return recorded[worker.cursor]?.activity ?? 'Offline';
+    }
     if (worker.holding > 0) return 'Unavailable';
     const spans = worker.source.loggedIn;
-    while (worker.span < spans.length && spans[worker.span]!.toMs < this.clock) worker.span++;
-    const span = spans[worker.span];
+    while (worker.cursor < spans.length && spans[worker.cursor]!.toMs < this.clock) worker.cursor++;
+    const span = spans[worker.cursor];
     if (!span || span.fromMs > this.clock) return 'Offline';
     return worker.ledgers.some((ledger) => ledger.pending > 0) ? 'Break' : 'Available';
   }
 
-  private ledgerOf(queueSid: string): TaskLedger[] {
-    const record = this.records.find((queue) => queue.sid === queueSid);
-    return record ? [this.ledgers.get(record.friendlyName)!] : [];
+  /** The queue's ledgers: on one channel, or on every channel. */
+  private ledgersOf(queueSid: string, taskChannel: string | undefined): TaskLedger[] {
+    const record = this.recordBySid.get(queueSid);
+    const channels = record ? this.ledgers.get(record.friendlyName)! : new Map<string, TaskLedger>();
+    if (taskChannel === undefined) return [...channels.values()];
+    const ledger = channels.get(taskChannel);
+    return ledger ? [ledger] : [];
   }
 
   realtime(queueSid: string, taskChannel: string | undefined): Record<string, unknown> {
-    const record = this.records.find((queue) => queue.sid === queueSid);
-    const ledgers = taskChannel === undefined || taskChannel === REPLAY_CHANNEL ? this.ledgerOf(queueSid) : [];
+    const record = this.recordBySid.get(queueSid);
     const workers = record ? this.queueWorkers.get(record.friendlyName)! : [];
-    return realtimeStatistics(workers, ledgers.length > 0 ? ledgers : [emptyLedger([])], taskChannel, this.clock, this.workspaceSid);
+    return realtimeStatistics(workers, this.ledgersOf(queueSid, taskChannel), taskChannel, this.clock, this.workspaceSid);
   }
 
   cumulative(queueSid: string, query: StatisticsQuery): Record<string, unknown> {
-    const ledgers = query.taskChannel === undefined || query.taskChannel === REPLAY_CHANNEL ? this.ledgerOf(queueSid) : [];
-    return cumulativeStatistics(ledgers, query);
+    return cumulativeStatistics(this.ledgersOf(queueSid, query.taskChannel), query);
   }
 }

@@ -14,8 +14,8 @@ export class SourceError extends Error {
   override readonly name = 'SourceError';
 }
 
-/** The file's text: gunzipped when it starts with gzip's magic bytes. */
-function textOf(path: string): string {
+/** A file's text: gunzipped when it starts with gzip's magic bytes. Throws SourceError. */
+export function readSourceText(path: string): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -35,7 +35,7 @@ function textOf(path: string): string {
 
 /** Reads one call history. Throws SourceError when the file is in no supported format. */
 export function readCallHistory(path: string, loginGapMinutes: number): { timeline: Timeline; report: SourceReport } {
-  const lines = textOf(path).replace(/^\uFEFF/, '').split('\n');
+  const lines = readSourceText(path).replace(/^\uFEFF/, '').split('\n');
   const first = lines[0] ?? '';
   const parsed = isBankLogHeader(first) ? parseBankLog(lines) : taskCsvColumns(first) ? parseTaskCsv(lines) : null;
   if (!parsed) {

@@ -15,7 +15,7 @@
  * Times are ISO 8601 with a zone (`2026-03-02T09:15:00Z`, `2026-03-02T11:15:00+02:00`). Fields are not
  * quoted: names must not contain commas.
  */
-import { eachRow, SkipCounter, type SourceReport, type TimelineTask } from './timeline';
+import { abandonedTask, answeredTask, eachRow, LOG_CHANNEL, SkipCounter, type SourceReport, type TimelineTask } from './timeline';
 
 export const TASK_CSV_COLUMNS = ['queue', 'entered_at', 'answered_at', 'abandoned_at', 'agent', 'handle_end', 'priority'] as const;
 const REQUIRED = ['queue', 'entered_at', 'answered_at', 'abandoned_at', 'agent', 'handle_end'] as const;
@@ -66,16 +66,8 @@ export function parseTaskCsv(lines: string[]): { tasks: TimelineTask[]; report: 
       skipped.add('invalid date or time (times out of order)', line);
       return;
     }
-    tasks.push({
-      queue,
-      priority: priorityText === '' ? 0 : Number(priorityText),
-      enteredAtMs: entered,
-      outcome: answered === undefined ? 'abandoned' : 'accepted',
-      leftQueueAtMs: left,
-      worker: answered === undefined ? null : agent,
-      handledUntilMs: answered === undefined ? null : handleEnd!,
-      line,
-    });
+    const base = { queue, channel: LOG_CHANNEL, priority: priorityText === '' ? 0 : Number(priorityText), enteredAtMs: entered, line };
+    tasks.push(answered === undefined ? abandonedTask(base, left) : answeredTask({ ...base, worker: agent }, answered, handleEnd!));
   });
   return { tasks, report: { format: 'task CSV', rows, tasks: tasks.length, notes: {}, skipped: skipped.list() } };
 }

@@ -1,26 +1,49 @@
 /**
- * A timeline: what happened in a contact center, task by task, and when each worker was logged in. A
- * published call log and a CSV of your own are sources of it (bank-log.ts, task-csv.ts); replay.ts
- * turns it into what TaskRouter would have reported at any moment.
+ * A timeline: what happened in a contact center, task by task, and when each worker was logged in or
+ * in which Activity. A published call log, a CSV of your own and a workspace's exported Events are
+ * sources of it (bank-log.ts, task-csv.ts, events.ts); replay.ts turns it into what TaskRouter would
+ * have reported at any moment.
  */
+import type { ActivityName } from '../simulation/workforce';
 
-/** One caller's task. Times are epoch ms. */
+/** One caller's task. Times are epoch ms; null where it did not happen (or the source does not say). */
 export interface TimelineTask {
   /** The TaskQueue it waited in (its friendly name). */
   queue: string;
+  /** Its task channel's unique name. */
+  channel: string;
   /** TaskRouter priority (higher first). */
   priority: number;
   /** When the task was created in its queue: the caller left the voice menu. Never after its service started. */
   enteredAtMs: number;
-  outcome: 'accepted' | 'abandoned';
-  /** Accepted: when a worker took it. Abandoned: when the caller hung up. */
-  leftQueueAtMs: number;
-  /** Accepted: the worker who took it (null when the source does not say). */
+  /** When a worker was reserved for it (a call log records one moment for this and acceptance). */
+  reservedAtMs: number | null;
+  acceptedAtMs: number | null;
+  /** When the caller hung up unanswered. */
+  canceledAtMs: number | null;
+  /** When the conversation ended and wrap-up began. */
+  wrapUpAtMs: number | null;
+  /** When the worker was free again. */
+  completedAtMs: number | null;
+  /** The worker who took it (null when nobody did, or the source does not say). */
   worker: string | null;
-  /** Accepted: when the worker was free again. */
-  handledUntilMs: number | null;
   /** The source's line, for messages. */
   line: number;
+}
+
+/** What became of a task: answered, abandoned, or neither by the end of the source (still waiting or reserved). */
+export function outcomeOf(task: TimelineTask): 'accepted' | 'abandoned' | 'unresolved' {
+  return task.acceptedAtMs !== null ? 'accepted' : task.canceledAtMs !== null ? 'abandoned' : 'unresolved';
+}
+
+/** A task answered at `acceptedAtMs` and handled until `handledUntilMs` (wrap-up included), as a call log records it. */
+export function answeredTask(base: Pick<TimelineTask, 'queue' | 'channel' | 'priority' | 'enteredAtMs' | 'worker' | 'line'>, acceptedAtMs: number, handledUntilMs: number): TimelineTask {
+  return { ...base, reservedAtMs: acceptedAtMs, acceptedAtMs, canceledAtMs: null, wrapUpAtMs: handledUntilMs, completedAtMs: handledUntilMs };
+}
+
+/** A task abandoned at `canceledAtMs`. */
+export function abandonedTask(base: Pick<TimelineTask, 'queue' | 'channel' | 'priority' | 'enteredAtMs' | 'line'>, canceledAtMs: number): TimelineTask {
+  return { ...base, reservedAtMs: null, acceptedAtMs: null, canceledAtMs, wrapUpAtMs: null, completedAtMs: null, worker: null };
 }
 
 /** A span of time, epoch ms, both ends included. */
@@ -29,11 +52,25 @@ export interface Span {
   toMs: number;
 }
 
+/** A worker's Activity from `atMs` on. */
+export interface ActivityChange {
+  atMs: number;
+  activity: ActivityName;
+}
+
 export interface TimelineWorker {
   name: string;
   /** Queues the worker is eligible for. */
   queues: string[];
-  /** When the worker was logged in (not Offline), in time order, not overlapping. */
+  /** Tasks at once per channel (a call log's agents: one voice call). */
+  capacity: Record<string, number>;
+  /**
+   * Where the source records Activities (a workspace's Events): the Activity at the start and every
+   * change, in time order. Otherwise null, and the Activity follows from `loggedIn` and what the worker
+   * holds (replay.ts).
+   */
+  activities: ActivityChange[] | null;
+  /** When the worker was logged in (not Offline), in time order, not overlapping (the login rule). */
   loggedIn: Span[];
 }
 
@@ -43,9 +80,11 @@ export interface Timeline {
   workers: TimelineWorker[];
   /** Queue names, sorted. */
   queues: string[];
+  /** Task channels, sorted: the refresher reads each. */
+  channels: string[];
   /** Single-tasking: a worker holding a task is in an unavailable Activity (TaskRouter's `multi_task_enabled` false). */
   multiTaskEnabled: boolean;
-  /** The period the source covers: midnight (UTC) before its first task to the last moment it records. */
+  /** The period the source covers; readings are taken from `startMs` on, and its first window is warm-up. */
   startMs: number;
   endMs: number;
 }
@@ -121,10 +160,10 @@ export function reconstructLogins(tasks: readonly TimelineTask[], gapMinutes: nu
   const gapMs = gapMinutes * 60_000;
   const services = new Map<string, { queues: Set<string>; spans: Span[] }>();
   for (const task of tasks) {
-    if (task.outcome !== 'accepted' || task.worker === null || task.handledUntilMs === null) continue;
+    if (task.acceptedAtMs === null || task.worker === null || task.completedAtMs === null) continue;
     const worker = services.get(task.worker) ?? { queues: new Set<string>(), spans: [] };
     worker.queues.add(task.queue);
-    worker.spans.push({ fromMs: task.leftQueueAtMs, toMs: Math.max(task.leftQueueAtMs, task.handledUntilMs) });
+    worker.spans.push({ fromMs: task.acceptedAtMs, toMs: Math.max(task.acceptedAtMs, task.completedAtMs) });
     services.set(task.worker, worker);
   }
   const workers: TimelineWorker[] = [];
@@ -136,17 +175,24 @@ export function reconstructLogins(tasks: readonly TimelineTask[], gapMinutes: nu
       if (last && span.fromMs - last.toMs <= gapMs) last.toMs = Math.max(last.toMs, span.toMs);
       else loggedIn.push({ ...span });
     }
-    workers.push({ name, queues: [...queues].sort(), loggedIn });
+    workers.push({ name, queues: [...queues].sort(), capacity: { [LOG_CHANNEL]: 1 }, activities: null, loggedIn });
   }
   return workers;
 }
 
-/** Orders tasks by creation and fixes the period: midnight (UTC) before the first task to the last recorded moment. */
-export function timelineOf(tasks: TimelineTask[], workers: TimelineWorker[], multiTaskEnabled: boolean): Timeline {
+/** The channel of every task of a call log. */
+export const LOG_CHANNEL = 'voice';
+
+/**
+ * Orders tasks by creation and fixes the period: from `startMs` (default: midnight, UTC, before the
+ * first task) to the last recorded moment.
+ */
+export function timelineOf(tasks: TimelineTask[], workers: TimelineWorker[], multiTaskEnabled: boolean, startMs?: number): Timeline {
   tasks.sort((a, b) => a.enteredAtMs - b.enteredAtMs || a.line - b.line);
   const first = tasks[0]?.enteredAtMs ?? 0;
   let endMs = first;
-  for (const task of tasks) endMs = Math.max(endMs, task.leftQueueAtMs, task.handledUntilMs ?? 0);
+  for (const task of tasks) endMs = Math.max(endMs, task.acceptedAtMs ?? 0, task.canceledAtMs ?? 0, task.completedAtMs ?? 0);
   const queues = [...new Set(tasks.map((task) => task.queue))].sort();
-  return { tasks, workers, queues, multiTaskEnabled, startMs: first - (first % 86_400_000), endMs };
+  const channels = [...new Set(tasks.map((task) => task.channel))].sort();
+  return { tasks, workers, queues, channels, multiTaskEnabled, startMs: startMs ?? first - (first % 86_400_000), endMs };
 }

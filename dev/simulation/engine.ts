@@ -8,13 +8,19 @@
  */
 import { curveAt, meanHandleSeconds, type Scenario, type ScriptedTask } from './scenario';
 import { EventQueue, type TimedEvent } from './event-queue';
-import { seededRandom, sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
+import { seededRandom, sidFor, type ActivityRecord, type EventRecord, type QueueRecord, type StatisticsQuery, type WorkerRecord, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 import { Draws, picker } from './arrivals';
-import { acceptTask, cancelTask, completeTask, emptyLedger, enqueueTask, enterTask, finishTask, pruneLedger, reserveTask, type ChannelState, type SimQueue, type SimTask, type SimWorker } from './model';
+import { acceptTask, cancelTask, taskSidOf, completeTask, emptyLedger, enqueueTask, enterTask, finishTask, pruneLedger, reserveTask, type ChannelState, type SimQueue, type SimTask, type SimWorker } from './model';
 import { cumulativeStatistics, realtimeStatistics } from './statistics';
-import { isOffered, settle } from './workforce';
+import { ACTIVITIES, ACTIVITY_AVAILABLE, isOffered, settle } from './workforce';
 
 export { ACTIVITIES, type ActivityName } from './workforce';
+
+const activitySid = (workspaceSid: string, name: string) => sidFor('WA', `${workspaceSid}-${name}`);
+/** The Worker fields of an event. */
+function workerData(worker: SimWorker, workspaceSid: string): Record<string, unknown> {
+  return { worker_sid: worker.sid, worker_name: worker.name, worker_activity_name: worker.activity, worker_activity_sid: activitySid(workspaceSid, worker.activity), worker_attributes: JSON.stringify({ routing: { skills: worker.queues.map((queue) => queue.spec.name) } }) };
+}
 
 /** What the accuracy benchmark learns about each caller once their wait is over. */
 export interface ResolvedTask {
@@ -43,6 +49,8 @@ export interface SimulationOptions {
   retentionMinutes?: number;
   onArrival?: (task: ArrivedTask) => void;
   onResolved?: (task: ResolvedTask) => void;
+  /** Keep TaskRouter's Events of every task and worker (for the Events list); off by default, as they grow with the run. */
+  recordEvents?: boolean;
 }
 
 type SimEvent = TimedEvent &
@@ -73,6 +81,9 @@ export class Simulation implements WorkspaceModel {
   private readonly workflowRecords: WorkflowRecord[];
   private readonly options: SimulationOptions;
   private nextTaskId = 1;
+  private readonly eventLog: EventRecord[] = [];
+  private readonly activitySince = new Map<SimWorker, number>();
+  private readonly workerList: SimWorker[] = [];
   private lastPruneAt = 0;
   /** Counters for benchmarks. */
   readonly counters = { events: 0, tasks: 0, accepted: 0, abandoned: 0 };
@@ -119,6 +130,7 @@ export class Simulation implements WorkspaceModel {
       for (let index = 0; index < most; index++) {
         workers.push({
           sid: sidFor('WK', `${this.workspaceSid}-${group.name}-${index}`),
+          name: `${group.name}-${index}`,
           queues: group.queues.map((name) => byName.get(name)!),
           capacity: new Map(Object.entries(group.capacity)),
           busy: new Map(Object.keys(group.capacity).map((channel) => [channel, 0])),
@@ -128,6 +140,7 @@ export class Simulation implements WorkspaceModel {
           activity: 'Offline',
         });
       }
+      this.workerList.push(...workers);
       for (const worker of workers) {
         for (const served of worker.queues) {
           served.workers.push(worker);
@@ -231,6 +244,7 @@ export class Simulation implements WorkspaceModel {
     const task: SimTask = { id: this.nextTaskId++, handleSeconds, queue, channel, priority, arrivedAt: this.clock, state: 'pending', worker: null };
     this.counters.tasks++;
     enterTask(channel, this.clock);
+    this.record('task.created', task);
     this.options.onArrival?.({ taskId: task.id, queueSid: queue.sid, channel: channelName, priority, arrivedAtMs: this.clock });
     const worker = channel.free.values().next().value as SimWorker | undefined;
     if (worker) {
@@ -245,15 +259,17 @@ export class Simulation implements WorkspaceModel {
     const channel = task.channel;
     reserveTask(channel, task, this.clock, wasPending);
     task.worker = worker;
+    this.record('reservation.created', task);
     worker.busy.set(channel.channel, worker.busy.get(channel.channel)! + 1);
     worker.holding++;
-    settle(worker, this.scenario.workspaceMode);
+    this.settle(worker);
     this.events.push({ time: this.clock + this.scenario.acceptSeconds * 1000, kind: 'accept', task });
   }
 
   private onAccept(task: SimTask): void {
     const channel = task.channel;
     const waitSeconds = acceptTask(channel, task, this.clock);
+    this.record('reservation.accepted', task);
     this.counters.accepted++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'accepted' });
     const handleSeconds = task.handleSeconds ?? this.draws.handle(task.queue.spec.handleSeconds);
@@ -262,17 +278,19 @@ export class Simulation implements WorkspaceModel {
 
   private onComplete(task: SimTask): void {
     completeTask(task.channel, task, this.clock);
+    this.record('task.wrapup', task);
     this.events.push({ time: this.clock + task.queue.spec.wrapUpSeconds * 1000, kind: 'wrapDone', task });
   }
 
   private onWrapDone(task: SimTask): void {
     finishTask(task.channel, task);
+    this.record('task.completed', task);
     const worker = task.worker!;
     const channelName = task.channel.channel;
     worker.busy.set(channelName, worker.busy.get(channelName)! - 1);
     worker.holding--;
     task.worker = null;
-    settle(worker, this.scenario.workspaceMode);
+    this.settle(worker);
     this.pullAll(worker);
   }
 
@@ -284,6 +302,7 @@ export class Simulation implements WorkspaceModel {
     const channel = task.channel;
     const waitSeconds = cancelTask(channel, task, this.clock);
     if (waitSeconds === null) return;
+    this.record('task.canceled', task);
     this.counters.abandoned++;
     this.options.onResolved?.({ taskId: task.id, queueSid: task.queue.sid, channel: channel.channel, priority: task.priority, arrivedAtMs: task.arrivedAt, waitSeconds, outcome: 'abandoned' });
   }
@@ -314,7 +333,7 @@ export class Simulation implements WorkspaceModel {
       const onShift = index < count;
       if (onShift === worker.onShift) return;
       worker.onShift = onShift;
-      settle(worker, this.scenario.workspaceMode);
+      this.settle(worker);
       if (onShift) this.pullAll(worker);
     });
   }
@@ -324,7 +343,7 @@ export class Simulation implements WorkspaceModel {
     const going = workers.filter((worker) => worker.onShift && !worker.onBreak).slice(0, count);
     for (const worker of going) {
       worker.onBreak = true;
-      settle(worker, this.scenario.workspaceMode);
+      this.settle(worker);
     }
     this.events.push({ time: this.clock + minutes * 60_000, kind: 'breakEnd', workers: going });
   }
@@ -332,7 +351,7 @@ export class Simulation implements WorkspaceModel {
   private onBreakEnd(workers: SimWorker[]): void {
     for (const worker of workers) {
       worker.onBreak = false;
-      settle(worker, this.scenario.workspaceMode);
+      this.settle(worker);
       this.pullAll(worker);
     }
   }
@@ -343,6 +362,74 @@ export class Simulation implements WorkspaceModel {
     for (const queue of this.queueList) {
       for (const channel of queue.channels.values()) pruneLedger(channel, before);
     }
+  }
+
+  /** Sets the worker's Activity (workforce.ts) and, recording, logs a worker.activity.update when it changed. */
+  private settle(worker: SimWorker): void {
+    const before = worker.activity;
+    settle(worker, this.scenario.workspaceMode);
+    if (!this.options.recordEvents || worker.activity === before) return;
+    const since = this.activitySince.get(worker) ?? this.startMs;
+    this.activitySince.set(worker, this.clock);
+    this.log('worker.activity.update', 'Worker', worker.sid, `Worker ${worker.name} updated to ${worker.activity} Activity`, {
+      ...workerData(worker, this.workspaceSid),
+      worker_previous_activity_name: before,
+      worker_previous_activity_sid: activitySid(this.workspaceSid, before),
+      worker_time_in_previous_activity: Math.floor((this.clock - since) / 1000),
+      worker_time_in_previous_activity_ms: this.clock - since,
+    });
+  }
+
+  /** Logs a task's or its reservation's event, with the fields TaskRouter's Event reference gives it. */
+  private record(type: 'task.created' | 'reservation.created' | 'reservation.accepted' | 'task.wrapup' | 'task.completed' | 'task.canceled', task: SimTask): void {
+    if (!this.options.recordEvents) return;
+    const taskSid = taskSidOf(task.id);
+    const data: Record<string, unknown> = {
+      task_sid: taskSid,
+      task_queue_sid: task.queue.sid,
+      task_queue_name: task.queue.spec.name,
+      task_queue_target_expression: `routing.skills HAS "${task.queue.spec.name}"`,
+      task_channel_unique_name: task.channel.channel,
+      task_priority: task.priority,
+      task_age: Math.floor((this.clock - task.arrivedAt) / 1000),
+      task_assignment_status: task.state,
+      task_attributes: JSON.stringify({ department: task.queue.spec.name, caller: `+1555${String(task.id).padStart(7, '0')}` }),
+      task_date_created: new Date(task.arrivedAt).toISOString(),
+    };
+    if (type === 'task.canceled') data['task_canceled_reason'] = 'hangup';
+    if (type.startsWith('reservation.')) {
+      const reservationSid = `WR${task.id.toString(16).padStart(32, '0')}`;
+      Object.assign(data, { reservation_sid: reservationSid, ...workerData(task.worker!, this.workspaceSid) });
+      this.log(type, 'Reservation', reservationSid, `Reservation ${reservationSid} ${type.slice('reservation.'.length)} for Worker ${task.worker!.name}`, data);
+    } else {
+      this.log(type, 'Task', taskSid, `Task ${taskSid} ${type.slice('task.'.length)}`, data);
+    }
+  }
+
+  private log(eventType: string, resourceType: EventRecord['resourceType'], resourceSid: string, description: string, data: Record<string, unknown>): void {
+    // Sequential SIDs: their order is the events' order, so the Events list's cursor pages follow time.
+    const sid = `EV${this.eventLog.length.toString(16).padStart(32, '0')}`;
+    this.eventLog.push({ sid, eventType, atMs: this.clock, resourceType, resourceSid, description, data });
+  }
+
+  listEvents(startMs: number, endMs: number): EventRecord[] {
+    return this.eventLog.filter((event) => event.atMs >= startMs && event.atMs <= endMs);
+  }
+
+  listWorkers(): WorkerRecord[] {
+    return this.workerList.map((worker) => ({
+      sid: worker.sid,
+      friendlyName: worker.name,
+      attributes: { routing: { skills: worker.queues.map((queue) => queue.spec.name) } },
+      activityName: worker.activity,
+      available: ACTIVITY_AVAILABLE.get(worker.activity)!,
+      dateCreated: new Date(this.startMs).toISOString(),
+      channels: [...worker.capacity].map(([taskChannel, capacity]) => ({ taskChannel, capacity, available: capacity > 0 })),
+    }));
+  }
+
+  listActivities(): ActivityRecord[] {
+    return ACTIVITIES.map((activity) => ({ sid: activitySid(this.workspaceSid, activity.name), friendlyName: activity.name, available: activity.available }));
   }
 
   private channelsOf(queueSid: string, taskChannel: string | undefined): ChannelState[] {

@@ -25,6 +25,9 @@ export interface SimTask extends LedgerTask {
   worker: SimWorker | null;
 }
 
+/** A task's SID: its number in hex. */
+export const taskSidOf = (id: number) => `WT${id.toString(16).padStart(32, '0')}`;
+
 /** What the statistics read of a worker: its Activity. */
 export interface LedgerWorker {
   activity: ActivityName;
@@ -217,6 +220,8 @@ export interface SimQueue {
 
 export interface SimWorker {
   sid: string;
+  /** Its friendly name: the group's and its index. */
+  name: string;
   queues: SimQueue[];
   capacity: Map<string, number>;
   busy: Map<string, number>;

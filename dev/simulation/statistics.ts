@@ -5,7 +5,7 @@
  * waits, and the split by wait time when asked for).
  */
 import { sidFor, type StatisticsQuery } from '../workspace-model';
-import type { LedgerTask, LedgerWorker, TaskLedger } from './model';
+import { taskSidOf, type LedgerTask, type LedgerWorker, type TaskLedger } from './model';
 import { ACTIVITIES, type ActivityName } from './workforce';
 
 /**
@@ -36,7 +36,7 @@ export function realtimeStatistics(queueWorkers: readonly LedgerWorker[], channe
   for (const worker of eligible) perActivity.set(worker.activity, perActivity.get(worker.activity)! + 1);
   const available = ACTIVITIES.reduce((sum, activity) => sum + (activity.available ? perActivity.get(activity.name)! : 0), 0);
   const oldestAge = oldest ? Math.floor((clock - oldest.arrivedAt) / 1000) : 0;
-  const oldestSid = oldest ? `WT${oldest.id.toString(16).padStart(32, '0')}` : null;
+  const oldestSid = oldest ? taskSidOf(oldest.id) : null;
   return {
     longest_task_waiting_age: oldestAge,
     longest_task_waiting_sid: oldestSid,

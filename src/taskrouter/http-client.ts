@@ -20,6 +20,11 @@ export interface TaskRouterHttpOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Requests (retries included) start at least this many ms apart: a bounded rate, for long jobs that
+   * share the account's limit with the live refresher (the Events export). Default 0: no pacing.
+   */
+  minIntervalMs?: number;
   /** Called before each retry with the request's path (never its query or credentials). */
   onRetry?: (info: { path: string; status: number | undefined; attempt: number; delayMs: number }) => void;
 }
@@ -52,6 +57,8 @@ export class TaskRouterHttpClient extends twilio.RequestClient {
   private readonly policy: RetryPolicy;
   private readonly publicOrigin = new URL(DEFAULT_TASKROUTER_API_URL).origin;
   private readonly baseUrl: string;
+  /** When the next request may start (pacing). */
+  private nextStartAt = 0;
 
   constructor(private readonly options: TaskRouterHttpOptions) {
     // keepAlive: a refresh makes its few requests back to back over one connection.
@@ -70,6 +77,15 @@ export class TaskRouterHttpClient extends twilio.RequestClient {
     return uri.startsWith(this.publicOrigin) ? this.baseUrl + uri.slice(this.publicOrigin.length) : uri;
   }
 
+  /** Waits until the pacing interval since the last request's start has passed. */
+  private async pace(): Promise<void> {
+    const interval = this.options.minIntervalMs ?? 0;
+    if (interval <= 0) return;
+    const wait = this.nextStartAt - Date.now();
+    this.nextStartAt = Math.max(Date.now(), this.nextStartAt) + interval;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
     const uri = this.rewrite(opts.uri);
     const path = pathOf(uri);
@@ -78,6 +94,7 @@ export class TaskRouterHttpClient extends twilio.RequestClient {
         if (Date.now() >= this.policy.deadline) {
           return { done: false, error: new TaskRouterError(`TaskRouter refresh ran out of time before ${path}`) };
         }
+        await this.pace();
         this.counters.requests++;
         let response: TwilioResponse<TData>;
         try {

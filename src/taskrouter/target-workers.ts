@@ -1,0 +1,159 @@
+/**
+ * Which workers a TaskQueue's `target_workers` expression matches, from their attributes: the part of
+ * TaskRouter's expression syntax a queue's target usually uses. Comparisons (`==`, `!=`, `>`, `<`, `>=`,
+ * `<=`), `HAS`, `CONTAINS`, `IN`, `NOT IN`, `AND`/`&&`, `OR`/`||`, parentheses, strings, numbers,
+ * booleans and lists; paths into the attributes (`routing.skills`, optionally `worker.`-prefixed).
+ * Anything else (task attributes, functions) is not evaluated: the answer is then null, never a guess.
+ */
+
+type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
+
+/** An expression this evaluator cannot decide for a worker. */
+class Unknown extends Error {}
+
+const TOKEN = /\s*(?:(\(|\)|\[|\]|,|==|!=|>=|<=|>|<|&&|\|\|)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(-?\d+(?:\.\d+)?)|([A-Za-z_][\w.-]*))/y;
+
+function tokenize(expression: string): string[] {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < expression.length) {
+    if (/^\s*$/.test(expression.slice(TOKEN.lastIndex))) break;
+    const match = TOKEN.exec(expression);
+    if (!match) throw new Unknown(`cannot read "${expression.slice(TOKEN.lastIndex, TOKEN.lastIndex + 20)}"`);
+    tokens.push(match[0].trim());
+  }
+  return tokens;
+}
+
+const KEYWORDS = new Set(['AND', 'OR', 'HAS', 'CONTAINS', 'IN', 'NOT', 'TRUE', 'FALSE']);
+
+/** A recursive-descent evaluator over one worker's attributes. */
+class Evaluator {
+  private at = 0;
+  constructor(
+    private readonly tokens: string[],
+    private readonly attributes: Record<string, unknown>,
+  ) {}
+
+  run(): boolean {
+    const result = this.or();
+    if (this.at !== this.tokens.length) throw new Unknown(`unexpected "${this.tokens[this.at]}"`);
+    return result;
+  }
+
+  private peek(): string | undefined {
+    return this.tokens[this.at];
+  }
+
+  private take(expected?: string): string {
+    const token = this.tokens[this.at++];
+    if (token === undefined || (expected !== undefined && token.toUpperCase() !== expected)) throw new Unknown(`expected ${expected ?? 'more'}`);
+    return token;
+  }
+
+  private or(): boolean {
+    let result = this.and();
+    while (['OR', '||'].includes(this.peek()?.toUpperCase() ?? '')) {
+      this.take();
+      const right = this.and();
+      result = result || right;
+    }
+    return result;
+  }
+
+  private and(): boolean {
+    let result = this.condition();
+    while (['AND', '&&'].includes(this.peek()?.toUpperCase() ?? '')) {
+      this.take();
+      const right = this.condition();
+      result = result && right;
+    }
+    return result;
+  }
+
+  private condition(): boolean {
+    if (this.peek() === '(') {
+      this.take();
+      const inner = this.or();
+      this.take(')');
+      return inner;
+    }
+    const left = this.value();
+    const operator = this.take().toUpperCase();
+    if (operator === 'NOT') {
+      this.take('IN');
+      return !this.inList(left, this.value());
+    }
+    const right = this.value();
+    switch (operator) {
+      case '==':
+        return equal(left, right);
+      case '!=':
+        return !equal(left, right);
+      case '>':
+      case '<':
+      case '>=':
+      case '<=':
+        return compare(left, right, operator);
+      case 'HAS':
+        return Array.isArray(left) && left.some((item) => equal(item, right));
+      case 'CONTAINS':
+        return typeof left === 'string' && typeof right === 'string' && left.includes(right);
+      case 'IN':
+        return this.inList(left, right);
+      default:
+        throw new Unknown(`unknown operator ${operator}`);
+    }
+  }
+
+  private inList(left: Value, right: Value): boolean {
+    if (!Array.isArray(right)) throw new Unknown('IN needs a list');
+    return Array.isArray(left) ? left.some((item) => right.some((candidate) => equal(item, candidate))) : right.some((candidate) => equal(left, candidate));
+  }
+
+  private value(): Value {
+    const token = this.take();
+    if (token === '[') {
+      const items: Value[] = [];
+      while (this.peek() !== ']') {
+        items.push(this.value());
+        if (this.peek() === ',') this.take();
+      }
+      this.take(']');
+      return items;
+    }
+    if (/^["']/.test(token)) return token.slice(1, -1).replace(/\\(.)/g, '$1');
+    if (/^-?\d/.test(token)) return Number(token);
+    const upper = token.toUpperCase();
+    if (upper === 'TRUE' || upper === 'FALSE') return upper === 'TRUE';
+    if (KEYWORDS.has(upper) || !/^[A-Za-z_]/.test(token)) throw new Unknown(`unexpected "${token}"`);
+    const path = token.startsWith('worker.') ? token.slice('worker.'.length) : token;
+    if (path.startsWith('task.')) throw new Unknown('depends on the task');
+    let node: unknown = this.attributes;
+    for (const part of path.split('.')) node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+    return node === undefined ? null : (node as Value);
+  }
+}
+
+function equal(left: Value, right: Value): boolean {
+  if (typeof left === 'string' && typeof right === 'string') return left.toLowerCase() === right.toLowerCase();
+  return left === right;
+}
+
+function compare(left: Value, right: Value, operator: string): boolean {
+  if (typeof left !== 'number' || typeof right !== 'number') return false;
+  return operator === '>' ? left > right : operator === '<' ? left < right : operator === '>=' ? left >= right : left <= right;
+}
+
+/**
+ * Whether a worker with `attributes` matches `expression`; null when the expression uses what this
+ * evaluator does not read (the caller falls back to what it saw the worker serve).
+ */
+export function matchesTargetWorkers(expression: string, attributes: Record<string, unknown>): boolean | null {
+  try {
+    return new Evaluator(tokenize(expression), attributes).run();
+  } catch (error) {
+    if (error instanceof Unknown) return null;
+    throw error;
+  }
+}
