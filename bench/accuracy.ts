@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
 import { LEAN_FIELDS } from '../dev/taskrouter-double';
-import { advanceHistory, DEFAULT_PARAMETERS, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
+import { queuePools, workerAttributes } from '../src/taskrouter/pools';
+import { advanceHistory, DEFAULT_PARAMETERS, poolViews, type PoolView, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
 import { percentile, rmseRatioInterval } from './bootstrap';
@@ -58,6 +59,8 @@ export interface Caller {
   observation: QueueObservation | null;
   /** The queue's history as the refresher held it at that snapshot (this reading folded in). */
   history: QueueHistory | null;
+  /** The queue's pool at that snapshot, when it shares workers with other queues. */
+  pool: PoolView | null;
   /** Every eligible worker was logged out when that snapshot was taken. */
   noAgentsAtSnapshot: boolean;
   /** Someone was waiting and an agent was logged in when that snapshot was taken. */
@@ -102,7 +105,7 @@ export interface Settings {
 export function replicate(scenario: Scenario, replication: number, settings: Settings, recordEvents = false): { callers: Caller[]; simulation: Simulation } {
   const seeded = { ...scenario, seed: (scenario.seed + 7919 * replication) >>> 0 };
   const { refreshSeconds, windowMinutes, lean } = settings;
-  type Cached = Pick<Caller, 'observation' | 'history' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
+  type Cached = Pick<Caller, 'observation' | 'history' | 'pool' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
   let snapshot = new Map<string, Cached>();
   const waiting = new Map<number, Caller>();
   const callers: Caller[] = [];
@@ -118,6 +121,7 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
         arrivedAtMs: task.arrivedAtMs,
         observation: cached?.observation ?? null,
         history: cached?.history ?? null,
+        pool: cached?.pool ?? null,
         noAgentsAtSnapshot: cached?.noAgentsAtSnapshot ?? false,
         servableAtSnapshot: cached?.servableAtSnapshot ?? false,
         oracle: sim.oracleWaitSeconds(task.queueSid, task.channel, task.priority),
@@ -136,6 +140,8 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
     },
   });
   const queues = sim.queues();
+  // As the refresher learns them: target_workers matched against the Workers' attributes.
+  const { poolOf } = queuePools(queues, sim.listWorkers().map((worker) => ({ attributes: workerAttributes(worker.attributes) })));
   const channels = [...new Set(scenario.queues.flatMap((queue) => Object.keys(queue.channels)))];
   const endMs = START_MS + scenario.durationMinutes * 60_000;
   for (let t = START_MS; t < endMs; t += refreshSeconds * 1000) {
@@ -152,8 +158,12 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
         const key = `${queue.sid} ${channel}`;
         // As a looping refresher keeps it: the previous history advanced by this reading.
         const history = advanceHistory(snapshot.get(key)?.history ?? null, observation, refreshSeconds, t);
-        next.set(key, { observation, history, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
+        next.set(key, { observation, history, pool: null, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
       }
+    }
+    for (const channel of channels) {
+      const members = queues.map((queue) => ({ queueSid: queue.sid, ...next.get(`${queue.sid} ${channel}`)! }));
+      for (const [queueSid, view] of poolViews(members.map((member) => ({ ...member, observation: member.observation! })), poolOf)) next.get(`${queueSid} ${channel}`)!.pool = view;
     }
     snapshot = next;
   }
@@ -178,7 +188,7 @@ function runScenario(name: string, settings: Settings): ScenarioRun {
 
 /** The default's answer to one caller: its estimate and range, from the snapshot's reading and history. */
 export function defaultFor(caller: Caller, parameters: EstimatorParameters): RangedEstimate | null {
-  return caller.observation ? estimateWait('default', caller.observation, caller.history, parameters) : null;
+  return caller.observation ? estimateWait('default', caller.observation, caller.history, parameters, caller.pool) : null;
 }
 
 /** default, original and oracle for one caller (in SCORERS order). */
@@ -460,20 +470,22 @@ ${ticks}${yTicks}${band}${dots}
 }
 
 /**
- * Chooses the default's parameters on the tuning scenarios only: the estimate's two (head-of-line
- * weight, drain evidence) by the geometric mean of default/original RMSE over a grid, then the model
- * variance whose range coverage is closest to 80% on average.
+ * Chooses the default's parameters on the tuning scenarios only: the estimate's three (head-of-line
+ * weight, own-wait weight, drain evidence) by the geometric mean of default/original RMSE over a grid,
+ * then the model variance whose range coverage is closest to 80% on average.
  */
 function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
   const tuning = runs.filter((run) => run.set === 'tuning');
   if (tuning.length === 0) throw new Error('--tune needs the tuning scenarios (leave out --scenario, or name tuning ones)');
   let best = { parameters: DEFAULT_PARAMETERS, geometric: Infinity };
   for (const headOfLineWeight of [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]) {
-    for (const drainEvidence of [0, 5, 20, 1e9]) {
-      const parameters = { ...DEFAULT_PARAMETERS, headOfLineWeight, drainEvidence };
-      const geometric = geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
-      process.stdout.write(`tune: headOfLineWeight ${headOfLineWeight}, drainEvidence ${drainEvidence}: geometric mean default/original RMSE on tuning = ${geometric.toFixed(3)}\n`);
-      if (geometric < best.geometric) best = { parameters, geometric };
+    for (const ownWaitWeight of [0, 0.25, 0.5, 0.6, 0.75]) {
+      for (const drainEvidence of [0, 5, 20, 1e9]) {
+        const parameters = { ...DEFAULT_PARAMETERS, headOfLineWeight, ownWaitWeight, drainEvidence };
+        const geometric = geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
+        process.stdout.write(`tune: headOfLineWeight ${headOfLineWeight}, ownWaitWeight ${ownWaitWeight}, drainEvidence ${drainEvidence}: geometric mean default/original RMSE on tuning = ${geometric.toFixed(3)}\n`);
+        if (geometric < best.geometric) best = { parameters, geometric };
+      }
     }
   }
   let chosen = best.parameters;

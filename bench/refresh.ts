@@ -28,12 +28,17 @@ import { benchOptions } from './cli';
 
 const USAGE = `Usage: npm run bench:refresh -- [--sizes 50,500,5000] [--latency 20+0.02,50+0.1] [--rate-limit 25] [--out <dir>]
 
+Every workspace has two workers per queue (10,000 at 5,000 queues), each serving a pair of queues, so
+the refresher reads the Workers list and learns pools of two queues.
 Speed: requests, wall time and peak memory of one refresh, project against baseline, per size, with
 the TaskRouter double charging each latency setting "<ms per request>+<ms per queue on a list page>".
 Then both under a rate limit of --rate-limit requests per second (429 above it).
 Cache cost: bytes and commands sent to Redis per refresh (first, and with 5% of queues changed), per
 read, the longest Redis command at 5,000 queues × 4 channels, and the monthly Upstash cost table.
 --out writes refresh.md there (default: a new temporary directory; bench/results updates the committed one).`;
+
+/** Workers per queue in the benchmark's workspaces. */
+const WORKERS_PER_QUEUE = 2;
 
 /** Upstash's published limits (https://upstash.com/pricing/redis, read 2026-11): free and pay-as-you-go. */
 const FREE_COMMANDS = 500_000;
@@ -73,7 +78,7 @@ async function buildPrograms(): Promise<void> {
 
 /** One refresh by the built program, in a process of its own: wall time from spawn to exit, peak RSS from inside. */
 async function measure(variant: 'project' | 'baseline', queueCount: number, latency: Latency, rateLimitPerSecond?: number): Promise<Measurement> {
-  const model = staticWorkspace({ queueCount, seed: 12 });
+  const model = staticWorkspace({ queueCount, seed: 12, workerCount: WORKERS_PER_QUEUE * queueCount });
   const stack = await startLocalStack({ model, double: { latencyMs: latency.perRequestMs, latencyPerItemMs: latency.perItemMs, ...(rateLimitPerSecond ? { rateLimitPerSecond } : {}) } });
   try {
     const started = performance.now();
@@ -124,7 +129,7 @@ interface CacheCost {
 
 /** Bytes and commands of a first refresh, of one with 5% changed (looping, and a fresh process), and of one read. */
 async function cacheCost(queueCount: number, channels: string[]): Promise<CacheCost> {
-  const model = changingWorkspace({ queueCount, seed: 31 });
+  const model = changingWorkspace({ queueCount, seed: 31, workerCount: WORKERS_PER_QUEUE * queueCount });
   const stack = await startLocalStack({ model });
   try {
     const config = loadRefresherConfig({ ...stack.env, TASK_CHANNELS: channels.join(',') });
@@ -145,7 +150,7 @@ async function cacheCost(queueCount: number, channels: string[]): Promise<CacheC
 
 /** The longest single command Redis ran (SLOWLOG, every command logged) over a full write and a 5% diff. */
 async function longestCommand(queueCount: number, channels: string[]): Promise<{ longestMicros: number; commands: number; engine: string }> {
-  const model = changingWorkspace({ queueCount, seed: 33 });
+  const model = changingWorkspace({ queueCount, seed: 33, workerCount: WORKERS_PER_QUEUE * queueCount });
   const stack = await startLocalStack({ model });
   try {
     if (stack.engine.kind !== 'redis-server') return { longestMicros: NaN, commands: 0, engine: stack.engine.kind };
@@ -256,7 +261,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await buildPrograms();
-  const sections: string[] = ['Both refreshers run as built JavaScript with node (the project: `npm run build:refresher`, `node dist/refresh-queue-times.js`; the baseline bundled the same way), each refresh in a process of its own; peak RSS is the process\'s own (`process.resourceUsage().maxRSS` at exit).'];
+  const sections: string[] = ['Both refreshers run as built JavaScript with node (the project: `npm run build:refresher`, `node dist/refresh-queue-times.js`; the baseline bundled the same way), each refresh in a process of its own; peak RSS is the process\'s own (`process.resourceUsage().maxRSS` at exit). Each workspace has two workers per queue, each serving a pair of queues (10,000 workers at 5,000 queues): the project reads the Workers list too and learns pools of two queues.'];
   let ratioAt5000 = '';
   for (const [index, latency] of latencies.entries()) {
     const rows: string[] = [`Latency ${latency.label}.`, '', '| queues | variant | TaskRouter requests | wall ms | peak RSS MB | outcome | baseline/project wall |', '| --- | --- | --- | --- | --- | --- | --- |'];

@@ -287,8 +287,9 @@ export async function startTaskRouterDouble(options: TaskRouterDoubleOptions): P
         })),
       };
     }
-    if (collection === 'Workers' && model.listWorkers) {
-      const workers = [...model.listWorkers()].sort((a, b) => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
+    // A model without workers (the static one) is a workspace with none: the list is empty.
+    if (collection === 'Workers') {
+      const workers = [...(model.listWorkers?.() ?? [])].sort((a, b) => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
       const activitySid = (name: string) => sidFor('WA', `${model.workspaceSid}-${name}`);
       if (workerSid !== undefined) {
         const worker = workers.find((candidate) => candidate.sid === workerSid);

@@ -104,7 +104,7 @@ function duration(avg: number, min: number, max: number, count: number) {
  * Fixed, plausible statistics for `queueCount` queues, for tests and the refresh benchmark: the same
  * numbers on every call, so a refresh's output is predictable.
  */
-export function staticWorkspace(options: { queueCount: number; seed?: number; accountSid?: string; workspaceSid?: string }): WorkspaceModel {
+export function staticWorkspace(options: { queueCount: number; seed?: number; accountSid?: string; workspaceSid?: string; workerCount?: number }): WorkspaceModel {
   const seed = options.seed ?? 1;
   const accountSid = options.accountSid ?? sidFor('AC', `account-${seed}`);
   const workspaceSid = options.workspaceSid ?? sidFor('WS', `workspace-${seed}`);
@@ -139,10 +139,24 @@ export function staticWorkspace(options: { queueCount: number; seed?: number; ac
     },
     dateCreated: created,
   };
+  // Workers serve queues in pairs (1-2, 3-4, …), so the refresher learns pools of two queues each.
+  const workers: WorkerRecord[] = Array.from({ length: options.workerCount ?? 0 }, (_, index) => {
+    const first = 2 * (index % Math.max(1, Math.floor(options.queueCount / 2))) + 1;
+    return {
+      sid: sidFor('WK', `${workspaceSid}-worker-${index}`),
+      friendlyName: `Worker ${index + 1}`,
+      attributes: { skills: [`q${first}`, `q${first + 1}`] },
+      activityName: 'Available',
+      available: true,
+      dateCreated: created,
+      channels: [{ taskChannel: 'voice', capacity: 1, available: true }],
+    };
+  });
   return {
     accountSid,
     workspaceSid,
     friendlyName: `Static workspace of ${options.queueCount} queues`,
+    listWorkers: () => workers,
     multiTaskEnabled: true,
     now: () => Date.now(),
     queues: () => queues,
@@ -201,7 +215,7 @@ export interface ChangingWorkspace extends WorkspaceModel {
   drop(queueSid: string): void;
 }
 
-export function changingWorkspace(options: { queueCount: number; seed?: number }): ChangingWorkspace {
+export function changingWorkspace(options: { queueCount: number; seed?: number; workerCount?: number }): ChangingWorkspace {
   const base = staticWorkspace(options);
   const extra = new Map<string, number>();
   const dropped = new Set<string>();

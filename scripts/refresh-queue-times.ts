@@ -121,7 +121,7 @@ async function runOnce(config: RefresherConfig, options: Options, redis: ReturnT
     });
     if (options.dryRun) printDryRun(report);
     const write = report.cache ? `${report.cache.mode}: ${report.cache.entriesWritten} written, ${report.cache.entriesDeleted} deleted, ${report.cache.bytesSent} bytes` : undefined;
-    logLine('refresh', { outcome: report.outcome, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : {}), queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
+    logLine('refresh', { outcome: report.outcome, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : {}), queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, pooledQueues: report.pooledQueues, poolsResolved: Math.round(report.poolsResolved * 1000) / 1000, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
     summary.cycle(report.outcome, { queues: report.queues, requests: report.requests, retries: report.retries, ...(write ? { write } : {}) });
     return null;
   } catch (error) {

@@ -4,7 +4,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { RefresherConfig } from './config';
-import { advanceHistory, decodeHistory, encodeHistory, estimateWait, type QueueObservation } from './estimator';
+import { advanceHistory, decodeHistory, DEFAULT_PARAMETERS, encodeHistory, estimateWait, poolViews, type EstimatorParameters, type QueueObservation } from './estimator';
 import type { QueueWaitEntry } from './cache/entry';
 import { beginRefresh, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
 import { ConfigError } from './errors';
@@ -21,6 +21,9 @@ export interface RefreshReport {
   durationMs: number;
   /** Queues left out: deleted while the lists were read, or past the limit of one-by-one reads. */
   skippedQueues: number;
+  /** Queues in a pool of two or more, and the share of queues whose target_workers could be read (pools.ts). */
+  pooledQueues: number;
+  poolsResolved: number;
   /** What the write sent; null for a dry run. */
   cache: Omit<WriteReport, 'outcome'> | null;
   snapshot: Snapshot;
@@ -61,6 +64,7 @@ export function buildSnapshot(
   reading: WorkspaceReading,
   run: { sequence: number; startedAtMs: number; durationMs: number; requests: number },
   previous: Pick<WriteBase, 'history' | 'readAtMs'> | null = null,
+  parameters: EstimatorParameters = DEFAULT_PARAMETERS,
 ): Snapshot {
   const entries = new Map<string, QueueWaitEntry[]>();
   const inputs = new Map<string, Map<string, QueueObservation>>();
@@ -72,14 +76,17 @@ export function buildSnapshot(
     const channelInputs = new Map<string, QueueObservation>();
     const channelHistory = new Map<string, string>();
     const stored = previous?.history.get(channel);
+    const advanced = readings.map((queue) => ({ queueSid: queue.queueSid, observation: queue.observation, history: advanceHistory(decodeHistory(stored?.get(queue.queueSid)), queue.observation, elapsedSeconds, readAtMs) }));
+    // Queues that share workers are estimated from their pool's reading (estimator/pool.ts).
+    const pools = poolViews(advanced, reading.poolOf);
     entries.set(
       channel,
-      readings.map((queue) => {
+      readings.map((queue, index) => {
         queueSids.add(queue.queueSid);
         channelInputs.set(queue.queueSid, queue.observation);
-        const queueHistory = advanceHistory(decodeHistory(stored?.get(queue.queueSid)), queue.observation, elapsedSeconds, readAtMs);
+        const queueHistory = advanced[index]!.history;
         if (queueHistory) channelHistory.set(queue.queueSid, encodeHistory(queueHistory));
-        const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation, queueHistory);
+        const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation, queueHistory, parameters, pools.get(queue.queueSid) ?? null);
         const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
         if (reason) entry.reason = reason;
         return entry;
@@ -159,6 +166,8 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     retries: http.counters.retries,
     durationMs: now() - startedAtMs,
     skippedQueues: reading.skippedQueueSids.length,
+    pooledQueues: reading.poolOf.size,
+    poolsResolved: reading.poolsResolved,
     cache,
     snapshot,
   };

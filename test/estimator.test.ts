@@ -168,7 +168,7 @@ describe('the comparison estimators and their guards', () => {
 describe('the default', () => {
   it('is 0 with a free slot, and the queue-length wait at the drain rate now moved towards head of line', () => {
     expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 2, tasksInService: 1 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
-    const parameters = { headOfLineWeight: 0.25, drainEvidence: 0, rangeModelVariance: 0 };
+    const parameters = { headOfLineWeight: 0.25, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0 };
     const rate = 5 / 75;
     const byLength = [0, 1, 2, 3, 4].reduce((sum, ahead) => sum + 1 / (rate + ahead * (2 / 3100)), 0);
     expect(defaultEstimate(observation(), seen(2.5), parameters).estimatedWaitSeconds).toBe(Math.round(byLength + (120 - byLength) * 0.25));
@@ -205,13 +205,13 @@ describe('predicted range', () => {
 
   it('is the gamma quantiles of the estimate: 10% and 90% of an exponential for one departure ahead', () => {
     const o = observation({ tasksWaiting: 0, tasksAccepted: 1e9 });
-    const range = waitRange(o, { estimatedWaitSeconds: 100, confidence: 'high' }, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0 });
+    const range = waitRange(o, { estimatedWaitSeconds: 100, confidence: 'high' }, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0 });
     expect(range).toEqual({ low: Math.floor(-100 * Math.log(0.9)), high: Math.ceil(-100 * Math.log(0.1)) });
   });
 
   it('stores the model\'s shape: 1 / (1/(waiting + 1) + 1/acceptances + model variance), two decimals', () => {
     // 4 waiting → 5 ahead; 30 acceptances; variance 0.15: 1 / (0.2 + 0.0333 + 0.15) = 2.61.
-    expect(estimateWait('default', observation(), null, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0.15 }).waitShape).toBe(2.61);
+    expect(estimateWait('default', observation(), null, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0.15, ownWaitWeight: 0 }).waitShape).toBe(2.61);
     expect(estimateWait('default', observation({ eligibleWorkers: 0 })).waitShape).toBeNull();
   });
 });

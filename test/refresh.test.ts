@@ -17,16 +17,16 @@ describeWithRealRedis('refresh at scale', () => {
   });
   afterAll(() => stack.stop());
 
-  it('reads 5,000 queues in 11 requests (the Workspace, 5 list pages, 5 statistics pages) and writes them all the first time', async () => {
+  it('reads 5,000 queues in 12 requests (the Workspace, 5 list pages, 5 statistics pages, the Workers list) and writes them all the first time', async () => {
     const before = stack.upstash.stats.requests;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 11, retries: 0, skippedQueues: 0, cache: { mode: 'full', entriesWritten: 5000 } });
-    expect(stack.taskrouter.stats.byEndpoint).toEqual({ workspace: 1, queues: 5, statistics: 5 });
+    expect(report).toMatchObject({ outcome: 'written', queues: 5000, requests: 12, retries: 0, skippedQueues: 0, pooledQueues: 0, poolsResolved: 1, cache: { mode: 'full', entriesWritten: 5000 } });
+    expect(stack.taskrouter.stats.byEndpoint).toEqual({ workspace: 1, queues: 5, statistics: 5, workers: 1 });
     // The run number, the staged chunks, the commit.
     expect(stack.upstash.stats.requests - before).toBe(2 + report.cache!.requests);
     expect(report.cache!.requests).toBeGreaterThanOrEqual(2);
     const record = await readRefreshRecord(stack.redis, model.workspaceSid);
-    expect(record).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 11, estimator: 'default', windowMinutes: 15 });
+    expect(record).toMatchObject({ queueCount: 5000, channels: ['voice'], requests: 12, estimator: 'default', windowMinutes: 15 });
   });
 
   it('stores each queue with its estimate and range, dated by the refresh record', async () => {
@@ -101,7 +101,7 @@ describe('refresh correctness and failures', () => {
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report.outcome).toBe('written');
     expect(report.retries).toBe(5);
-    expect(report.requests).toBe(3 + 5);
+    expect(report.requests).toBe(4 + 5);
     expect(report.queues).toBe(30);
   });
 
@@ -128,7 +128,7 @@ describe('refresh correctness and failures', () => {
     expect(error).toBeInstanceOf(TaskRouterError);
     expect((error as Error).message).toMatch(/Authenticate/);
     expect((error as Error).message).not.toMatch(/wrong-token/);
-    expect(stack.taskrouter.stats.requests - started).toBe(3);
+    expect(stack.taskrouter.stats.requests - started).toBe(4);
   });
 
   it('drops a queue deleted in TaskRouter from the cache', async () => {
@@ -160,7 +160,7 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
     const before = stack.taskrouter.stats.requests;
     const report = await refreshOnce(stack.config, { redis: stack.redis });
     expect(report.queues).toBe(12);
-    expect(stack.taskrouter.stats.requests - before).toBe(4); // the Workspace, two lists and one queue fetch
+    expect(stack.taskrouter.stats.requests - before).toBe(5); // the Workspace, three lists and one queue fetch
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
     expect(lookup.found && lookup.entry.queueName).toBe(target.friendlyName);
   });
@@ -168,14 +168,14 @@ describe('lists that disagree (queues created or deleted during a refresh)', () 
   it('reads a queue missing from the statistics on its own, and leaves it out when it is gone', async () => {
     hideFrom = (path) => path.endsWith('/Statistics') || path.includes(`/${target.sid}`);
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ queues: 11, skippedQueues: 1, requests: 5 }); // the Workspace, two lists, cumulative and real-time of the gone queue
+    expect(report).toMatchObject({ queues: 11, skippedQueues: 1, requests: 6 }); // the Workspace, three lists, cumulative and real-time of the gone queue
     expect(await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid })).toEqual({ found: false, reason: 'unknown_queue' });
   });
 
   it('reads the statistics of a queue missing only from the statistics list', async () => {
     hideFrom = (path) => path.endsWith('/TaskQueues/Statistics');
     const report = await refreshOnce(stack.config, { redis: stack.redis });
-    expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 5 });
+    expect(report).toMatchObject({ queues: 12, skippedQueues: 0, requests: 6 });
     const lookup = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueSid: target.sid });
     expect(lookup.found && lookup.entry.tasksWaiting).toBe((base.realtime(target.sid, 'voice')['tasks_by_status'] as { pending: number }).pending);
   });

@@ -50,10 +50,10 @@ describe('refresh-queue-times CLI', () => {
       expect(result.code).toBe(0);
       const lines = result.stdout.trim().split('\n');
       expect(lines).toHaveLength(2);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 3, retries: 0 });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'refresh', outcome: 'written', queues: 120, requests: 4, retries: 0, pooledQueues: 0, poolsResolved: 1 });
       expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'summary', cycles: 1, failures: 0, lastError: null });
       const table = readFileSync(summary, 'utf8');
-      expect(table).toMatch(/\| written \| 120 \| 3 \| 0 \| (full|diff): /);
+      expect(table).toMatch(/\| written \| 120 \| 4 \| 0 \| (full|diff): /);
       for (const secret of [stack.env['TWILIO_AUTH_TOKEN']!, stack.env['UPSTASH_REDIS_REST_TOKEN']!]) {
         expect(result.stdout + result.stderr + table).not.toContain(secret);
       }

@@ -7,8 +7,9 @@
  */
 import { Replay } from '../../dev/replay/replay';
 import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
-import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type QueueObservation, type WaitRange } from '../../src/estimator';
+import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueObservation, type WaitRange } from '../../src/estimator';
 import { buildSnapshot } from '../../src/refresh';
+import { queuePools, workerAttributes } from '../../src/taskrouter/pools';
 import type { Snapshot } from '../../src/cache/write';
 import { observationFrom, type QueueReading } from '../../src/taskrouter/reader';
 import type { QueueWaitEntry } from '../../src/cache/entry';
@@ -41,6 +42,8 @@ export interface HeardOptions {
   /** Where the source has them (an export): its workspace and queue SIDs. */
   workspaceSid?: string;
   queueSids?: ReadonlyMap<string, string>;
+  /** The default's parameters (tuning on January); default DEFAULT_PARAMETERS. */
+  parameters?: EstimatorParameters;
 }
 
 const LOGGED_OUT = ['Offline'];
@@ -59,6 +62,8 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
   const queueNames = new Map(queueRecords.map((queue) => [queue.sid, queue.friendlyName]));
   const sidOf = new Map(queueRecords.map((queue) => [queue.friendlyName, queue.sid]));
   const { channels } = timeline;
+  // As the refresher learns them: the queues' target_workers matched against the Workers' attributes.
+  const pools = queuePools(queueRecords, replay.listWorkers().map((worker) => ({ attributes: workerAttributes(worker.attributes) })));
   const config = { estimator: 'default' as const, channels };
   const warmUpEndsMs = timeline.startMs + windowMs;
   const heard: HeardCaller[] = [];
@@ -79,9 +84,10 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
     const snapshot = buildSnapshot(
       config,
       replay.workspaceSid,
-      { queueNames, readings, skippedQueueSids: [], windowMinutes, readAt: new Date(readAtMs).toISOString() },
+      { queueNames, readings, skippedQueueSids: [], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, windowMinutes, readAt: new Date(readAtMs).toISOString() },
       { sequence: run, startedAtMs: readAtMs, durationMs: 0, requests: 0 },
       previous === null ? null : { history: previous.history, readAtMs: previous.record.readAtMs },
+      options.parameters,
     );
     previous = snapshot;
     // Tasks that appear in the next reading heard this one.

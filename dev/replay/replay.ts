@@ -16,8 +16,8 @@
  */
 import { acceptTask, cancelTask, completeTask, emptyLedger, enqueueTask, enterTask, finishTask, pruneLedger, reserveTask, type LedgerTask, type LedgerWorker, type TaskLedger } from '../simulation/model';
 import { cumulativeStatistics, realtimeStatistics } from '../simulation/statistics';
-import type { ActivityName } from '../simulation/workforce';
-import { sidFor, type QueueRecord, type StatisticsQuery, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
+import { ACTIVITY_AVAILABLE, type ActivityName } from '../simulation/workforce';
+import { sidFor, type QueueRecord, type StatisticsQuery, type WorkerRecord, type WorkflowRecord, type WorkspaceModel } from '../workspace-model';
 import type { Timeline, TimelineTask, TimelineWorker } from './timeline';
 
 interface ReplayTask extends LedgerTask {
@@ -133,6 +133,20 @@ export class Replay implements WorkspaceModel {
 
   queues(): QueueRecord[] {
     return this.records;
+  }
+
+  /** The Workers list: each worker's skills are the queues it is eligible for (their target_workers match them). */
+  listWorkers(): WorkerRecord[] {
+    const created = new Date(this.timeline.startMs).toISOString();
+    return this.workers.map((worker) => ({
+      sid: sidFor('WK', `${this.workspaceSid}-${worker.source.name}`),
+      friendlyName: worker.source.name,
+      attributes: { routing: { skills: worker.source.queues } },
+      activityName: worker.activity,
+      available: ACTIVITY_AVAILABLE.get(worker.activity)!,
+      dateCreated: created,
+      channels: Object.entries(worker.source.capacity).map(([taskChannel, capacity]) => ({ taskChannel, capacity, available: capacity > 0 })),
+    }));
   }
 
   workflows(): WorkflowRecord[] {

@@ -7,5 +7,6 @@ export * from './observation';
 export * from './history';
 export * from './rates';
 export * from './wait';
+export * from './pool';
 export * from './distribution';
 export * from './phrase';

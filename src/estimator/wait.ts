@@ -7,6 +7,7 @@
 import { gammaQuantile } from '../gamma';
 import type { QueueHistory } from './history';
 import type { QueueObservation } from './observation';
+import type { PoolView } from './pool';
 import { abandonmentPerSecond, drainRatePerSecond, freeSlot, throughputPerSecond } from './rates';
 
 export type Confidence = 'high' | 'low' | 'none';
@@ -46,9 +47,16 @@ export interface EstimatorParameters {
   drainEvidence: number;
   /** Relative variance the model adds for what the statistics cannot tell (model error), ≥ 0. */
   rangeModelVariance: number;
+  /**
+   * For a queue that shares workers: how far its estimate moves from the pool's towards its own
+   * realised mean wait of the window (the original's estimate), when there is one (0..1). The queue's
+   * own evidence of how TaskRouter serves it among the pool, which the pool's queue length cannot see
+   * (priorities, agents of its own).
+   */
+  ownWaitWeight: number;
 }
 
-export const DEFAULT_PARAMETERS: EstimatorParameters = { headOfLineWeight: 0.4, drainEvidence: 0, rangeModelVariance: 0 };
+export const DEFAULT_PARAMETERS: EstimatorParameters = { headOfLineWeight: 0.4, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0.5 };
 
 export const ESTIMATOR_NAMES = ['default', 'original', 'head-of-line', 'queue-length'] as const;
 export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
@@ -131,26 +139,35 @@ export function queueLengthEstimate(o: QueueObservation, history: QueueHistory |
  *   now (rates.ts `drainRatePerSecond`: Little's law on the history's time-averaged work in service),
  *   with the window's abandonment: the queue-length wait, moved `headOfLineWeight` of the way towards
  *   how long the oldest caller has waited;
+ * - a queue that shares workers (`pool`, estimator/pool.ts): the same with the pool's waiting callers,
+ *   drain rate, abandonment and oldest caller, then moved `ownWaitWeight` of the way towards the
+ *   queue's own mean wait of the window;
  * - no statistics of the line at all: the window's mean wait, of low confidence.
  */
-export function defaultEstimate(o: QueueObservation, history: QueueHistory | null = null, parameters: EstimatorParameters = DEFAULT_PARAMETERS): WaitEstimate {
+export function defaultEstimate(o: QueueObservation, history: QueueHistory | null = null, parameters: EstimatorParameters = DEFAULT_PARAMETERS, pool: PoolView | null = null): WaitEstimate {
   const early = noAgents(o);
   if (early) return early;
   if (freeSlot(o, history)) return graded(o, 0);
-  if (o.tasksWaiting === null) {
+  // Queues that share workers: the work ahead in the whole pool, drained at the pool's rate.
+  const basis = pool ?? { observation: o, history };
+  const line = basis.observation;
+  if (line.tasksWaiting === null) {
     const mean = originalEstimate(o).estimatedWaitSeconds;
     return mean === null ? unknown('missing_statistics') : known(mean, 'low', 'missing_statistics');
   }
-  const rate = drainRatePerSecond(o, history, parameters.drainEvidence);
+  const rate = drainRatePerSecond(line, basis.history, parameters.drainEvidence);
   // No drain rate (nothing accepted in the window, or a window of no length): the original's answer.
   if (rate === null) return originalEstimate(o);
-  const byLength = queueLengthWait(o.tasksWaiting + 1, rate, abandonmentPerSecond(o));
-  const head = o.tasksWaiting > 0 ? o.longestWaitSeconds : null;
+  const byLength = queueLengthWait(line.tasksWaiting + 1, rate, abandonmentPerSecond(line));
+  const head = line.tasksWaiting > 0 ? line.longestWaitSeconds : null;
   const blended = head === null ? byLength : byLength + (head - byLength) * parameters.headOfLineWeight;
-  return graded(o, blended);
+  // A pool's queue length cannot see how TaskRouter orders this queue's callers among the pool's
+  // (priorities, agents of its own): the queue's own recent waits correct it.
+  const own = pool ? originalEstimate(o).estimatedWaitSeconds : null;
+  return graded(o, own === null ? blended : blended + (own - blended) * parameters.ownWaitWeight);
 }
 
-type Estimator = (o: QueueObservation, history: QueueHistory | null, parameters: EstimatorParameters) => WaitEstimate;
+type Estimator = (o: QueueObservation, history: QueueHistory | null, parameters: EstimatorParameters, pool: PoolView | null) => WaitEstimate;
 const ESTIMATORS: Record<EstimatorName, Estimator> = {
   default: defaultEstimate,
   original: (o) => originalEstimate(o),
@@ -188,8 +205,10 @@ export function waitRange(o: QueueObservation, estimate: WaitEstimate, parameter
  * Estimate with the named estimator, its predicted range and the model's shape. `history` is the
  * queue's history with this reading already folded in (history.ts `advanceHistory`).
  */
-export function estimateWait(name: EstimatorName, observation: QueueObservation, history: QueueHistory | null = null, parameters: EstimatorParameters = DEFAULT_PARAMETERS): RangedEstimate {
-  const estimate = ESTIMATORS[name](observation, history, parameters);
+export function estimateWait(name: EstimatorName, observation: QueueObservation, history: QueueHistory | null = null, parameters: EstimatorParameters = DEFAULT_PARAMETERS, pool: PoolView | null = null): RangedEstimate {
+  const estimate = ESTIMATORS[name](observation, history, parameters, pool);
   const isKnown = estimate.estimatedWaitSeconds !== null;
-  return { ...estimate, waitRange: waitRange(observation, estimate, parameters), waitShape: isKnown ? waitShape(observation, parameters) : null };
+  // The model's departures ahead and measured acceptances are the pool's when the default used it.
+  const modelled = name === 'default' && pool ? pool.observation : observation;
+  return { ...estimate, waitRange: waitRange(modelled, estimate, parameters), waitShape: isKnown ? waitShape(modelled, parameters) : null };
 }

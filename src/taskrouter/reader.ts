@@ -1,12 +1,14 @@
 /**
  * Reads every TaskQueue's statistics in a workspace through the list endpoints: one pass over
- * `TaskQueues/Statistics` per channel and one over `TaskQueues` for the names, 1,000 queues a page.
- * A 5,000-queue workspace costs 5 statistics pages per channel plus 5 name pages.
+ * `TaskQueues/Statistics` per channel, one over `TaskQueues` for the names and `target_workers`, and
+ * one over `Workers` for their attributes (which queues share workers), 1,000 a page. A 5,000-queue
+ * workspace of 10,000 workers costs 5 statistics pages per channel, 5 name pages and 10 worker pages.
  */
 import type { Twilio } from 'twilio';
 import { TaskRouterError } from '../errors';
 import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../config';
 import { QUICK_ANSWER_SECONDS, type QueueObservation } from '../estimator';
+import { queuePools, workerAttributes } from './pools';
 
 /** The largest page TaskRouter serves. */
 export const MAX_PAGE_SIZE = 1000;
@@ -26,6 +28,10 @@ export interface WorkspaceReading {
   readings: Map<string, QueueReading[]>;
   /** Queues present in one list but not the other (created or deleted during the read). */
   skippedQueueSids: string[];
+  /** Queue SID → its pool's key, for queues that share workers with others (taskrouter/pools.ts). */
+  poolOf: ReadonlyMap<string, string>;
+  /** Share of queues whose `target_workers` could be matched against every worker. */
+  poolsResolved: number;
   windowMinutes: number;
   /** When the read started (ISO 8601): the moment the statistics describe. */
   readAt: string;
@@ -169,7 +175,26 @@ async function readStatisticsPages(list: { page(params: object): Promise<Statist
   return byQueue;
 }
 
-/** Reads names and statistics of every queue, channels in parallel. Throws TaskRouterError. */
+/** Every worker's attributes, page by page (1,000 a page), keeping nothing else of the client's objects. */
+async function readWorkerAttributes(list: { page(params: object): Promise<WorkerPage> }): Promise<Record<string, unknown>[]> {
+  const attributes: Record<string, unknown>[] = [];
+  let page: WorkerPage | undefined = await list.page({ pageSize: MAX_PAGE_SIZE });
+  while (page) {
+    for (const worker of page.instances) attributes.push(workerAttributes(worker.attributes));
+    page = await page.nextPage();
+  }
+  return attributes;
+}
+
+interface WorkerPage {
+  instances: { attributes?: unknown }[];
+  nextPage(): Promise<WorkerPage> | undefined;
+}
+
+/**
+ * Reads names, `target_workers` and statistics of every queue, channels in parallel, and the Workers'
+ * attributes, to learn which queues share workers. Throws TaskRouterError.
+ */
 export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), loggedOutActivities: readonly string[] = DEFAULT_LOGGED_OUT_ACTIVITIES): Promise<WorkspaceReading> {
   const workspace = client.taskrouter.v1.workspaces(workspaceSid);
   const readAt = new Date(readAtMs).toISOString();
@@ -185,20 +210,26 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
   const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
     throw failure('Listing TaskQueues', error);
   });
+  const workersPromise = readWorkerAttributes(workspace.workers as unknown as { page(params: object): Promise<WorkerPage> }).catch((error: unknown) => {
+    throw failure('Listing Workers', error);
+  });
   const statsPromises = channels.map((channel) =>
     readStatisticsPages(workspace.taskQueues.statistics, { pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }, channel, observe).catch((error: unknown) => {
       throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
     }),
   );
   // allSettled first, so no request is left running unobserved when one fails.
-  const [mode, names, ...stats] = await Promise.allSettled([modePromise, namesPromise, ...statsPromises]);
-  for (const result of [mode, names, ...stats]) if (result.status === 'rejected') throw result.reason;
+  const [mode, names, workers, ...stats] = await Promise.allSettled([modePromise, namesPromise, workersPromise, ...statsPromises]);
+  for (const result of [mode, names, workers, ...stats]) if (result.status === 'rejected') throw result.reason;
 
   const queueNames = new Map<string, string>();
+  const targets: { sid: string; targetWorkers: string | null }[] = [];
   for (const queue of (names as PromiseFulfilledResult<Awaited<typeof namesPromise>>).value) {
     if (typeof queue.sid !== 'string') throw new TaskRouterError('Listing TaskQueues returned a queue without a sid');
     queueNames.set(queue.sid, typeof queue.friendlyName === 'string' ? queue.friendlyName : queue.sid);
+    targets.push({ sid: queue.sid, targetWorkers: typeof queue.targetWorkers === 'string' ? queue.targetWorkers : null });
   }
+  const pools = queuePools(targets, (workers as PromiseFulfilledResult<Record<string, unknown>[]>).value.map((attributes) => ({ attributes })));
 
   // The lists are read page by page while queues may be created or deleted: a queue can be in one list
   // and not the other. Those few are read one by one; a 404 means the queue is gone.
@@ -239,5 +270,5 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
   // A queue found gone while reading a later channel leaves the earlier channels' readings too.
   for (const [channel, channelReadings] of readings) readings.set(channel, channelReadings.filter((queue) => !skipped.has(queue.queueSid)));
   for (const sid of skipped) queueNames.delete(sid);
-  return { queueNames, readings, skippedQueueSids: [...skipped], windowMinutes, readAt };
+  return { queueNames, readings, skippedQueueSids: [...skipped], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, windowMinutes, readAt };
 }

@@ -129,8 +129,7 @@ class Evaluator {
     if (KEYWORDS.has(upper) || !/^[A-Za-z_]/.test(token)) throw new Unknown(`unexpected "${token}"`);
     const path = token.startsWith('worker.') ? token.slice('worker.'.length) : token;
     if (path.startsWith('task.')) throw new Unknown('depends on the task');
-    let node: unknown = this.attributes;
-    for (const part of path.split('.')) node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+    const node = attributeAt(this.attributes, path);
     return node === undefined ? null : (node as Value);
   }
 }
@@ -145,15 +144,50 @@ function compare(left: Value, right: Value, operator: string): boolean {
   return operator === '>' ? left > right : operator === '<' ? left < right : operator === '>=' ? left >= right : left <= right;
 }
 
+/** An expression read once, to match many workers: null for a worker when it cannot be decided. */
+export type TargetWorkers = (attributes: Record<string, unknown>) => boolean | null;
+
+/** Reads an expression once (a tokenizing failure makes every answer null). */
+export function compileTargetWorkers(expression: string): TargetWorkers {
+  let tokens: string[];
+  try {
+    tokens = tokenize(expression);
+  } catch (error) {
+    if (error instanceof Unknown) return () => null;
+    throw error;
+  }
+  return (attributes) => {
+    try {
+      return new Evaluator(tokens, attributes).run();
+    } catch (error) {
+      if (error instanceof Unknown) return null;
+      throw error;
+    }
+  };
+}
+
 /**
  * Whether a worker with `attributes` matches `expression`; null when the expression uses what this
  * evaluator does not read (the caller falls back to what it saw the worker serve).
  */
 export function matchesTargetWorkers(expression: string, attributes: Record<string, unknown>): boolean | null {
-  try {
-    return new Evaluator(tokenize(expression), attributes).run();
-  } catch (error) {
-    if (error instanceof Unknown) return null;
-    throw error;
-  }
+  return compileTargetWorkers(expression)(attributes);
+}
+
+/**
+ * The common one-clause form `path HAS "value"` (a skill list holds a value), or null. Many queues'
+ * targets are of this form, and a refresh of thousands of queues matches them through an index of the
+ * workers' values instead of one evaluation per queue and worker.
+ */
+export function hasClause(expression: string): { path: string; value: string } | null {
+  const match = /^\s*(?:worker\.)?([A-Za-z_][\w.-]*)\s+HAS\s+(?:"([^"\\]*)"|'([^'\\]*)')\s*$/i.exec(expression);
+  if (!match || match[1]!.startsWith('task.')) return null;
+  return { path: match[1]!, value: (match[2] ?? match[3])! };
+}
+
+/** The value at a dotted path of the attributes, or undefined. */
+export function attributeAt(attributes: Record<string, unknown>, path: string): unknown {
+  let node: unknown = attributes;
+  for (const part of path.split('.')) node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
 }
