@@ -8,8 +8,22 @@ import type { Redis } from '@upstash/redis';
 import { readAllEntries, readRefreshRecord } from '../src/cache/read';
 import { refreshAgeMs } from '../src/cache/entry';
 import type { Simulation, ResolvedTask } from './simulation/engine';
-import { spokenWait } from '../src/estimator';
-import { DEFAULT_SPEECH_STYLE } from '../src/speech';
+import { probabilityBetween, spokenWait } from '../src/estimator';
+
+/**
+ * The phrase a caller hears and, where it is not the rounded mean, why: it is the likeliest minute
+ * under the model (a mean of 1 min 58 s can be told "about 1 minute"), with the share of waits it holds.
+ */
+export function phraseOf(meanSeconds: number | null, shape: number): { phrase: string | null; phraseWhy: string | null } {
+  if (meanSeconds === null) return { phrase: null, phraseWhy: null };
+  const model = { meanSeconds, shape };
+  const spoken = spokenWait(model, DEFAULT_SPEECH_STYLE);
+  const rounded = meanSeconds < 60 ? 0 : roundMinutes(meanSeconds);
+  if (spoken.minutes === rounded) return { phrase: spoken.phrase, phraseWhy: null };
+  const share = Math.round(100 * probabilityBetween(model, spoken.minSeconds, spoken.maxSeconds));
+  return { phrase: spoken.phrase, phraseWhy: `told "${spoken.phrase}": the likeliest minute, ${share}% of waits` };
+}
+import { DEFAULT_SPEECH_STYLE, roundMinutes } from '../src/speech';
 
 /** How far back the charts reach, in simulated minutes. */
 const HISTORY_MINUTES = 30;
@@ -84,7 +98,7 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
           status: noAgents ? 'no_agents' : entry.estimatedWaitSeconds === null ? 'no_data' : 'ok',
           estimatedWaitSeconds: entry.estimatedWaitSeconds,
           waitRange: entry.waitRange,
-          phrase: entry.estimatedWaitSeconds === null ? null : spokenWait({ meanSeconds: entry.estimatedWaitSeconds, shape: entry.waitShape ?? 1 }, DEFAULT_SPEECH_STYLE).phrase,
+          ...phraseOf(entry.estimatedWaitSeconds, entry.waitShape ?? 1),
           confidence: entry.confidence,
           reason: entry.reason ?? null,
           tasksWaiting: entry.tasksWaiting,
@@ -187,7 +201,7 @@ async function tick() {
     if (!r.ok) throw new Error(s.error.message);
     const now = Date.parse(s.simulatedTime), since = Date.parse(s.since);
     document.getElementById('sub').textContent = 'Simulated time ' + new Date(now).toLocaleString() + ' · channels ' + s.channels.join(', ') + ' · snapshot ' + (s.refreshedAt || 'none yet');
-    document.getElementById('rows').innerHTML = s.queues.map(q => '<tr data-queue="' + esc(q.queueName) + '" data-channel="' + q.channel + '" data-status="' + q.status + '"><td>' + esc(q.queueName) + '</td><td>' + q.channel + '</td><td class="phrase">' + (q.status === 'no_agents' ? '<span class="no_agents">no agents</span> <small class="why">' + (q.reason === 'all_agents_logged_out' ? 'every agent logged out' : 'no eligible workers on this channel') + '</small>' : esc(q.phrase || '–')) + '</td><td class="num estimate">' + fmt(q.estimatedWaitSeconds) + (q.waitRange ? ' <small>(' + fmt(q.waitRange.low) + '–' + fmt(q.waitRange.high) + ')</small>' : '') + '</td><td class="' + q.confidence + '">' + (q.status === 'no_agents' ? 'no agents' : q.confidence) + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + (q.dataAgeSeconds ?? '–') + ' s</td><td>' + chart(q, since, now) + '</td></tr>').join('');
+    document.getElementById('rows').innerHTML = s.queues.map(q => '<tr data-queue="' + esc(q.queueName) + '" data-channel="' + q.channel + '" data-status="' + q.status + '"><td>' + esc(q.queueName) + '</td><td>' + q.channel + '</td><td class="phrase">' + (q.status === 'no_agents' ? '<span class="no_agents">no agents</span> <small class="why">' + (q.reason === 'all_agents_logged_out' ? 'every agent logged out' : 'no eligible workers on this channel') + '</small>' : esc(q.phrase || '–')) + '</td><td class="num estimate">' + fmt(q.estimatedWaitSeconds) + (q.waitRange ? ' <small>(' + fmt(q.waitRange.low) + '–' + fmt(q.waitRange.high) + ')</small>' : '') + (q.phraseWhy ? '<br><small class="why">' + esc(q.phraseWhy) + '</small>' : '') + '</td><td class="' + q.confidence + '">' + (q.status === 'no_agents' ? 'no agents' : q.confidence) + (q.reason ? ' (' + q.reason + ')' : '') + '</td><td class="num">' + (q.tasksWaiting ?? '–') + ' / ' + q.liveTasksWaiting + '</td><td class="num">' + fmt(q.longestWaitSeconds) + '</td><td class="num">' + (q.availableWorkers ?? '–') + '</td><td class="num">' + (q.dataAgeSeconds ?? '–') + ' s</td><td>' + chart(q, since, now) + '</td></tr>').join('');
   } catch (e) { document.getElementById('sub').textContent = 'Cannot read the cache: ' + e.message; }
 }
 tick(); setInterval(tick, 2000);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { phraseOf } from '../dev/dashboard';
 import { freePort } from '../dev/redis-engine';
 
 const root = join(__dirname, '..');
@@ -19,6 +20,16 @@ const describeWithBrowser = available ? describe : describe.skip;
 const ARTIFACTS = join(root, 'test-artifacts');
 
 const DEMO_QUEUES = ['Billing', 'Sales', 'Spanish', 'Support', 'Technical', 'VIP'];
+
+describe('why the dashboard says the phrase it says', () => {
+  it('explains a phrase that is not the rounded mean: it is the likeliest minute, with its share of waits', () => {
+    // A mean of 1 min 58 s with an exponential-like spread: "about 1 minute" holds the most probability.
+    expect(phraseOf(118, 1)).toEqual({ phrase: 'about 1 minute', phraseWhy: expect.stringMatching(/^told "about 1 minute": the likeliest minute, \d+% of waits$/) });
+    expect(phraseOf(118, 5)).toEqual({ phrase: 'about 2 minutes', phraseWhy: null });
+    expect(phraseOf(0, 1)).toEqual({ phrase: 'less than a minute', phraseWhy: null });
+    expect(phraseOf(null, 1)).toEqual({ phrase: null, phraseWhy: null });
+  });
+});
 
 describeWithBrowser(`the dashboard in headless chromium${available ? '' : ' [skipped: no chromium at ' + CHROMIUM + '; CI installs it]'}`, () => {
   let stack: ChildProcess;
