@@ -180,7 +180,8 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     const inputsBefore = await engine.client.hgetall(liveKeys(a).inputs('voice'));
     const after: Queue[] = [
       { ...before[0]!, wait: 15 },
-      { ...before[1]!, name: 'Renamed' },
+      // Renamed, and its history gone (the estimator kept none this time): no stale history may stay.
+      { sid: before[1]!.sid, name: 'Renamed', wait: before[1]!.wait },
       before[3]!,
       { ...before[4]!, history: '7.5,1772438400,2' },
       { sid: sid(6), name: 'New', wait: 5 },

@@ -114,7 +114,8 @@ export async function beginRefresh(redis: Redis, workspaceSid: string, ttlSecond
  * ARGV: sequence, base sequence, ttl, Redis's clock at the run's start (ms), the entries' stamp
  * (written to every wait hash, STAMP_FIELD), then lists (a count, then
  * items): record pairs, name pairs to set, names to delete, and per channel the entry pairs to set,
- * the SIDs to delete and the history pairs to set.
+ * the SIDs to delete, the history pairs to set and the histories to delete (of gone queues, and of
+ * queues whose history the estimator no longer keeps).
  * Returns 1 written, 0 superseded (a newer run is live), -1 when the live data is not the base, -2
  * when a full write is due instead (no record, another layout, or the last full write a TTL ago).
  * Every argument is parsed and every key's type checked before the first write, so a malformed call
@@ -139,11 +140,12 @@ local function list(width)
   pos = pos + 1 + count * width
   return items
 end
-local record, nameSets, nameDels, sets, dels, histories = list(2), list(2), list(1), {}, {}, {}
+local record, nameSets, nameDels, sets, dels, histories, historyDels = list(2), list(2), list(1), {}, {}, {}, {}
 for k = 1, n do
   sets[k] = list(2)
   dels[k] = list(1)
   histories[k] = list(2)
+  historyDels[k] = list(1)
 end
 if pos ~= #ARGV + 1 then return error('malformed write: extra arguments') end
 for k = 1, #KEYS do
@@ -160,7 +162,7 @@ for k = 1, n do
   apply('HDEL', KEYS[2 + k], dels[k])
   redis.call('HSET', KEYS[2 + k], '${STAMP_FIELD}', stamp)
   apply('HSET', KEYS[2 + n + k], histories[k])
-  apply('HDEL', KEYS[2 + n + k], dels[k])
+  apply('HDEL', KEYS[2 + n + k], historyDels[k])
   apply('HDEL', KEYS[2 + 2 * n + k], dels[k])
 end
 apply('HSET', KEYS[1], record)
@@ -401,7 +403,10 @@ export async function writeSnapshot(
     const pairs = recordPairs(fullRecord(snapshot, start, 0)).filter((_, index, all) => all[index - (index % 2)] !== 'fullWriteAtMs');
     const stamp = stampOf(snapshot, start);
     const args = [String(start.sequence), String(base.sequence), String(ttlSeconds), String(start.redisNowMs), stamp, String(pairs.length / 2), ...pairs, String(nameChanges.set.length / 2), ...nameChanges.set, String(nameChanges.deleted.length), ...nameChanges.deleted];
-    perChannel.forEach(({ set, deleted }, index) => args.push(String(set.length / 2), ...set, String(deleted.length), ...deleted, String(historyChanges[index]!.set.length / 2), ...historyChanges[index]!.set));
+    perChannel.forEach(({ set, deleted }, index) => {
+      const history = historyChanges[index]!;
+      args.push(String(set.length / 2), ...set, String(deleted.length), ...deleted, String(history.set.length / 2), ...history.set, String(history.deleted.length), ...history.deleted);
+    });
     const keys = [live.refresh, live.names, ...channels.map((channel) => live.wait(channel)), ...channels.map((channel) => live.history(channel)), ...channels.map((channel) => live.inputs(channel))];
     if (requestBytes(['EVAL', DIFF_SCRIPT, keys.length, ...keys, ...args]) > MAX_DIFF_BYTES) return full();
     const result = Number(await evalScript(redis, DIFF_SCRIPT, keys, args, 'Writing the snapshot', sent));
