@@ -241,7 +241,7 @@ describe('the replay', () => {
 
 /** A caller scored by hand: default and original estimates, a range, a wait. */
 function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted'): HeardCaller {
-  return { queue, channel: 'voice', enteredAtMs: 0, day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100 };
+  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100 };
 }
 
 describe('the scoring', () => {

@@ -8,6 +8,7 @@
 import { Replay } from '../../dev/replay/replay';
 import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
 import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueObservation, type WaitRange } from '../../src/estimator';
+import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../../src/config';
 import { buildSnapshot } from '../../src/refresh';
 import { queuePools, workerAttributes } from '../../src/taskrouter/pools';
 import type { Snapshot } from '../../src/cache/write';
@@ -21,7 +22,6 @@ export const OTHER_ESTIMATORS = ['original', 'head-of-line', 'queue-length'] as 
 export interface HeardCaller {
   queue: string;
   channel: string;
-  enteredAtMs: number;
   /** Days since the timeline's first midnight: the bootstrap's blocks. */
   day: number;
   outcome: 'accepted' | 'abandoned';
@@ -45,8 +45,6 @@ export interface HeardOptions {
   /** The default's parameters (tuning on January); default DEFAULT_PARAMETERS. */
   parameters?: EstimatorParameters;
 }
-
-const LOGGED_OUT = ['Offline'];
 
 /**
  * Every task that joined after the warm-up (the first window, when the refresher has no history yet)
@@ -77,7 +75,7 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
       readings.set(channel, queueRecords.map((queue) => {
         const cumulative = replay.cumulative(queue.sid, { startMs: readAtMs - windowMs, endMs: readAtMs, taskChannel: channel, splitByWaitTime: [QUICK_ANSWER_SECONDS] });
         const realtime = replay.realtime(queue.sid, channel);
-        const observation = observationFrom(cumulative, realtime, windowMinutes, { loggedOutActivities: LOGGED_OUT, multitasking: replay.multiTaskEnabled });
+        const observation = observationFrom(cumulative, realtime, windowMinutes, { loggedOutActivities: DEFAULT_LOGGED_OUT_ACTIVITIES, multitasking: replay.multiTaskEnabled });
         return { queueSid: queue.sid, queueName: queue.friendlyName, channel, observation };
       }));
     }
@@ -106,7 +104,6 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
       heard.push({
         queue: task.queue,
         channel: task.channel,
-        enteredAtMs: task.enteredAtMs,
         day: Math.floor((task.enteredAtMs - timeline.startMs) / 86_400_000),
         outcome,
         waitSeconds: ((task.acceptedAtMs ?? task.canceledAtMs)! - task.enteredAtMs) / 1000,
