@@ -26,6 +26,8 @@ export function specValidators(spec: OpenApiSpec) {
   ajv.addFormat('uri', /^https?:\/\//);
   ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
   ajv.addFormat('uri-map', true);
+  // The Events list's event_date_ms: a whole number of milliseconds.
+  ajv.addFormat('int64', { type: 'number', validate: (value: number) => Number.isSafeInteger(value) });
   ajv.addSchema({ $id: 'spec', definitions: toJsonSchema(spec.components.schemas) as object });
   return { ajv, compile: (schema: object) => ajv.compile(toJsonSchema(schema) as object) };
 }
