@@ -24,7 +24,7 @@ import { advanceHistory, DEFAULT_PARAMETERS, poolViews, type PoolView, estimateW
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
 import { percentile, rmseRatioInterval } from './bootstrap';
-import { benchOptions } from './cli';
+import { benchOptions, positiveIntegerOption } from './cli';
 
 const USAGE = `Usage: npm run bench:accuracy -- [options]
 
@@ -504,15 +504,6 @@ function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
   return chosen;
 }
 
-function positiveInteger(value: string | undefined, fallback: number, name: string): number {
-  const parsed = Number(value ?? fallback);
-  if (!Number.isInteger(parsed) || parsed < 1) {
-    process.stderr.write(`${name} must be a positive whole number\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  return parsed;
-}
-
 function main(): void {
   const values = benchOptions({
     'refresh-seconds': { type: 'string' },
@@ -526,10 +517,10 @@ function main(): void {
   }, USAGE);
   if (!values) return;
   const settings: Settings = {
-    refreshSeconds: positiveInteger(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds'),
-    windowMinutes: positiveInteger(values['window-minutes'], 15, '--window-minutes'),
-    minCallers: positiveInteger(values['min-callers'], 2000, '--min-callers'),
-    maxCallers: positiveInteger(values['max-callers'], 6000, '--max-callers'),
+    refreshSeconds: positiveIntegerOption(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds', USAGE),
+    windowMinutes: positiveIntegerOption(values['window-minutes'], 15, '--window-minutes', USAGE),
+    minCallers: positiveIntegerOption(values['min-callers'], 2000, '--min-callers', USAGE),
+    maxCallers: positiveIntegerOption(values['max-callers'], 6000, '--max-callers', USAGE),
     lean: values.lean === true,
   };
   const names = values.scenario ?? [...listScenarios('tuning'), ...listScenarios('validation')];

@@ -13,7 +13,7 @@ import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../
 import { ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
 import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByQueue, worstQueue, type GroupScore } from './backtest/score';
-import { benchArguments, usageError } from './cli';
+import { benchArguments, positiveIntegerOption, usageError } from './cli';
 
 const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
 
@@ -62,12 +62,6 @@ interface FileResult {
   /** Scores at the headline cadence with the other login gaps (call logs only). */
   byLoginGap: Map<number, GroupScore[]>;
   seconds: number;
-}
-
-function positiveInteger(value: string | undefined, fallback: number, name: string): number {
-  const parsed = Number(value ?? fallback);
-  if (!Number.isInteger(parsed) || parsed < 1) usageError(`${name} must be a positive whole number`, USAGE);
-  return parsed;
 }
 
 const ratioWithInterval = ({ ratio }: GroupScore) => `${ratioText(ratio.value)} (${ratioText(ratio.low)}–${ratioText(ratio.high)})`;
@@ -186,8 +180,8 @@ function main(): void {
       sources.push({ kind, path: token.value });
     }
   }
-  const loginGap = positiveInteger(parsed.values['login-gap-minutes'], DEFAULT_LOGIN_GAP_MINUTES, '--login-gap-minutes');
-  const windowMinutes = positiveInteger(parsed.values['window-minutes'], 15, '--window-minutes');
+  const loginGap = positiveIntegerOption(parsed.values['login-gap-minutes'], DEFAULT_LOGIN_GAP_MINUTES, '--login-gap-minutes', USAGE);
+  const windowMinutes = positiveIntegerOption(parsed.values['window-minutes'], 15, '--window-minutes', USAGE);
   const results: FileResult[] = [];
   try {
     for (const source of sources.length > 0 ? sources : COMMITTED_MONTHS.map((path) => ({ kind: 'calls' as const, path }))) results.push(backtestFile(source, loginGap, windowMinutes));

@@ -12,6 +12,13 @@ export function usageError(message: string, usage: string): never {
   process.exit(2);
 }
 
+/** A whole-number option of at least 1 (`fallback` when absent), or usage and exit 2 naming it. */
+export function positiveIntegerOption(value: string | undefined, fallback: number, name: string, usage: string): number {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isInteger(parsed) || parsed < 1) usageError(`${name} must be a positive whole number`, usage);
+  return parsed;
+}
+
 /**
  * The options and tokens of `process.argv` (positionals allowed, in order), or undefined after printing
  * `usage` for `--help`. An unknown or malformed option prints its message and `usage` and exits 2.
