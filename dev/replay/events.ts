@@ -6,8 +6,8 @@
  * attributes, or, where an expression cannot be read, from the queues the worker took tasks of.
  */
 import { EXPORT_FORMAT, EXPORT_VERSION, type ActivityLine, type EventLine, type ExportHeader, type ExportLine, type QueueLine, type WorkerLine } from '../../src/taskrouter/events-export';
-import { matchesTargetWorkers } from '../../src/taskrouter/target-workers';
-import type { ActivityName } from '../simulation/workforce';
+import { compileTargetWorkers } from '../../src/taskrouter/target-workers';
+import { ACTIVITY_AVAILABLE, type ActivityName } from '../simulation/workforce';
 import { readSourceText, SourceError } from './sources';
 import { timelineOf, type ActivityChange, type SourceReport, type Timeline, type TimelineTask, type TimelineWorker } from './timeline';
 
@@ -38,9 +38,9 @@ function exportLines(path: string): ExportLine[] {
   return lines;
 }
 
-/** The replay's Activity for a workspace Activity: Offline stays, the simulation's own names stay, others by availability. */
+/** The replay's Activity for a workspace Activity: the replay's own names stay, others by availability. */
 function activityFor(name: string, available: ReadonlyMap<string, boolean>): ActivityName {
-  if (['Offline', 'Available', 'Unavailable', 'Break'].includes(name)) return name as ActivityName;
+  if (ACTIVITY_AVAILABLE.has(name as ActivityName)) return name as ActivityName;
   return available.get(name) ? 'Available' : 'Unavailable';
 }
 
@@ -115,6 +115,8 @@ export function readEventsExport(path: string): EventsSource {
   }
   if (before.size > 0) notes['tasks created before the period (their later events left out)'] = before.size;
 
+  // Each expression is read once, then matched against every worker.
+  const targets = queues.map((queue) => ({ queue, matches: queue.target_workers === null ? () => null : compileTargetWorkers(queue.target_workers) }));
   let decided = 0;
   let pairs = 0;
   const workers: TimelineWorker[] = of('worker').map((worker: WorkerLine) => {
@@ -124,9 +126,9 @@ export function readEventsExport(path: string): EventsSource {
     } catch {
       note('workers whose attributes are not JSON');
     }
-    const eligible = queues.filter((queue) => {
+    const eligible = targets.filter(({ queue, matches }) => {
       pairs++;
-      const matched = queue.target_workers === null ? null : matchesTargetWorkers(queue.target_workers, attributes);
+      const matched = matches(attributes);
       if (matched !== null) decided++;
       return matched ?? took.get(worker.sid)?.has(queue.friendly_name) ?? false;
     });
@@ -134,7 +136,7 @@ export function readEventsExport(path: string): EventsSource {
     const initial = activityFor(recorded?.first ?? worker.activity_name, activityAvailable);
     return {
       name: worker.sid,
-      queues: eligible.map((queue) => queue.friendly_name),
+      queues: eligible.map(({ queue }) => queue.friendly_name),
       capacity: Object.fromEntries(worker.channels.map((channel) => [channel.task_channel_unique_name, channel.available ? channel.configured_capacity : 0])),
       activities: [{ atMs: startMs, activity: initial }, ...(recorded?.list ?? [])],
       loggedIn: [],
