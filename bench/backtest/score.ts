@@ -49,7 +49,19 @@ export interface GroupScore {
 }
 
 /** What one estimator told one caller in the approximate style: the phrase's bounds, and whether it was "less than a minute". */
-function told(caller: HeardCaller, name: EstimatorName): { minSeconds: number; maxSeconds: number; underMinute: boolean } | null {
+type Told = { minSeconds: number; maxSeconds: number; underMinute: boolean } | null;
+
+/** Each caller's phrases, computed once: a caller is scored in its queue's group and in everyone's. */
+const toldOnce = new WeakMap<HeardCaller, Map<EstimatorName, Told>>();
+
+function told(caller: HeardCaller, name: EstimatorName): Told {
+  let phrases = toldOnce.get(caller);
+  if (!phrases) toldOnce.set(caller, (phrases = new Map()));
+  if (!phrases.has(name)) phrases.set(name, phraseOf(caller, name));
+  return phrases.get(name)!;
+}
+
+function phraseOf(caller: HeardCaller, name: EstimatorName): Told {
   const seconds = caller.estimates[name];
   if (seconds === null) return null;
   if (name === 'default') {
