@@ -1,13 +1,12 @@
 /**
  * Public endpoint that Upstash QStash calls on a cron schedule: one refresh, verified by its
- * Upstash-Signature, with a client built here from the account credentials the runtime provides
- * (ACCOUNT_SID, AUTH_TOKEN: no Twilio secret is uploaded), so its retries and deadlines are this
- * project's own, whatever the runtime's getTwilioClient does with options.
+ * Upstash-Signature, reading TaskRouter with the account credentials the runtime provides
+ * (ACCOUNT_SID, AUTH_TOKEN: no Twilio secret is uploaded) through the project's own client, so its
+ * retries and deadlines are this project's own, whatever the runtime's getTwilioClient does.
  */
 import '@twilio-labs/serverless-runtime-types';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import { loadFunctionCredentials, loadQStashConfig, loadRefresherConfig } from '../src/config';
-import { clientFromCredentials } from '../src/taskrouter/client';
 import { errorResponse, headerOf, jsonResponse, toHttpError } from '../src/endpoints/http';
 import { functionUrl, scheduledRefresh, verifyQStashSignature } from '../src/endpoints/scheduled-refresh';
 import type { Env, Event } from './env';
@@ -17,7 +16,7 @@ export const handler: ServerlessFunctionSignature<Env, Event> = async function (
   try {
     await verifyQStashSignature(loadQStashConfig(context), headerOf(event, 'upstash-signature'), functionUrl(context.DOMAIN_NAME, context.PATH));
     const config = loadRefresherConfig(context, { requireCredentials: false });
-    const result = await scheduledRefresh(config, clientFromCredentials(loadFunctionCredentials(context)));
+    const result = await scheduledRefresh(config, loadFunctionCredentials(context));
     callback(null, jsonResponse(response, 200, result));
   } catch (error) {
     callback(null, errorResponse(response, toHttpError(error, (message) => console.error(`refresh-queue-times: ${message}`))));

@@ -4,6 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { loadRefresherConfig, type RefresherConfig } from '../src/config';
 import { describeEnvironment, readEnvironment } from '../src/env-file';
 import { ConfigError, describeError } from '../src/errors';
@@ -121,7 +122,7 @@ async function runOnce(config: RefresherConfig, options: Options, redis: ReturnT
     });
     if (options.dryRun) printDryRun(report);
     const write = report.cache ? `${report.cache.mode}: ${report.cache.entriesWritten} written, ${report.cache.entriesDeleted} deleted, ${report.cache.bytesSent} bytes` : undefined;
-    logLine('refresh', { outcome: report.outcome, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : {}), queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, pooledQueues: report.pooledQueues, poolsResolved: Math.round(report.poolsResolved * 1000) / 1000, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
+    logLine('refresh', { outcome: report.outcome, ...(options.dryRun ? { wrote: 'nothing (dry run)' } : {}), queues: report.queues, channels: report.channels, requests: report.requests, retries: report.retries, skippedQueues: report.skippedQueues, pooledQueues: report.pooledQueues, poolsResolved: Math.round(report.poolsResolved * 1000) / 1000, poolsReused: report.poolsReused, durationMs: report.durationMs, ...(report.cache ? { write: report.cache.mode, entriesWritten: report.cache.entriesWritten, entriesDeleted: report.cache.entriesDeleted, bytesToRedis: report.cache.bytesSent } : {}) });
     summary.cycle(report.outcome, { queues: report.queues, requests: report.requests, retries: report.retries, ...(write ? { write } : {}) });
     return null;
   } catch (error) {
@@ -133,6 +134,10 @@ async function runOnce(config: RefresherConfig, options: Options, redis: ReturnT
 }
 
 async function main(): Promise<number> {
+  // A refresh streams some 20 MB of TaskRouter pages through short-lived objects. Left to grow, V8's
+  // young generation takes 25-30 MB more than the data ever needs (bench:refresh, docs/performance.md);
+  // kept at its first size, it is collected more often, at no measurable cost in time.
+  setFlagsFromString('--semi-space-growth-factor=1');
   let options: Options | 'help';
   let config: RefresherConfig;
   try {

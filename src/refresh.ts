@@ -3,13 +3,21 @@
  * fails or comes back partial throws before anything is written, so the previous data stays.
  */
 import type { Redis } from '@upstash/redis';
-import type { RefresherConfig } from './config';
+import type { RefresherConfig, TwilioCredentials } from './config';
 import { advanceHistory, decodeHistory, DEFAULT_PARAMETERS, encodeHistory, estimateWait, poolViews, type EstimatorParameters, type QueueObservation } from './estimator';
 import type { QueueWaitEntry } from './cache/entry';
-import { beginRefresh, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
+import { alignBase, basePools, beginRefresh, previousHistories, readBase, sortedSids, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
 import { ConfigError } from './errors';
-import { clientFromCredentials, createTaskRouterClient, type TwilioClientFactory } from './taskrouter/client';
 import { readWorkspace, type WorkspaceReading } from './taskrouter/reader';
+import { TaskRouterRest } from './taskrouter/rest';
+import { targetsDigest } from './cache/state';
+
+/**
+ * Pools learned from the Workers list are reused for this long (kept in the state with the queues'
+ * `target_workers`): skills change rarely, and the list is the largest read of a refresh (10 pages at
+ * 10,000 workers). A change of any queue's `target_workers`, or of the queues, reads it again at once.
+ */
+export const POOLS_MAX_AGE_MS = 10 * 60_000;
 
 export interface RefreshReport {
   outcome: WriteReport['outcome'] | 'dry-run';
@@ -24,6 +32,8 @@ export interface RefreshReport {
   /** Queues in a pool of two or more, and the share of queues whose target_workers could be read (pools.ts). */
   pooledQueues: number;
   poolsResolved: number;
+  /** Whether the pools came from the last run's state (POOLS_MAX_AGE_MS) rather than the Workers list. */
+  poolsReused: boolean;
   /** What the write sent; null for a dry run. */
   cache: Omit<WriteReport, 'outcome'> | null;
   snapshot: Snapshot;
@@ -31,8 +41,9 @@ export interface RefreshReport {
 
 /**
  * What a refresher keeps between runs in one process: the base its next diff is computed against,
- * which holds the queues' histories too. A new process starts empty and reads the base back from
- * Redis once, before it estimates, so its estimates go on from the last run's history.
+ * the packed state that holds the queues' histories too (cache/state.ts). A new process starts empty
+ * and reads the base back from Redis once, before it estimates, so its estimates go on from the last
+ * run's history; a looping one reads nothing back.
  */
 export interface RefreshState {
   base: WriteBase | null;
@@ -50,8 +61,14 @@ export interface RefreshOptions {
   now?: () => number;
   /** Write everything, not a diff (tests and benchmarks). */
   forceFull?: boolean;
-  /** How the TaskRouter client is made; default: from the configured credentials. */
-  twilioClient?: TwilioClientFactory;
+  /** The credentials TaskRouter is read with; default: the configured ones (a Function passes the runtime's). */
+  credentials?: TwilioCredentials;
+}
+
+/** The last run's histories as stored (per channel, queue SID → text) and when it read. */
+export interface PreviousRun {
+  history: Map<string, Map<string, string>>;
+  readAtMs: number;
 }
 
 /**
@@ -63,7 +80,7 @@ export function buildSnapshot(
   workspaceSid: string,
   reading: WorkspaceReading,
   run: { sequence: number; startedAtMs: number; durationMs: number; requests: number },
-  previous: Pick<WriteBase, 'history' | 'readAtMs'> | null = null,
+  previous: PreviousRun | null = null,
   parameters: EstimatorParameters = DEFAULT_PARAMETERS,
 ): Snapshot {
   const entries = new Map<string, QueueWaitEntry[]>();
@@ -100,6 +117,7 @@ export function buildSnapshot(
     entries,
     inputs,
     history,
+    pools: { poolOf: reading.poolOf, resolvedShare: reading.poolsResolved, readAtMs: reading.poolsReadAtMs, targetsDigest: targetsDigest(reading.targets) },
     record: {
       sequence: run.sequence,
       readAtMs,
@@ -118,15 +136,24 @@ export function buildSnapshot(
 export async function refreshOnce(config: RefresherConfig, options: RefreshOptions): Promise<RefreshReport> {
   const now = options.now ?? Date.now;
   const startedAtMs = now();
-  const factory = options.twilioClient ?? (config.twilio ? clientFromCredentials(config.twilio) : undefined);
-  if (!factory) throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or an API key) are required to read TaskRouter']);
-  const { client, http } = createTaskRouterClient(factory, {
+  const credentials = options.credentials ?? config.twilio;
+  if (!credentials) throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or an API key) are required to read TaskRouter']);
+  const client = new TaskRouterRest(credentials, {
     baseUrl: config.taskRouterApiUrl,
     requestTimeoutMs: config.requestTimeoutMs,
     // A local bound, so measured on this process's own clock, never on the (possibly skewed) stamp clock.
     deadline: Date.now() + config.refreshTimeoutSeconds * 1000,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
+  try {
+    return await refreshWith(client, config, options, startedAtMs);
+  } finally {
+    client.close();
+  }
+}
+
+async function refreshWith(client: TaskRouterRest, config: RefresherConfig, options: RefreshOptions, startedAtMs: number): Promise<RefreshReport> {
+  const now = options.now ?? Date.now;
   // The run's place in line comes from Redis, not from this host's clock, so hosts whose clocks
   // disagree still order their refreshes correctly; Redis's clock comes with it.
   let start: RefreshStart | null = null;
@@ -147,9 +174,17 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     state.base = read.base;
     bytesReadForBase = read.bytesRead;
   }
-  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, config.loggedOutActivities);
-  const previous = state.base?.workspaceSid === config.cache.workspaceSid ? state.base : null;
-  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { sequence: start?.sequence ?? 0, startedAtMs, durationMs: now() - startedAtMs, requests: http.counters.requests }, previous);
+  const base = state.base?.workspaceSid === config.cache.workspaceSid ? state.base : null;
+  const reuse = base ? (targets: readonly { sid: string; targetWorkers: string | null }[]) => basePools(base, targets, targetsDigest(targets), startedAtMs, POOLS_MAX_AGE_MS) : undefined;
+  const reading = await readWorkspace(client, config.cache.workspaceSid, config.channels, config.windowMinutes, startedAtMs, config.loggedOutActivities, reuse);
+  let previous: PreviousRun | null = null;
+  if (base) {
+    const sids = sortedSids(reading.readings);
+    // Queues came or went since the base: its records are in the old order, read once to carry the histories over.
+    if (redis) bytesReadForBase += await alignBase(redis, base, sids);
+    previous = { history: previousHistories(base, sids), readAtMs: base.readAtMs };
+  }
+  const snapshot = buildSnapshot(config, config.cache.workspaceSid, reading, { sequence: start?.sequence ?? 0, startedAtMs, durationMs: now() - startedAtMs, requests: client.counters.requests }, previous);
   let outcome: RefreshReport['outcome'] = 'dry-run';
   let cache: RefreshReport['cache'] = null;
   if (start) {
@@ -162,12 +197,13 @@ export async function refreshOnce(config: RefresherConfig, options: RefreshOptio
     outcome,
     queues: snapshot.record.queueCount,
     channels: config.channels,
-    requests: http.counters.requests,
-    retries: http.counters.retries,
+    requests: client.counters.requests,
+    retries: client.counters.retries,
     durationMs: now() - startedAtMs,
     skippedQueues: reading.skippedQueueSids.length,
     pooledQueues: reading.poolOf.size,
     poolsResolved: reading.poolsResolved,
+    poolsReused: reading.poolsReused,
     cache,
     snapshot,
   };

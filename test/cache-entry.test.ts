@@ -1,5 +1,5 @@
 /** The cache's pure parts: the compact entry, the refresh record's fields, the age on Redis's clock, the key names. */
-import { decodeEntry, decodeStamp, encodeEntry, encodeInputs, encodeStamp, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
+import { decodeEntry, decodeStamp, encodeEntry, decodeInputs, encodeInputs, encodeStamp, recordFrom, recordPairs, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord } from '../src/cache/entry';
 import { observation } from './helpers';
 import { KEY_PREFIX, liveKeys, normaliseQueueName, stagingKeys, STAMP_FIELD } from '../src/cache/layout';
 
@@ -21,9 +21,11 @@ describe('the compact entry', () => {
     expect(decodeEntry('WQ', 'voice', '{"queueName":"x","estimatedWaitSeconds":null}')).toMatchObject({ queueName: 'x', estimatedWaitSeconds: null });
   });
 
-  it('stores the estimator\'s inputs as they were read', () => {
+  it('stores the estimator\'s inputs as they were read, as a short array', () => {
     const inputs = observation({ tasksWaiting: 2, acceptedQuickly: 7 });
-    expect(JSON.parse(encodeInputs(inputs))).toEqual(inputs);
+    expect(decodeInputs(encodeInputs(inputs))).toEqual(inputs);
+    expect(encodeInputs(inputs).length).toBeLessThan(JSON.stringify(inputs).length / 3);
+    expect(JSON.parse(encodeInputs(inputs))).toHaveLength(Object.keys(inputs).length);
   });
 });
 
@@ -56,9 +58,9 @@ describe('the key layout', () => {
     // Spelled out: the prefix is part of the contract with deployed Functions of the same layout.
     expect(KEY_PREFIX).toBe('qwt:v3');
     const live = liveKeys('WS1');
-    expect([live.refresh, live.names, live.wait('voice'), live.inputs('chat'), live.history('voice'), live.sequence]).toEqual(['qwt:v3:WS1:refresh', 'qwt:v3:WS1:names', 'qwt:v3:WS1:wait:voice', 'qwt:v3:WS1:inputs:chat', 'qwt:v3:WS1:history:voice', 'qwt:v3:WS1:sequence']);
+    expect([live.refresh, live.names, live.wait('voice'), live.inputs('chat'), live.state('voice'), live.queues('sms'), live.sequence]).toEqual(['qwt:v3:WS1:refresh', 'qwt:v3:WS1:names', 'qwt:v3:WS1:wait:voice', 'qwt:v3:WS1:inputs:chat', 'qwt:v3:WS1:state:voice', 'qwt:v3:WS1:queues:sms', 'qwt:v3:WS1:sequence']);
     const staged = stagingKeys('WS1', 'run-9');
-    expect([staged.names, staged.wait('voice'), staged.inputs('voice'), staged.history('chat')]).toEqual(['qwt:v3:WS1:staging:run-9:names', 'qwt:v3:WS1:staging:run-9:wait:voice', 'qwt:v3:WS1:staging:run-9:inputs:voice', 'qwt:v3:WS1:staging:run-9:history:chat']);
+    expect([staged.names, staged.wait('voice'), staged.inputs('voice'), staged.state('chat'), staged.queues('chat')]).toEqual(['qwt:v3:WS1:staging:run-9:names', 'qwt:v3:WS1:staging:run-9:wait:voice', 'qwt:v3:WS1:staging:run-9:inputs:voice', 'qwt:v3:WS1:staging:run-9:state:chat', 'qwt:v3:WS1:staging:run-9:queues:chat']);
     expect(normaliseQueueName('  Sales Line ')).toBe('sales line');
   });
 

@@ -8,16 +8,19 @@
 import type { Redis } from '@upstash/redis';
 import { commandsRun, startRedisEngine, type RedisEngine } from '../dev/redis-engine';
 import { startUpstashServer, type UpstashServer } from '../dev/upstash-server';
-import { encodeEntry, encodeInputs, type QueueWaitEntry } from '../src/cache/entry';
+import { decodeInputs, encodeEntry, encodeInputs, type QueueWaitEntry } from '../src/cache/entry';
 import { LAYOUT_VERSION, liveKeys, STAMP_FIELD } from '../src/cache/layout';
 import { readAllEntries, readQueue, readRefreshRecord, readRefreshStatus } from '../src/cache/read';
 import { createRedis } from '../src/cache/redis';
 import { CacheError } from '../src/errors';
-import { beginRefresh, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase } from '../src/cache/write';
+import { alignBase, beginRefresh, previousHistories, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase } from '../src/cache/write';
+import { decodeState, encodeState, entryDigest, listDigest, packRecord, RECORD_WIDTH } from '../src/cache/state';
 import { describeWithRealRedis, observation } from './helpers';
 import { cacheState } from './reliability/cache-loss';
 
 const TTL = 3600;
+/** A history's start: within a statistics window of the readings, as every uncovered start is (state.ts). */
+const STARTED = Math.floor(Date.now() / 1000) - 600;
 const TOKEN = 'writer-test-token';
 
 interface Queue {
@@ -48,6 +51,19 @@ function snapshotOf(workspaceSid: string, queues: Queue[], channels = ['voice'],
     inputs: new Map(channels.map((channel) => [channel, new Map(on(channel).map((queue) => [queue.sid, observation({ tasksWaiting: queue.wait })]))])),
     history: new Map(channels.map((channel) => [channel, new Map(on(channel).filter((queue) => queue.history !== undefined).map((queue) => [queue.sid, queue.history!]))])),
   };
+}
+
+/** The packed state a write of `queues` on `channel` stores (src/cache/state.ts), for a snapshot without pools. */
+function stateOf(sequence: number, queues: Queue[], channel: string, names: [string, string][]): string {
+  const sorted = [...queues].sort((x, y) => x.sid.localeCompare(y.sid));
+  const records = sorted.map((queue) => packRecord(entryDigest(encodeEntry(entryOf(queue, channel))), queue.history, null)).join('');
+  const header = { sequence, sidsDigest: listDigest(sorted.map((queue) => queue.sid)), namesDigest: listDigest(names.map(([name, queueSid]) => `${name}\t${queueSid}`).sort()), count: sorted.length, targetsDigest: '', poolsReadAtMs: 0, poolsResolved: 0 };
+  return encodeState(header, records);
+}
+
+/** A base as readBase hands it back: the SIDs are not read, only their digest. */
+function asReadBack(base: WriteBase | null): WriteBase | null {
+  return base && { ...base, channels: new Map([...base.channels].map(([channel, state]) => [channel, { ...state, sids: null }])) };
 }
 
 /** Every live key of one workspace: type, value and expiry (staging and the run counter apart). */
@@ -127,9 +143,9 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
   it('a first write stores every entry, name, history and input exactly, dated by its stamp, expiring with the TTL', async () => {
     const ws = newWorkspace();
     const queues: Queue[] = [
-      { sid: sid(1), name: 'Sales', wait: 60, history: '2.5,1772438400,3' },
+      { sid: sid(1), name: 'Sales', wait: 60, history: `2.5,${STARTED},3` },
       { sid: sid(2), name: ' SALES ', wait: 90 },
-      { sid: sid(3), name: 'Support', wait: 30, history: '0,1772438400,', channels: ['voice'] },
+      { sid: sid(3), name: 'Support', wait: 30, history: `0,${STARTED},`, channels: ['voice'] },
     ];
     const snapshot = snapshotOf(ws, queues, ['voice', 'chat']);
     let written: Awaited<ReturnType<typeof write>>;
@@ -144,13 +160,16 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     const offset = start.redisNowMs - start.localNowMs;
     const stamp = `${start.sequence},${snapshot.record.readAtMs},${offset}`;
     const stored = await dump(engine, ws);
+    const names: [string, string][] = [['sales', sid(1)], ['support', sid(3)]];
     const entries = (channel: string, list: Queue[]) => Object.fromEntries([...list.map((queue) => [queue.sid, encodeEntry(entryOf(queue, channel))]), [STAMP_FIELD, stamp]]);
     expect(Object.fromEntries(Object.entries(stored).map(([key, { type, value }]) => [key, { type, value }]))).toEqual({
       [keys.names]: { type: 'hash', value: { sales: sid(1), support: sid(3) } },
       [keys.wait('voice')]: { type: 'hash', value: entries('voice', queues) },
       [keys.wait('chat')]: { type: 'hash', value: entries('chat', queues.slice(0, 2)) },
-      [keys.history('voice')]: { type: 'hash', value: { [sid(1)]: '2.5,1772438400,3', [sid(3)]: '0,1772438400,' } },
-      [keys.history('chat')]: { type: 'hash', value: { [sid(1)]: '2.5,1772438400,3' } },
+      [keys.state('voice')]: { type: 'string', value: stateOf(start.sequence, queues, 'voice', names) },
+      [keys.state('chat')]: { type: 'string', value: stateOf(start.sequence, queues.slice(0, 2), 'chat', names) },
+      [keys.queues('voice')]: { type: 'string', value: [sid(1), sid(2), sid(3)].join(',') },
+      [keys.queues('chat')]: { type: 'string', value: [sid(1), sid(2)].join(',') },
       [keys.inputs('voice')]: { type: 'hash', value: Object.fromEntries(queues.map((queue) => [queue.sid, encodeInputs(observation({ tasksWaiting: queue.wait }))])) },
       [keys.inputs('chat')]: { type: 'hash', value: Object.fromEntries(queues.slice(0, 2).map((queue) => [queue.sid, encodeInputs(observation({ tasksWaiting: queue.wait }))])) },
       [keys.refresh]: { type: 'hash', value: expect.any(Object) },
@@ -161,107 +180,171 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     }
     expect(await readRefreshRecord(redis, ws)).toEqual({ ...snapshot.record, layout: LAYOUT_VERSION, clockOffsetMs: offset, fullWriteAtMs: start.redisNowMs });
     await noStaging();
-    expect(base).toEqual({
-      workspaceSid: ws,
-      sequence: start.sequence,
-      readAtMs: snapshot.record.readAtMs,
-      names: new Map([['sales', sid(1)], ['support', sid(3)]]),
-      wait: new Map([['voice', new Map(queues.map((queue) => [queue.sid, encodeEntry(entryOf(queue, 'voice'))]))], ['chat', new Map(queues.slice(0, 2).map((queue) => [queue.sid, encodeEntry(entryOf(queue, 'chat'))]))]]),
-      history: new Map([['voice', new Map([[sid(1), '2.5,1772438400,3'], [sid(3), '0,1772438400,']])], ['chat', new Map([[sid(1), '2.5,1772438400,3']])]]),
-    });
-    // The base read back from Redis is the one the write handed back.
-    expect((await readBase(redis, ws, ['voice', 'chat'])).base).toEqual(base);
+    const channelBase = (list: Queue[], channel: string) => ({ sids: list.map((queue) => queue.sid), ...decodeState(stateOf(start.sequence, list, channel, names))! });
+    expect(base).toEqual({ workspaceSid: ws, sequence: start.sequence, readAtMs: snapshot.record.readAtMs, channels: new Map([['voice', channelBase(queues, 'voice')], ['chat', channelBase(queues.slice(0, 2), 'chat')]]) });
+    // The base read back from Redis is the one the write handed back, but for the SIDs (19 bytes a queue come back).
+    const read = await readBase(redis, ws, ['voice', 'chat']);
+    expect(read.base).toEqual(asReadBack(base));
+    expect(read.bytesRead).toBeLessThan(200 + 5 * RECORD_WIDTH + 2 * 160);
+    // The histories it holds are the ones written, the fresh start of queue 2 included (none).
+    const sids = new Map([['voice', [sid(1), sid(2), sid(3)]], ['chat', [sid(1), sid(2)]]]);
+    expect(previousHistories(read.base!, sids)).toEqual(new Map([['voice', new Map([[sid(1), `2.5,${STARTED},3`], [sid(3), `0,${STARTED},`]])], ['chat', new Map([[sid(1), `2.5,${STARTED},3`]])]]));
   });
+
+  /** A workspace's live keys comparable across workspaces and runs: no stamps, run numbers, record or inputs (written by full writes only). */
+  async function comparable(workspaceSid: string) {
+    return Object.fromEntries(Object.entries(await dump(engine, workspaceSid)).filter(([key]) => !key.endsWith(':refresh') && !key.includes(':inputs:')).map(([key, { type, value }]) => {
+      if (typeof value === 'string') return [key.replace(workspaceSid, 'WS'), { type, value: key.includes(':state:') ? value.replace(/^\d+,/, 'N,') : value }];
+      const { [STAMP_FIELD]: _stamp, ...rest } = value as Record<string, string>;
+      return [key.replace(workspaceSid, 'WS'), { type, value: rest }];
+    }));
+  }
 
   it('a diff sends only what changed, pushes every expiry out, and leaves what a full write of the same snapshot leaves', async () => {
     const [a, b] = [newWorkspace(), newWorkspace()];
-    const before: Queue[] = [1, 2, 3, 4, 5].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: 10 * n, history: `${n},1772438400,` }));
+    const before: Queue[] = [1, 2, 3, 4, 5].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: 10 * n, history: `${n},${STARTED},` }));
     const first = await write(snapshotOf(a, before, ['voice', 'chat']), null);
     const inputsBefore = await engine.client.hgetall(liveKeys(a).inputs('voice'));
     const after: Queue[] = [
       { ...before[0]!, wait: 15 },
-      // Renamed, and its history gone (the estimator kept none this time): no stale history may stay.
-      { sid: before[1]!.sid, name: 'Renamed', wait: before[1]!.wait },
+      // Its history gone (the estimator kept none this time): no stale history may stay.
+      { sid: before[1]!.sid, name: before[1]!.name, wait: before[1]!.wait },
+      before[2]!,
       before[3]!,
-      { ...before[4]!, history: '7.5,1772438400,2' },
-      { sid: sid(6), name: 'New', wait: 5 },
+      { ...before[4]!, history: `7.5,${STARTED},2` },
     ];
     for (const key of Object.keys(await dump(engine, a))) await engine.client.expire(key, 100);
     const readAtMs = Date.now();
     let diff: Awaited<ReturnType<typeof write>>;
     const seen = await bodiesDuring(async () => (diff = await write(snapshotOf(a, after, ['voice', 'chat'], readAtMs), first.base)));
-    // Changed: queue 1 (its wait), 2 (its name) and the new 6, on both channels; queue 3 is gone from both.
-    expect(diff!.report).toEqual({ outcome: 'written', mode: 'diff', entriesWritten: 6, entriesDeleted: 2, requests: 1, bytesSent: expect.any(Number), bytesRead: 0 });
-    expect(diff!.base).toEqual((await readBase(redis, a, ['voice', 'chat'])).base);
-    // The run number and clock, then one script: nothing of the unchanged queue 4 travels.
+    // Changed entries: queue 1 on both channels; the histories of 2 and 5 changed too, in the state only.
+    expect(diff!.report).toEqual({ outcome: 'written', mode: 'diff', entriesWritten: 2, entriesDeleted: 0, requests: 1, bytesSent: expect.any(Number), bytesRead: 0 });
+    expect(asReadBack(diff!.base)).toEqual((await readBase(redis, a, ['voice', 'chat'])).base);
+    // The run number and clock, then one script: nothing of the unchanged queues travels but their changed records.
     expect(seen.map(({ path, body }) => [path, String(Array.isArray(body[0]) ? body[0][0] : body[0]).toUpperCase()])).toEqual([['/pipeline', 'EVAL'], ['/', 'EVAL']]);
     expect(diff!.report.bytesSent).toBe(writtenBytes(seen));
-    expect(JSON.stringify(seen[1]!.body)).not.toContain(sid(4));
-    expect(JSON.stringify(seen[1]!.body)).toContain(sid(5));
+    for (const n of [2, 3, 4, 5]) expect(JSON.stringify(seen[1]!.body)).not.toContain(sid(n));
+    expect(JSON.stringify(seen[1]!.body)).toContain(sid(1));
+    expect(previousHistories((await readBase(redis, a, ['voice'])).base!, new Map([['voice', after.map((queue) => queue.sid)]])).get('voice')).toEqual(new Map([[sid(1), `1,${STARTED},`], [sid(3), `3,${STARTED},`], [sid(4), `4,${STARTED},`], [sid(5), `7.5,${STARTED},2`]]));
 
     await write(snapshotOf(b, after, ['voice', 'chat'], readAtMs), null);
-    const [diffed, full] = [await dump(engine, a), await dump(engine, b)];
-    const same = (key: string) => key.replace(a, 'WS').replace(b, 'WS');
-    const withoutStamps = (state: typeof diffed) =>
-      Object.fromEntries(Object.entries(state).filter(([key]) => !key.endsWith(':refresh') && !key.includes(':inputs:')).map(([key, { type, value }]) => {
-        const { [STAMP_FIELD]: _stamp, ...rest } = value as Record<string, string>;
-        return [same(key), { type, value: rest }];
-      }));
-    expect(withoutStamps(diffed)).toEqual(withoutStamps(full));
+    const diffed = await dump(engine, a);
+    expect(await comparable(a)).toEqual(await comparable(b));
     for (const [key, { ttl }] of Object.entries(diffed)) expect([key, ttl > TTL - 60 && ttl <= TTL]).toEqual([key, true]);
-    // The entries are dated by the diff's run; the record is the new run's, its full write the first one's.
+    // The entries and the state are dated by the diff's run; the record is the new run's, its full write the first one's.
     const record = (await readRefreshRecord(redis, a))!;
     expect((diffed[liveKeys(a).wait('chat')]!.value as Record<string, string>)[STAMP_FIELD]).toBe(`${record.sequence},${readAtMs},${record.clockOffsetMs}`);
+    expect(decodeState(diffed[liveKeys(a).state('chat')]!.value)!.header.sequence).toBe(record.sequence);
     expect(record).toEqual({ ...diff!.snapshotRecord, layout: LAYOUT_VERSION, clockOffsetMs: diff!.start.redisNowMs - diff!.start.localNowMs, fullWriteAtMs: first.start.redisNowMs });
     expect(record).toMatchObject({ sequence: first.start.sequence + 1, readAtMs, queueCount: 5 });
-    // Inputs are written by full writes only: the gone queue's are removed, the rest stay as they were.
-    const { [sid(3)]: _gone, ...kept } = inputsBefore;
-    expect(diffed[liveKeys(a).inputs('voice')]!.value).toEqual(kept);
+    // Inputs are written by full writes only: they stay as they were.
+    expect(diffed[liveKeys(a).inputs('voice')]!.value).toEqual(inputsBefore);
+  });
+
+  it('a queue added, gone or renamed is written the full way, each history carried over by its SID', async () => {
+    const before: Queue[] = [1, 2, 3].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: 10 * n, history: `${n},${STARTED},` }));
+    const changes: [string, Queue[]][] = [
+      ['added', [before[0]!, { sid: sid(0), name: 'New', wait: 5 }, ...before.slice(1)]],
+      ['gone', before.slice(1)],
+      ['renamed', [{ ...before[0]!, name: 'Renamed' }, ...before.slice(1)]],
+    ];
+    for (const [change, after] of changes) {
+      const [a, b] = [newWorkspace(), newWorkspace()];
+      const first = await write(snapshotOf(a, before), null);
+      const fresh = (await readBase(redis, a, ['voice'])).base!;
+      const sids = new Map([['voice', after.map((queue) => queue.sid).sort()]]);
+      // The fresh process reads the state's queues once to carry the histories over.
+      expect([change, (await alignBase(redis, fresh, sids)) > 0]).toEqual([change, change !== 'renamed']);
+      expect([change, previousHistories(fresh, sids)]).toEqual([change, new Map([['voice', new Map(before.filter((queue) => sids.get('voice')!.includes(queue.sid)).map((queue) => [queue.sid, queue.history!]))]])]);
+      const written = await write(snapshotOf(a, after), first.base);
+      expect([change, written.report.mode]).toEqual([change, 'full']);
+      await write(snapshotOf(b, after), null);
+      expect([change, await comparable(a)]).toEqual([change, await comparable(b)]);
+    }
+  });
+
+  it('after each fault, a fresh process leaves exactly what a full write of the same snapshot leaves', async () => {
+    const before: Queue[] = [1, 2, 3, 4].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: 10 * n, history: `${n},${STARTED},` }));
+    const after: Queue[] = [{ ...before[0]!, wait: 11 }, before[1]!, { ...before[2]!, history: `9,${STARTED},1` }, before[3]!];
+    const keys = (ws: string) => liveKeys(ws);
+    const stateOfRun = async (ws: string, edit: (state: string) => string) => engine.client.set(keys(ws).state('voice'), edit((await engine.client.get(keys(ws).state('voice')))!), 'KEEPTTL');
+    const faults: [string, (ws: string) => Promise<unknown>, 'diff' | 'full'][] = [
+      ['none', async () => undefined, 'diff'],
+      ['the entries expired, the state kept', (ws) => engine.client.del(keys(ws).wait('voice')), 'full'],
+      ['the state expired, the entries kept', (ws) => engine.client.del(keys(ws).state('voice')), 'full'],
+      ['the names expired', (ws) => engine.client.del(keys(ws).names), 'full'],
+      ['the record expired', (ws) => engine.client.del(keys(ws).refresh), 'full'],
+      ['one entry evicted', (ws) => engine.client.hdel(keys(ws).wait('voice'), sid(2)), 'full'],
+      ['the state of another run than the entries', (ws) => stateOfRun(ws, (state) => state.replace(/^\d+,/, '999999,')), 'full'],
+      ['a state cut short', (ws) => stateOfRun(ws, (state) => state.slice(0, -1)), 'full'],
+      ['a state of the wrong type', async (ws) => {
+        await engine.client.del(keys(ws).state('voice'));
+        await engine.client.hset(keys(ws).state('voice'), 'x', '1');
+      }, 'full'],
+      // A record whose digest disagrees with its entry: the entry is sent again.
+      ['a record that disagrees with its entry', (ws) => stateOfRun(ws, (state) => { const at = state.indexOf(';') + 1 + RECORD_WIDTH; return state.slice(0, at) + (state[at] === 'A' ? 'B' : 'A') + state.slice(at + 1); }), 'diff'],
+      // A full write whose commit never landed, after staging: nothing of it is live.
+      ['a full write cut before its commit', async (ws) => {
+        upstash.options.fault = ({ path, body }) => (path === '/' && firstCommand(body as unknown[]) === 'eval' ? { kind: 'status', status: 502 } : undefined);
+        await expect(write(snapshotOf(ws, after), null, { forceFull: true })).rejects.toThrow('Writing the snapshot failed');
+        upstash.options.fault = undefined;
+      }, 'diff'],
+    ];
+    for (const [fault, cause, mode] of faults) {
+      const [a, b] = [newWorkspace(), newWorkspace()];
+      await write(snapshotOf(a, before), null);
+      await cause(a);
+      const fresh = await write(snapshotOf(a, after), null);
+      expect([fault, fresh.report.mode]).toEqual([fault, mode]);
+      await write(snapshotOf(b, after), null, { forceFull: true });
+      expect([fault, await comparable(a)]).toEqual([fault, await comparable(b)]);
+      await noStaging();
+    }
   });
 
   it('no command carries more than 500 field/value pairs, in staging and inside the diff script', async () => {
     const ws = newWorkspace();
-    const queues: Queue[] = Array.from({ length: 1201 }, (_, index) => ({ sid: sid(index + 1), name: `Queue ${index + 1}`, wait: index, history: `${index},1772438400,` }));
+    const queues: Queue[] = Array.from({ length: 1201 }, (_, index) => ({ sid: sid(index + 1), name: `Queue ${index + 1}`, wait: index, history: `${index},${STARTED},` }));
     const hsetSizes = (bodies: { body: unknown[] }[]) => bodies.flatMap(({ body }) => (body as unknown[][]).filter((command) => String(command[0]).toLowerCase() === 'hset').map((command) => command.length));
     let first: Awaited<ReturnType<typeof write>>;
     const staging = await bodiesDuring(async () => (first = await write(snapshotOf(ws, queues), null, { baseJustRead: true })));
-    // Wait: 1,201 entries and the stamp = 500 + 500 + 202 pairs; names, history and inputs 500 + 500 + 201.
-    expect(hsetSizes(staging.filter(({ path }) => path === '/pipeline')).sort((x, y) => x - y)).toEqual([...Array(3).fill(404), 406, ...Array(8).fill(1002)]);
-    // Each staged hash expires by itself in 10 minutes, should the commit never come.
-    const expires = staging.flatMap(({ body }) => (body as unknown[][]).filter((command) => Array.isArray(command) && command[0] === 'expire'));
-    expect(expires.map((command) => [String(command[1]).replace(/^.*:staging:[^:]+:/, ''), command[2]]).sort()).toEqual([['history:voice', 600], ['inputs:voice', 600], ['names', 600], ['wait:voice', 600]]);
-    // Under 4 MB in all: one staging request, then the commit.
+    // Wait: 1,201 entries and the stamp = 500 + 500 + 202 pairs; names and inputs 500 + 500 + 201.
+    expect(hsetSizes(staging.filter(({ path }) => path === '/pipeline')).sort((x, y) => x - y)).toEqual([404, 404, 406, ...Array(6).fill(1002)]);
+    // Each staged key expires by itself in 10 minutes, should the commit never come: hashes by EXPIRE, strings as set.
+    const expires = staging.flatMap(({ body }) => (body as unknown[][]).filter((command) => Array.isArray(command) && (command[0] === 'expire' || command[0] === 'set')));
+    expect(expires.map((command) => [String(command[1]).replace(/^.*:staging:[^:]+:/, ''), ...(command[0] === 'set' ? command.slice(3) : [command[2]])]).sort()).toEqual([['inputs:voice', 600], ['names', 600], ['queues:voice', 'ex', 600], ['state:voice', 'ex', 600], ['wait:voice', 600]]);
+    // Under 1 MB in all: one staging request, then the commit.
     expect(first!.report).toMatchObject({ mode: 'full', entriesWritten: 1201, bytesRead: 0, requests: 2 });
 
     let diff: Awaited<ReturnType<typeof write>>;
-    const log = (await commandsRun(engine, async () => (diff = await write(snapshotOf(ws, queues.map((queue) => ({ ...queue, wait: queue.wait + 1, history: `${queue.wait + 1},1772438400,` }))), first!.base))))!;
+    const log = (await commandsRun(engine, async () => (diff = await write(snapshotOf(ws, queues.map((queue) => ({ ...queue, wait: queue.wait + 1, history: `${queue.wait + 1},${STARTED},` }))), first!.base))))!;
     expect(diff!.report).toMatchObject({ mode: 'diff', entriesWritten: 1201 });
     const sizes = log.filter((command) => command.name === 'hset' && command.key.startsWith(`qwt:v3:${ws}:`)).map((command) => command.words);
-    // Wait entries and histories in 500 + 500 + 201 each (the stamp and the record are short HSETs of their own).
-    expect(sizes.filter((size) => size > 100).sort((x, y) => x - y)).toEqual([404, 404, 1002, 1002, 1002, 1002]);
+    // Wait entries and their stamp in 500 + 500 + 202 (the record is a short HSET of its own; the histories go in the state's one SET).
+    expect(sizes.filter((size) => size > 100).sort((x, y) => x - y)).toEqual([406, 1002, 1002]);
     expect(Object.keys(await engine.client.hgetall(liveKeys(ws).wait('voice')))).toHaveLength(1202);
-    expect(await engine.client.hget(liveKeys(ws).history('voice'), sid(1201))).toBe('1201,1772438400,');
+    expect(previousHistories((await readBase(redis, ws, ['voice'])).base!, new Map([['voice', queues.map((queue) => queue.sid)]])).get('voice')!.get(sid(1201))).toBe(`1201,${STARTED},`);
   });
 
-  it('a full write too large for one request goes in several of at most 4 MB; one command over 9.5 MB is refused with nothing written', async () => {
+  it('a full write too large for one request goes in several of at most 1 MB (or one command); one command over 9.5 MB is refused with nothing written', async () => {
     const ws = newWorkspace();
     const long = (n: number, length: number) => `Queue ${n} ${'x'.repeat(length)}`;
     const queues: Queue[] = Array.from({ length: 1000 }, (_, index) => ({ sid: sid(index + 1), name: long(index + 1, 3000), wait: index }));
     const seen = await bodiesDuring(() => write(snapshotOf(ws, queues), null, { baseJustRead: true }));
     const staging = seen.filter(({ path, body }) => path === '/pipeline' && JSON.stringify(body).includes(':staging:'));
     expect(staging.length).toBeGreaterThanOrEqual(2);
-    // 4 MB of commands, plus the brackets and commas of the list that carries them.
-    for (const { body } of staging) expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(4_000_000 + body.length + 1);
+    // 1 MB of commands, plus the brackets and commas of the list that carries them; or one longer command alone.
+    for (const { body } of staging) expect({ commands: body.length, withinLimit: body.length === 1 || Buffer.byteLength(JSON.stringify(body)) <= 1_000_000 + body.length + 1 }).toEqual({ commands: body.length, withinLimit: true });
     expect(await engine.client.hlen(liveKeys(ws).names)).toBe(1000);
     expect(await engine.client.hlen(liveKeys(ws).wait('voice'))).toBe(1001);
 
-    // A command over 4 MB goes alone, and so does what follows it; no request is ever empty. Here: the
-    // names (4.5 MB), their expiry, the first 500 entries (4.5 MB), then the stamp, expiry and inputs.
+    // A command over 1 MB goes alone, and so does what follows it; no request is ever empty. Here: the
+    // names (4.5 MB), their expiry, the first 500 entries (4.5 MB), then the stamp, expiries, inputs and state.
     const wide = newWorkspace();
     const wideQueues: Queue[] = Array.from({ length: 500 }, (_, index) => ({ sid: sid(index + 1), name: long(index + 1, 9000), wait: index }));
     const wideSeen = await bodiesDuring(() => write(snapshotOf(wide, wideQueues), null, { baseJustRead: true }));
     const wideStaging = wideSeen.filter(({ path, body }) => path === '/pipeline' && JSON.stringify(body).includes(':staging:'));
-    expect(wideStaging.map(({ body }) => (body as unknown[][]).map((command) => command[0]).join(' '))).toEqual(['hset', 'expire', 'hset', 'hset expire hset expire']);
+    expect(wideStaging.map(({ body }) => (body as unknown[][]).map((command) => command[0]).join(' '))).toEqual(['hset', 'expire', 'hset', 'hset expire hset expire set set']);
     expect(await engine.client.hlen(liveKeys(wide).names)).toBe(500);
 
     const huge = newWorkspace();
@@ -282,24 +365,25 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     expect(await engine.client.hexists(liveKeys(ws).names, 'queue 400')).toBe(0);
   });
 
-  it('a channel no queue serves holds only its stamp; a channel added since the base is written whole by the diff', async () => {
+  it('a channel no queue serves holds only its stamp and an empty state; a channel added since the base is written the full way', async () => {
     const ws = newWorkspace();
-    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: '1,1772438400,' }];
+    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: `1,${STARTED},` }];
     const snapshot = snapshotOf(ws, queues, ['voice', 'sms']);
     for (const map of [snapshot.entries, snapshot.inputs, snapshot.history]) map.delete('sms');
     const seen = await bodiesDuring(() => write(snapshot, null, { baseJustRead: true }));
     const keys = liveKeys(ws);
     expect(Object.keys(await engine.client.hgetall(keys.wait('sms')))).toEqual([STAMP_FIELD]);
-    expect(await engine.client.exists(keys.inputs('sms'), keys.history('sms'))).toBe(0);
-    // Staged hashes with nothing in them are neither staged nor given an expiry.
+    expect(await engine.client.exists(keys.inputs('sms'), keys.queues('sms'))).toBe(0);
+    expect(decodeState(await engine.client.get(keys.state('sms')))).toMatchObject({ header: { count: 0 }, records: '' });
+    // Staged keys with nothing in them are neither staged nor given an expiry.
     const expired = seen.flatMap(({ body }) => (body as unknown[][]).filter((command) => Array.isArray(command) && command[0] === 'expire').map((command) => String(command[1]).replace(/^.*:staging:[^:]+:/, '')));
-    expect(expired.sort()).toEqual(['history:voice', 'inputs:voice', 'names', 'wait:sms', 'wait:voice']);
+    expect(expired.sort()).toEqual(['inputs:voice', 'names', 'wait:sms', 'wait:voice']);
     expect(await readQueue(redis, ws, 'sms', { queueSid: sid(1) })).toEqual({ found: false, reason: 'unknown_queue' });
 
     const voiceOnly = newWorkspace();
     const first = await write(snapshotOf(voiceOnly, queues), null);
     const both = await write(snapshotOf(voiceOnly, [...queues, { sid: sid(2), name: 'Two', wait: 20 }], ['voice', 'chat']), first.base);
-    expect(both.report).toMatchObject({ outcome: 'written', mode: 'diff', entriesWritten: 3, entriesDeleted: 0 });
+    expect(both.report).toMatchObject({ outcome: 'written', mode: 'full', entriesWritten: 4, entriesDeleted: 0 });
     const chat = await readQueue(redis, voiceOnly, 'chat', { queueSid: sid(1) });
     expect(chat.found && chat.entry).toEqual(entryOf(queues[0]!, 'chat'));
   });
@@ -363,17 +447,18 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     expect(justRead.report).toMatchObject({ mode: 'full', bytesRead: 0 });
   });
 
-  it('a diff against a damaged cache fails naming the key, with nothing applied', async () => {
+  it('a diff against a damaged cache writes everything instead, repairing it', async () => {
     const ws = newWorkspace();
-    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: '1,1772438400,' }, { sid: sid(2), name: 'Two', wait: 20 }];
+    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: `1,${STARTED},` }, { sid: sid(2), name: 'Two', wait: 20 }];
     const first = await write(snapshotOf(ws, queues), null);
     const keys = liveKeys(ws);
-    await engine.client.del(keys.history('voice'));
-    await engine.client.set(keys.history('voice'), 'not a hash');
-    const before = await dump(engine, ws);
-    await expect(write(snapshotOf(ws, [{ ...queues[0]!, wait: 30 }]), first.base)).rejects.toThrow(`Writing the snapshot failed at ${host}: `);
-    await expect(write(snapshotOf(ws, [{ ...queues[0]!, wait: 30 }]), first.base)).rejects.toThrow(`malformed cache: ${keys.history('voice')} is a string`);
-    expect(await dump(engine, ws)).toEqual(before);
+    await engine.client.del(keys.wait('voice'));
+    await engine.client.set(keys.wait('voice'), 'not a hash');
+    const repaired = await write(snapshotOf(ws, [{ ...queues[0]!, wait: 30 }, queues[1]!]), first.base);
+    expect(repaired.report).toMatchObject({ outcome: 'written', mode: 'full', entriesWritten: 2 });
+    expect(await engine.client.type(keys.wait('voice'))).toBe('hash');
+    const read = await readQueue(redis, ws, 'voice', { queueSid: sid(1) });
+    expect(read.found && read.entry.estimatedWaitSeconds).toBe(30);
   });
 
   it('a full write that fails at any step leaves the live data as it was and no staging behind', async () => {
@@ -427,7 +512,7 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
 
   it('reads a base back whole, and again when a write lands between its first and last command', async () => {
     const ws = newWorkspace();
-    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: '1,1772438400,' }];
+    const queues: Queue[] = [{ sid: sid(1), name: 'One', wait: 10, history: `1,${STARTED},` }];
     expect(await readBase(redis, ws, ['voice'])).toEqual({ base: null, bytesRead: expect.any(Number) });
     const first = await write(snapshotOf(ws, queues), null);
     // The last command of the read's first attempt becomes a write of the record's run number.
@@ -439,7 +524,7 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     };
     const read = await readBase(redis, ws, ['voice']);
     expect(attempts).toBe(2);
-    expect(read.base).toEqual({ ...first.base, sequence: first.start.sequence + 1 });
+    expect(read.base).toEqual({ ...asReadBack(first.base), sequence: first.start.sequence + 1 });
     expect(read.bytesRead).toBeGreaterThan(0);
     attempts = 0;
     upstash.options.fault = ({ body }) => {
@@ -448,17 +533,18 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
       commands[commands.length - 1] = ['hincrby', liveKeys(ws).refresh, 'sequence', '1'];
       return undefined;
     };
-    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow('Reading the live entries (diff base) failed: other refreshes kept writing meanwhile');
+    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow('Reading the refresher state (diff base) failed: other refreshes kept writing meanwhile');
     expect(attempts).toBe(2);
     // An answer that is not Redis's arrays (a proxy's, say) is refused, not read as an empty cache.
-    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: '5' }, { result: { not: 'an array' } }, { result: [] }, { result: [] }, { result: '1' }, { result: '5' }] });
-    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(new CacheError('The cache answered the live entries in an unexpected shape'));
-    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: '5' }, { result: [] }, { result: 7 }, { result: [] }, { result: '1' }, { result: '5' }] });
-    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(new CacheError('The cache answered the histories in an unexpected shape'));
-    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: '5' }, { result: [] }, { result: [] }, { result: null }, { result: '1' }, { result: '5' }] });
-    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(new CacheError('The cache answered the names in an unexpected shape'));
+    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: { not: 'an array' } }, { result: null }, { result: '5' }] });
+    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(new CacheError('The cache answered the refresh record in an unexpected shape'));
+    // A state that is not one leaves its channel out of the base (a full write follows); another layout is no base.
+    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: ['5', '1', String(LAYOUT_VERSION)] }, { result: 'garbage' }, { result: '5' }] });
+    expect((await readBase(redis, ws, ['voice'])).base).toEqual({ workspaceSid: ws, sequence: 5, readAtMs: 1, channels: new Map() });
+    upstash.options.fault = () => ({ kind: 'answer', body: [{ result: ['5', '1', String(LAYOUT_VERSION - 1)] }, { result: null }, { result: '5' }] });
+    expect((await readBase(redis, ws, ['voice'])).base).toBeNull();
     upstash.options.fault = () => ({ kind: 'status', status: 502 });
-    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(`Reading the live entries (diff base) failed at ${host}: `);
+    await expect(readBase(redis, ws, ['voice'])).rejects.toThrow(`Reading the refresher state (diff base) failed at ${host}: `);
   });
 
   describe('reads', () => {
@@ -541,14 +627,15 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
       expect(status!.ageMs).toBeGreaterThanOrEqual(60_000 - 10);
       expect(status!.ageMs).toBeLessThanOrEqual(Date.now() - record!.readAtMs + 10);
 
-      // A queue added by a diff has no inputs until the next full write.
-      await write(snapshotOf(ws, [...queues, { sid: sid(3), name: 'Late', wait: 5 }], ['voice', 'chat']), written.base);
+      // Inputs are written by full writes only: an entry a diff changed keeps the inputs of the last full write.
+      await write(snapshotOf(ws, [{ ...queues[0]!, wait: 80 }, queues[1]!], ['voice', 'chat']), written.base);
       const all = (await readAllEntries(redis, ws, 'voice')).sort((x, y) => x.queueSid.localeCompare(y.queueSid));
       expect(all).toEqual([
-        { ...entryOf(queues[0]!, 'voice'), inputs: JSON.parse(encodeInputs(observation({ tasksWaiting: 75 }))) },
-        { ...entryOf(queues[1]!, 'voice'), inputs: JSON.parse(encodeInputs(observation({ tasksWaiting: 20 }))) },
-        { ...entryOf({ sid: sid(3), name: 'Late', wait: 5 }, 'voice'), inputs: null },
+        { ...entryOf({ ...queues[0]!, wait: 80 }, 'voice'), inputs: observation({ tasksWaiting: 75 }) },
+        { ...entryOf(queues[1]!, 'voice'), inputs: observation({ tasksWaiting: 20 }) },
       ]);
+      expect(decodeInputs(JSON.stringify(observation({ tasksWaiting: 3 })))).toEqual(observation({ tasksWaiting: 3 }));
+      expect(decodeInputs('[1,2]')).toBeNull();
       await engine.client.del(liveKeys(ws).refresh);
       expect(await readRefreshRecord(redis, ws)).toBeNull();
       expect(await readRefreshStatus(redis, ws)).toBeNull();

@@ -69,16 +69,19 @@ describe('history and rates', () => {
     expect(quiet.slotsPerWorker).toBe(3);
   });
 
-  it('stores its start, not its coverage, so a steady queue\'s stored history stops changing', () => {
-    const history = { busy: 3.52, coverage: 1, startedAtMs: T0, slotsPerWorker: 2.5 };
+  it('stores its start, not its coverage (0 once it covers a window), so a steady queue\'s stored history stops changing', () => {
+    const history = { busy: 3.52, coverage: 0.5, startedAtMs: T0, slotsPerWorker: 2.5 };
     expect(encodeHistory(history)).toBe(`3.52,${T0 / 1000},2.5`);
+    // Covered: the start no longer matters, and a start of 0 covers every later reading.
+    expect(encodeHistory({ ...history, coverage: 1 })).toBe('3.52,0,2.5');
+    expect(advanceHistory(decodeHistory('3.52,0,2.5'), observation({ tasksInService: 3.52 }), 30, T0)).toMatchObject({ coverage: 1, startedAtMs: 0 });
     // Coverage comes back from the next reading's time.
     expect(decodeHistory(encodeHistory(history))).toEqual({ ...history, coverage: 0 });
     expect(advanceHistory(decodeHistory(encodeHistory(history)), observation({ tasksInService: 3.52 }), 30, T0 + 600_000)).toMatchObject({ coverage: 0.67, busy: 3.52 });
     const steady = advanceHistory(history, observation({ tasksInService: 3.52 }), 30, T0 + 1_800_000)!;
     expect(encodeHistory(advanceHistory(steady, observation({ tasksInService: 3.52 }), 30, T0 + 1_830_000)!)).toBe(encodeHistory(steady));
     expect(decodeHistory(encodeHistory({ ...history, slotsPerWorker: null }))).toEqual({ ...history, coverage: 0, slotsPerWorker: null });
-    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,1772438400,', '1,0,', '1,1.5,', '1,1772438400,-2', '1,1772438400,2,9']) expect(decodeHistory(bad)).toBeNull();
+    for (const bad of [undefined, 7, '', '1,2', 'a,b,c', '-1,1772438400,', '1,-1,', '1,1.5,', '1,1772438400,-2', '1,1772438400,2,9']) expect(decodeHistory(bad)).toBeNull();
     // Zero is a value: an idle queue, and a capacity not learned as more than nothing.
     expect(decodeHistory('0,1772438400,0')).toEqual({ busy: 0, coverage: 0, startedAtMs: 1_772_438_400_000, slotsPerWorker: 0 });
   });

@@ -2,15 +2,14 @@
  * Queues that share workers: pools learned from target_workers and the Workers' attributes (as the
  * refresher reads them from the TaskRouter double), and the default estimate from a pool's work ahead.
  */
-import twilio from 'twilio';
 import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
 import { startTaskRouterDouble } from '../dev/taskrouter-double';
 import { staticWorkspace } from '../dev/workspace-model';
 import { DEFAULT_PARAMETERS, defaultEstimate, poolHistory, poolObservation, poolViews, queueLengthWait, type QueueHistory } from '../src/estimator';
-import { TaskRouterHttpClient } from '../src/taskrouter/http-client';
 import { queuePools, workerAttributes } from '../src/taskrouter/pools';
 import { readWorkspace } from '../src/taskrouter/reader';
+import { TaskRouterRest } from '../src/taskrouter/rest';
 import { observation } from './helpers';
 
 const worker = (...skills: string[]) => ({ attributes: { routing: { skills } } });
@@ -53,8 +52,7 @@ describe('pools from target_workers and the Workers list', () => {
     for (const [model, expected] of [[sim, 1], [big, 3]] as const) {
       const double = await startTaskRouterDouble({ model, authToken: 'token' });
       try {
-        const http = new TaskRouterHttpClient({ baseUrl: double.url, requestTimeoutMs: 5000, deadline: Date.now() + 30_000 });
-        const client = twilio(model.accountSid, 'token', { httpClient: http });
+        const client = new TaskRouterRest({ username: model.accountSid, password: 'token' }, { baseUrl: double.url, requestTimeoutMs: 5000, deadline: Date.now() + 30_000 });
         const reading = await readWorkspace(client, model.workspaceSid, ['voice'], 15);
         expect(double.stats.byEndpoint['workers']).toBe(expected);
         expect(reading.poolsResolved).toBe(1);

@@ -82,7 +82,7 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
     const snapshot = buildSnapshot(
       config,
       replay.workspaceSid,
-      { queueNames, readings, skippedQueueSids: [], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, windowMinutes, readAt: new Date(readAtMs).toISOString() },
+      { queueNames, readings, skippedQueueSids: [], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, poolsReadAtMs: timeline.startMs, poolsReused: false, targets: queueRecords, windowMinutes, readAt: new Date(readAtMs).toISOString() },
       { sequence: run, startedAtMs: readAtMs, durationMs: 0, requests: 0 },
       previous === null ? null : { history: previous.history, readAtMs: previous.record.readAtMs },
       options.parameters,

@@ -6,9 +6,12 @@
  *                            clock offset, the channels, when the last full write happened (RefreshRecord)
  *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs,
  *                            and STAMP_FIELD → the refresh that wrote them (sequence, read time, offset)
- *   history:{channel}  hash   queue SID → the estimator's compact history of that queue ("busy,started,
- *                            slotsPerWorker"), so a fresh refresher process goes on from where the last
- *                            one stopped; written only where it changed
+ *   state:{channel}    string the refresher's own packed state (src/cache/state.ts): per queue in SID order
+ *                            the digest of its entry and its estimator history, so a fresh refresher
+ *                            process diffs and goes on from the last run's histories after reading
+ *                            ~17 bytes a queue; patched in place by a diff
+ *   queues:{channel}   string the channel's queue SIDs in the state's order, comma-separated: read back
+ *                            only when the queues changed; written with full writes only
  *   inputs:{channel}   hash   queue SID → the estimator's inputs, for the dashboard and debugging,
  *                            written with full writes only (at most once per SNAPSHOT_TTL_SECONDS)
  *   names              hash   lower-cased, trimmed queue name → queue SID
@@ -16,10 +19,16 @@
  *   staging:{runId}:…  a full write's hashes, filled in chunks and renamed over the live ones at once
  */
 
-/** Every key starts with this; bump LAYOUT_VERSION with it when the layout changes shape. */
+/**
+ * Every key starts with this. Bump it when what the Functions read (the wait hashes, the names, the
+ * record) changes shape, so deployed Functions never read a format they do not know.
+ */
 export const KEY_PREFIX = 'qwt:v3';
-/** Stored in the refresh record: a record of another version forces a full write. */
-export const LAYOUT_VERSION = 3;
+/**
+ * Stored in the refresh record: a record of another version forces a full write. Bump it alone when only
+ * the refresher's own keys change shape (4: the packed state replaced the history hash).
+ */
+export const LAYOUT_VERSION = 4;
 
 const workspaceRoot = (workspaceSid: string) => `${KEY_PREFIX}:${workspaceSid}`;
 
@@ -31,7 +40,8 @@ export function liveKeys(workspaceSid: string) {
     names: `${root}:names`,
     wait: (channel: string) => `${root}:wait:${channel}`,
     inputs: (channel: string) => `${root}:inputs:${channel}`,
-    history: (channel: string) => `${root}:history:${channel}`,
+    state: (channel: string) => `${root}:state:${channel}`,
+    queues: (channel: string) => `${root}:queues:${channel}`,
     sequence: `${root}:sequence`,
   };
 }
@@ -43,7 +53,8 @@ export function stagingKeys(workspaceSid: string, runId: string) {
     names: `${root}:names`,
     wait: (channel: string) => `${root}:wait:${channel}`,
     inputs: (channel: string) => `${root}:inputs:${channel}`,
-    history: (channel: string) => `${root}:history:${channel}`,
+    state: (channel: string) => `${root}:state:${channel}`,
+    queues: (channel: string) => `${root}:queues:${channel}`,
   };
 }
 

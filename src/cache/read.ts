@@ -8,7 +8,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import { CacheError } from '../errors';
-import { decodeEntry, decodeStamp, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type RefreshStamp, type SnapshotClock } from './entry';
+import { decodeEntry, decodeInputs, decodeStamp, recordFrom, RECORD_FIELDS, refreshAgeMs, type QueueWaitEntry, type RefreshRecord, type RefreshStamp, type SnapshotClock } from './entry';
 import { liveKeys, normaliseQueueName, STAMP_FIELD } from './layout';
 import { arrayReply, cacheFailure, hashPairs } from './redis';
 
@@ -119,6 +119,6 @@ export async function readAllEntries(redis: Redis, workspaceSid: string, channel
   const inputs = new Map(hashPairs(replies[1], 'the inputs'));
   return hashPairs(replies[0], 'the entries').filter(([sid]) => sid !== STAMP_FIELD).map(([sid, raw]) => {
     const stored = inputs.get(sid);
-    return { ...decodeEntry(sid, channel, raw), inputs: stored === undefined ? null : (JSON.parse(stored) as Record<string, unknown>) };
+    return { ...decodeEntry(sid, channel, raw), inputs: stored === undefined ? null : decodeInputs(stored) };
   });
 }

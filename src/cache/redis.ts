@@ -1,10 +1,12 @@
 /**
- * The Upstash client, made the same way everywhere: JSON parsed by us (so "123" stays a string), every
- * request bounded by a timeout, and network retries limited so the bound holds.
+ * The Upstash client, made the same way everywhere: replies handed over as Redis sent them (so "123"
+ * stays a string), every request bounded by a timeout, network retries limited so the bound holds, and
+ * node's own http underneath (requester.ts).
  */
-import { Redis } from '@upstash/redis';
+import type { Redis } from '@upstash/redis';
 import type { CacheConfig } from '../config';
 import { CacheError } from '../errors';
+import { NodeHttpRequester, UpstashClient } from './requester';
 
 /** The host each client talks to, so failures can name it without the token or the full URL. */
 const hosts = new WeakMap<Redis, string>();
@@ -17,16 +19,7 @@ export interface RedisOptions {
 }
 
 export function createRedis(cache: Pick<CacheConfig, 'url' | 'token'>, options: RedisOptions): Redis {
-  const redis = new Redis({
-    url: cache.url,
-    token: cache.token,
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    // One command, one request: auto-pipelining would batch through /pipeline and change how replies decode.
-    enableAutoPipelining: false,
-    retry: { retries: options.retries, backoff: (retryCount) => Math.min(1000, 50 * 2 ** retryCount) },
-    signal: () => AbortSignal.timeout(options.timeoutMs),
-  });
+  const redis = new UpstashClient(new NodeHttpRequester({ url: cache.url, token: cache.token, timeoutMs: options.timeoutMs, retries: options.retries, backoff: (retryCount) => Math.min(1000, 50 * 2 ** retryCount) }));
   hosts.set(redis, cacheHost(cache.url));
   return redis;
 }

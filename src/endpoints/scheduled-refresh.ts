@@ -1,17 +1,15 @@
 /**
  * The refresh that Upstash QStash runs on a cron schedule, as a Twilio Function: no host of your own.
  * Every request must carry a valid `Upstash-Signature` (a JWT signed with QStash's current or next
- * signing key, over the URL and the hash of the body); the TaskRouter client is built from the
- * account credentials the runtime provides, so no Twilio secret is stored in the Functions. The whole refresh fits
+ * signing key, over the URL and the hash of the body); TaskRouter is read with the account
+ * credentials the runtime provides, so no Twilio secret is stored in the Functions. The whole refresh fits
  * well inside Functions' 10 s: TaskRouter reads must finish within READ_DEADLINE_SECONDS and the one
  * Redis write within WRITE_TIMEOUT_MS; a refresh that cannot finish writes nothing.
  */
 import { Receiver } from '@upstash/qstash';
-import type { Twilio } from 'twilio';
-import type { QStashConfig, RefresherConfig } from '../config';
+import type { QStashConfig, RefresherConfig, TwilioCredentials } from '../config';
 import { createRedis } from '../cache/redis';
 import { refreshOnce, type RefreshState } from '../refresh';
-import type { TaskRouterHttpClient } from '../taskrouter/http-client';
 import { HttpError } from './http';
 
 /** TaskRouter reads (retries included) end by then, seconds after the request arrived. */
@@ -52,10 +50,10 @@ export interface ScheduledRefreshResult {
 }
 
 /** One refresh within the Function's budget. Throws HttpError 503 when it fails (QStash then retries). */
-export async function scheduledRefresh(config: RefresherConfig, twilioClient: (httpClient: TaskRouterHttpClient) => Twilio): Promise<ScheduledRefreshResult> {
+export async function scheduledRefresh(config: RefresherConfig, credentials: TwilioCredentials): Promise<ScheduledRefreshResult> {
   const bounded: RefresherConfig = { ...config, refreshTimeoutSeconds: Math.min(config.refreshTimeoutSeconds, READ_DEADLINE_SECONDS), requestTimeoutMs: Math.min(config.requestTimeoutMs, READ_DEADLINE_SECONDS * 1000) };
   try {
-    const report = await refreshOnce(bounded, { redis: createRedis(config.cache, { timeoutMs: WRITE_TIMEOUT_MS, retries: 0 }), state, twilioClient });
+    const report = await refreshOnce(bounded, { redis: createRedis(config.cache, { timeoutMs: WRITE_TIMEOUT_MS, retries: 0 }), state, credentials });
     return { outcome: report.outcome, queues: report.queues, write: report.cache?.mode ?? null, entriesWritten: report.cache?.entriesWritten ?? 0, durationMs: report.durationMs };
   } catch (error) {
     console.error(`refresh-queue-times: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);

@@ -54,14 +54,18 @@ export function advanceHistory(previous: QueueHistory | null, observation: Queue
   };
 }
 
-/** Compact text for Redis: "busy,started (epoch seconds),slotsPerWorker" ("" when unknown). */
+/**
+ * Compact text for Redis: "busy,started (epoch seconds),slotsPerWorker" ("" when unknown). Once the
+ * average has seen a whole window its start no longer matters, and is stored as 0: the text of a
+ * steady queue then never changes, and a start is always recent (src/cache/state.ts packs it short).
+ */
 export function encodeHistory(history: QueueHistory): string {
-  return `${history.busy},${Math.floor(history.startedAtMs / 1000)},${history.slotsPerWorker ?? ''}`;
+  return `${history.busy},${history.coverage >= 1 ? 0 : Math.floor(history.startedAtMs / 1000)},${history.slotsPerWorker ?? ''}`;
 }
 
 /**
  * The history from its stored text; null when malformed (a fresh start is always safe). Its coverage
- * is 0 until advanceHistory computes it from the next reading's time.
+ * is 0 until advanceHistory computes it from the next reading's time (a start of 0 then covers all).
  */
 export function decodeHistory(text: unknown): QueueHistory | null {
   if (typeof text !== 'string') return null;
@@ -69,6 +73,6 @@ export function decodeHistory(text: unknown): QueueHistory | null {
   if (parts.length !== 3) return null;
   const [busy, startedSeconds] = parts.slice(0, 2).map(Number) as [number, number];
   const slotsPerWorker = parts[2] === '' ? null : Number(parts[2]);
-  if (!(busy >= 0) || !Number.isInteger(startedSeconds) || !(startedSeconds > 0) || (slotsPerWorker !== null && !(slotsPerWorker >= 0))) return null;
+  if (!(busy >= 0) || !Number.isInteger(startedSeconds) || !(startedSeconds >= 0) || (slotsPerWorker !== null && !(slotsPerWorker >= 0))) return null;
   return { busy, coverage: 0, startedAtMs: startedSeconds * 1000, slotsPerWorker };
 }

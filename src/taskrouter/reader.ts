@@ -2,13 +2,15 @@
  * Reads every TaskQueue's statistics in a workspace through the list endpoints: one pass over
  * `TaskQueues/Statistics` per channel, one over `TaskQueues` for the names and `target_workers`, and
  * one over `Workers` for their attributes (which queues share workers), 1,000 a page. A 5,000-queue
- * workspace of 10,000 workers costs 5 statistics pages per channel, 5 name pages and 10 worker pages.
+ * workspace of 10,000 workers costs 5 statistics pages per channel, 5 name pages and 10 worker pages;
+ * the worker pages only when the pools the last run learned cannot be reused (refresh.ts). Pages are
+ * read with the refresher's own client (rest.ts), split into items as they stream in (list-page.ts).
  */
-import type { Twilio } from 'twilio';
 import { TaskRouterError } from '../errors';
 import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../config';
 import { QUICK_ANSWER_SECONDS, type QueueObservation } from '../estimator';
 import { queuePools, workerAttributes } from './pools';
+import type { TaskRouterRest } from './rest';
 
 /** The largest page TaskRouter serves. */
 export const MAX_PAGE_SIZE = 1000;
@@ -32,6 +34,12 @@ export interface WorkspaceReading {
   poolOf: ReadonlyMap<string, string>;
   /** Share of queues whose `target_workers` could be matched against every worker. */
   poolsResolved: number;
+  /** When the Workers list the pools come from was read (ms): this read's start, or earlier when the pools were reused. */
+  poolsReadAtMs: number;
+  /** Whether the pools were reused (`reusePools`) and the Workers list not read. */
+  poolsReused: boolean;
+  /** Every queue listed, with its `target_workers`. */
+  targets: { sid: string; targetWorkers: string | null }[];
   windowMinutes: number;
   /** When the read started (ISO 8601): the moment the statistics describe. */
   readAt: string;
@@ -135,16 +143,6 @@ async function fetchOrGone<T>(fetch: () => Promise<T>, step: string): Promise<T 
   }
 }
 
-/** A single-queue statistics resource back in wire shape: the client camelCases top-level keys only. */
-function wireShape(resource: object): Record<string, unknown> {
-  const wire: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (key.startsWith('_') || typeof value === 'function') continue;
-    wire[key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = value;
-  }
-  return wire;
-}
-
 /** Wraps whatever the client threw in a TaskRouterError that names the step. */
 function failure(step: string, error: unknown): TaskRouterError {
   if (error instanceof TaskRouterError) return error;
@@ -153,95 +151,97 @@ function failure(step: string, error: unknown): TaskRouterError {
   return new TaskRouterError(`${step} failed: ${detail}`, typeof status === 'number' ? status : undefined, { cause: error });
 }
 
-interface StatisticsPage {
-  instances: { taskQueueSid?: unknown; cumulative?: unknown; realtime?: unknown }[];
-  nextPage(): Promise<StatisticsPage> | undefined;
-}
+const asObject = (value: unknown): Record<string, unknown> | null => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null);
 
-/**
- * Every page of the bulk statistics list (following next_page_url), each entry made its observation as
- * its page arrives: a 5,000-queue workspace never holds more than one page of the client's objects.
- */
-async function readStatisticsPages(list: { page(params: object): Promise<StatisticsPage> }, params: object, channel: string, observe: (cumulative: StatsObject, realtime: StatsObject) => Promise<QueueObservation>): Promise<Map<string, QueueObservation>> {
-  const byQueue = new Map<string, QueueObservation>();
-  let page: StatisticsPage | undefined = await list.page(params);
-  while (page) {
-    for (const item of page.instances) {
-      if (typeof item.taskQueueSid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channel}) contained an entry without task_queue_sid`);
-      byQueue.set(item.taskQueueSid, await observe(item.cumulative as StatsObject, item.realtime as StatsObject));
-    }
-    page = await page.nextPage();
-  }
-  return byQueue;
-}
-
-/** Every worker's attributes, page by page (1,000 a page), keeping nothing else of the client's objects. */
-async function readWorkerAttributes(list: { page(params: object): Promise<WorkerPage> }): Promise<Record<string, unknown>[]> {
-  const attributes: Record<string, unknown>[] = [];
-  let page: WorkerPage | undefined = await list.page({ pageSize: MAX_PAGE_SIZE });
-  while (page) {
-    for (const worker of page.instances) attributes.push(workerAttributes(worker.attributes));
-    page = await page.nextPage();
-  }
-  return attributes;
-}
-
-interface WorkerPage {
-  instances: { attributes?: unknown }[];
-  nextPage(): Promise<WorkerPage> | undefined;
-}
+/** Pools learned earlier, offered for reuse: given every queue's `target_workers`, the pools if still valid, else null. */
+export type ReusePools = (targets: readonly { sid: string; targetWorkers: string | null }[]) => { poolOf: ReadonlyMap<string, string>; resolvedShare: number; readAtMs: number } | null;
 
 /**
  * Reads names, `target_workers` and statistics of every queue, channels in parallel, and the Workers'
- * attributes, to learn which queues share workers. Throws TaskRouterError.
+ * attributes, to learn which queues share workers, unless `reusePools` vouches for pools learned
+ * before (then the Workers are read only if it does not, after the queues). Each page is turned into
+ * what the estimate needs as it arrives and dropped. Throws TaskRouterError.
  */
-export async function readWorkspace(client: Twilio, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), loggedOutActivities: readonly string[] = DEFAULT_LOGGED_OUT_ACTIVITIES): Promise<WorkspaceReading> {
-  const workspace = client.taskrouter.v1.workspaces(workspaceSid);
+export async function readWorkspace(client: TaskRouterRest, workspaceSid: string, channels: string[], windowMinutes: number, readAtMs: number = Date.now(), loggedOutActivities: readonly string[] = DEFAULT_LOGGED_OUT_ACTIVITIES, reusePools?: ReusePools): Promise<WorkspaceReading> {
+  const root = `/v1/Workspaces/${workspaceSid}`;
   const readAt = new Date(readAtMs).toISOString();
-  // One small request: whether a busy worker stays Available (multitasking) or not.
-  const modePromise = workspace.fetch().catch((error: unknown) => {
+  // One small request: whether a busy worker stays Available (multitasking) or not. Observations are
+  // made as pages stream in, before it answers, and told the mode once it has.
+  const modePromise = client.get(root).catch((error: unknown) => {
     throw failure('Reading the Workspace', error);
   });
-  const optionsPromise = modePromise.then(({ multiTaskEnabled }): ObservationOptions => ({ loggedOutActivities, multitasking: typeof multiTaskEnabled === 'boolean' ? multiTaskEnabled : null }));
-  // A failed Workspace read is reported through modePromise below, not by each page that waited for it.
-  optionsPromise.catch(() => undefined);
-  // Observations need the Workspace's mode; its request is one small read, usually answered first.
-  const observe = async (cumulative: StatsObject, realtime: StatsObject) => observationFrom(cumulative, realtime, windowMinutes, await optionsPromise);
-  const namesPromise = workspace.taskQueues.list({ pageSize: MAX_PAGE_SIZE }).catch((error: unknown) => {
-    throw failure('Listing TaskQueues', error);
-  });
-  const workersPromise = readWorkerAttributes(workspace.workers as unknown as { page(params: object): Promise<WorkerPage> }).catch((error: unknown) => {
-    throw failure('Listing Workers', error);
-  });
-  const statsPromises = channels.map((channel) =>
-    readStatisticsPages(workspace.taskQueues.statistics, { pageSize: MAX_PAGE_SIZE, minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }, channel, observe).catch((error: unknown) => {
-      throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
-    }),
-  );
-  // allSettled first, so no request is left running unobserved when one fails.
-  const [mode, names, workers, ...stats] = await Promise.allSettled([modePromise, namesPromise, workersPromise, ...statsPromises]);
-  for (const result of [mode, names, workers, ...stats]) if (result.status === 'rejected') throw result.reason;
+  const pending: ObservationOptions = { loggedOutActivities, multitasking: null };
 
   const queueNames = new Map<string, string>();
   const targets: { sid: string; targetWorkers: string | null }[] = [];
-  for (const queue of (names as PromiseFulfilledResult<Awaited<typeof namesPromise>>).value) {
-    if (typeof queue.sid !== 'string') throw new TaskRouterError('Listing TaskQueues returned a queue without a sid');
-    queueNames.set(queue.sid, typeof queue.friendlyName === 'string' ? queue.friendlyName : queue.sid);
-    targets.push({ sid: queue.sid, targetWorkers: typeof queue.targetWorkers === 'string' ? queue.targetWorkers : null });
-  }
-  const pools = queuePools(targets, (workers as PromiseFulfilledResult<Record<string, unknown>[]>).value.map((attributes) => ({ attributes })));
+  const namesPromise = client
+    .eachPage(`${root}/TaskQueues`, { PageSize: MAX_PAGE_SIZE }, 'task_queues', (queue) => {
+      const sid = queue['sid'];
+      if (typeof sid !== 'string') throw new TaskRouterError('Listing TaskQueues returned a queue without a sid');
+      const name = queue['friendly_name'];
+      return { sid, name: typeof name === 'string' ? name : sid, targetWorkers: typeof queue['target_workers'] === 'string' ? queue['target_workers'] : null };
+    }, (queues) => {
+      for (const queue of queues) {
+        queueNames.set(queue.sid, queue.name);
+        targets.push({ sid: queue.sid, targetWorkers: queue.targetWorkers });
+      }
+    })
+    .catch((error: unknown) => {
+      throw failure('Listing TaskQueues', error);
+    });
+  const workers: { attributes: Record<string, unknown> }[] = [];
+  const readWorkers = () =>
+    client
+      .eachPage(`${root}/Workers`, { PageSize: MAX_PAGE_SIZE }, 'workers', (worker) => ({ attributes: workerAttributes(worker['attributes']) }), (page) => {
+        for (const worker of page) workers.push(worker);
+      })
+      .catch((error: unknown) => {
+        throw failure('Listing Workers', error);
+      });
+  const workersPromise = reusePools ? Promise.resolve() : readWorkers();
+  const statsPromises = channels.map(async (channel) => {
+    const byQueue = new Map<string, QueueObservation>();
+    await client
+      .eachPage(
+        `${root}/TaskQueues/Statistics`,
+        { PageSize: MAX_PAGE_SIZE, Minutes: windowMinutes, TaskChannel: channel, SplitByWaitTime: String(QUICK_ANSWER_SECONDS) },
+        'task_queues_statistics',
+        (item) => {
+          const sid = item['task_queue_sid'];
+          if (typeof sid !== 'string') throw new TaskRouterError(`TaskQueue statistics (channel ${channel}) contained an entry without task_queue_sid`);
+          return { sid, observation: observationFrom(asObject(item['cumulative']), asObject(item['realtime']), windowMinutes, pending) };
+        },
+        (page) => {
+          for (const { sid, observation } of page) byQueue.set(sid, observation);
+        },
+      )
+      .catch((error: unknown) => {
+        throw failure(`Reading TaskQueue statistics (channel ${channel})`, error);
+      });
+    return byQueue;
+  });
+  // allSettled first, so no request is left running unobserved when one fails.
+  const [mode, names, workersRead, ...stats] = await Promise.allSettled([modePromise, namesPromise, workersPromise, ...statsPromises]);
+  for (const result of [mode, names, workersRead, ...stats]) if (result.status === 'rejected') throw result.reason;
+  const workspace = (mode as PromiseFulfilledResult<Record<string, unknown>>).value;
+  const options: ObservationOptions = { loggedOutActivities, multitasking: typeof workspace['multi_task_enabled'] === 'boolean' ? workspace['multi_task_enabled'] : null };
+  const observe = (cumulative: StatsObject, realtime: StatsObject) => observationFrom(cumulative, realtime, windowMinutes, options);
+  const reused = reusePools?.(targets) ?? null;
+  if (reusePools && !reused) await readWorkers();
+  const pools = reused ?? queuePools(targets, workers);
 
   // The lists are read page by page while queues may be created or deleted: a queue can be in one list
   // and not the other. Those few are read one by one; a 404 means the queue is gone.
   const statsBySid = channels.map((_, index) => (stats[index] as PromiseFulfilledResult<Map<string, QueueObservation>>).value);
+  for (const byQueue of statsBySid) for (const observation of byQueue.values()) observation.multitasking = options.multitasking;
   const unnamed = new Set(statsBySid.flatMap((byQueue) => [...byQueue.keys()].filter((sid) => !queueNames.has(sid))));
   const skipped = new Set<string>();
   let individualReads = 0;
   await forEachLimited([...unnamed], async (queueSid) => {
     if (++individualReads > MAX_INDIVIDUAL_READS) return void skipped.add(queueSid);
-    const name = await fetchOrGone(() => workspace.taskQueues(queueSid).fetch(), `Reading TaskQueue ${queueSid}`);
-    if (name === null) skipped.add(queueSid);
-    else queueNames.set(queueSid, name.friendlyName);
+    const queue = await fetchOrGone(() => client.get(`${root}/TaskQueues/${queueSid}`), `Reading TaskQueue ${queueSid}`);
+    if (queue === null) skipped.add(queueSid);
+    else queueNames.set(queueSid, typeof queue['friendly_name'] === 'string' ? queue['friendly_name'] : queueSid);
   });
   for (const sid of skipped) queueNames.delete(sid);
 
@@ -251,13 +251,13 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
     const missing = [...queueNames.keys()].filter((sid) => !byQueue.has(sid));
     await forEachLimited(missing, async (queueSid) => {
       if (++individualReads > MAX_INDIVIDUAL_READS) return void skipped.add(queueSid);
-      const queue = workspace.taskQueues(queueSid);
+      const queue = `${root}/TaskQueues/${queueSid}`;
       const pair = await fetchOrGone(
-        () => Promise.all([queue.cumulativeStatistics().fetch({ minutes: windowMinutes, taskChannel: channel, splitByWaitTime: String(QUICK_ANSWER_SECONDS) }), queue.realTimeStatistics().fetch({ taskChannel: channel })]),
+        () => Promise.all([client.get(`${queue}/CumulativeStatistics`, { Minutes: windowMinutes, TaskChannel: channel, SplitByWaitTime: String(QUICK_ANSWER_SECONDS) }), client.get(`${queue}/RealTimeStatistics`, { TaskChannel: channel })]),
         `Reading statistics of TaskQueue ${queueSid}`,
       );
       if (pair === null) skipped.add(queueSid);
-      else byQueue.set(queueSid, await observe(wireShape(pair[0]), wireShape(pair[1])));
+      else byQueue.set(queueSid, observe(pair[0], pair[1]));
     });
     const channelReadings: QueueReading[] = [];
     for (const [queueSid, observation] of byQueue) {
@@ -270,5 +270,5 @@ export async function readWorkspace(client: Twilio, workspaceSid: string, channe
   // A queue found gone while reading a later channel leaves the earlier channels' readings too.
   for (const [channel, channelReadings] of readings) readings.set(channel, channelReadings.filter((queue) => !skipped.has(queue.queueSid)));
   for (const sid of skipped) queueNames.delete(sid);
-  return { queueNames, readings, skippedQueueSids: [...skipped], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, windowMinutes, readAt };
+  return { queueNames, readings, skippedQueueSids: [...skipped], poolOf: pools.poolOf, poolsResolved: pools.resolvedShare, poolsReadAtMs: reused?.readAtMs ?? readAtMs, poolsReused: reused !== null, targets, windowMinutes, readAt };
 }

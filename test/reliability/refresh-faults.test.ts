@@ -209,7 +209,7 @@ describe('Upstash faults while writing', () => {
   it('keys carry the workspace and expire', async () => {
     const keys = (await stack.engine.client.keys('*')).filter((key) => key.includes(model.workspaceSid));
     const live = liveKeys(model.workspaceSid);
-    expect(keys.sort()).toEqual([live.refresh, live.names, live.wait('voice'), live.history('voice'), live.inputs('voice'), live.sequence].sort());
+    expect(keys.sort()).toEqual([live.refresh, live.names, live.wait('voice'), live.state('voice'), live.queues('voice'), live.inputs('voice'), live.sequence].sort());
     for (const key of keys) expect(await stack.engine.client.ttl(key)).toBeGreaterThan(0);
   });
 });
