@@ -94,9 +94,15 @@ export class TaskRouterRest {
     this.policy = { maxAttempts: options.maxAttempts ?? 6, baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 10_000, deadline: options.deadline };
   }
 
-  /** A path under the base URL with its query, or an absolute URL (a next page) on TaskRouter's public origin or the base. */
+  /**
+   * A path under the base URL with its query, or an absolute URL (a next page) on TaskRouter's public
+   * origin (sent to the base) or the base's own. Any other host is refused: the credentials go nowhere else.
+   */
   private urlOf(pathOrUrl: string, query: Record<string, string | number> = {}): URL {
     const absolute = /^https?:\/\//.test(pathOrUrl);
+    if (absolute && !pathOrUrl.startsWith(`${this.publicOrigin}/`) && new URL(pathOrUrl).origin !== new URL(this.baseUrl).origin) {
+      throw new TaskRouterError(`TaskRouter sent a next page on another host (${new URL(pathOrUrl).host}); not followed`);
+    }
     const url = new URL(absolute ? (pathOrUrl.startsWith(this.publicOrigin) ? this.baseUrl + pathOrUrl.slice(this.publicOrigin.length) : pathOrUrl) : this.baseUrl + pathOrUrl);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, String(value));
     return url;
