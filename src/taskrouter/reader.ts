@@ -53,10 +53,10 @@ function count(value: unknown): number | null {
   return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : null;
 }
 
-function nested(stats: StatsObject, key: string): StatsObject {
-  const value = stats?.[key];
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
+/** A JSON object, or null for anything else. */
+const asObject = (value: unknown): Record<string, unknown> | null => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null);
+
+const nested = (stats: StatsObject, key: string): StatsObject => asObject(stats?.[key]);
 
 /** How the statistics are read: which Activities mean "logged out" (matched case-insensitively), and the workspace's mode. */
 export interface ObservationOptions {
@@ -150,8 +150,6 @@ function failure(step: string, error: unknown): TaskRouterError {
   const detail = error instanceof Error ? error.message : String(error);
   return new TaskRouterError(`${step} failed: ${detail}`, typeof status === 'number' ? status : undefined, { cause: error });
 }
-
-const asObject = (value: unknown): Record<string, unknown> | null => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null);
 
 /** Pools learned earlier, offered for reuse: given every queue's `target_workers`, the pools if still valid, else null. */
 export type ReusePools = (targets: readonly { sid: string; targetWorkers: string | null }[]) => { poolOf: ReadonlyMap<string, string>; resolvedShare: number; readAtMs: number } | null;

@@ -13,15 +13,12 @@ import https from 'node:https';
 import type { TwilioCredentials } from '../config';
 import { DEFAULT_TASKROUTER_API_URL } from '../config';
 import { TaskRouterError } from '../errors';
-import { parseRetryAfter, retry, type RetryPolicy } from '../retry';
-import type { RequestCounters, TaskRouterHttpOptions } from './http-client';
+import { retry, type RetryPolicy } from '../retry';
+import { countedRetries, notJson, outOfTime, retriedStatus, retryPolicyOf, unanswered, type RequestCounters, type TaskRouterHttpOptions } from './attempts';
 import { ListPageSplitter, MalformedPage } from './list-page';
 
 /** As the `twilio`-based layer takes them, but for pacing: a refresh makes a handful of requests and never paces them. */
 export type TaskRouterRestOptions = Omit<TaskRouterHttpOptions, 'minIntervalMs'>;
-
-/** Failures worth another attempt: resets, refusals, timeouts, DNS hiccups. */
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** What one attempt got back: the status, the Retry-After header and the body as text (all of it, unless a 200 went to a sink). */
 interface RawResponse {
@@ -91,7 +88,7 @@ export class TaskRouterRest {
   constructor(credentials: Pick<TwilioCredentials, 'username' | 'password'>, private readonly options: TaskRouterRestOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    this.policy = { maxAttempts: options.maxAttempts ?? 6, baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 10_000, deadline: options.deadline };
+    this.policy = retryPolicyOf(options);
   }
 
   /**
@@ -142,23 +139,18 @@ export class TaskRouterRest {
     const path = url.pathname;
     return retry<Record<string, unknown>>(
       async () => {
-        if (Date.now() >= this.policy.deadline) return { done: false, error: new TaskRouterError(`TaskRouter refresh ran out of time before ${path}`) };
+        if (Date.now() >= this.policy.deadline) return outOfTime(path);
         this.counters.requests++;
         let response: RawResponse;
         try {
           response = await get(url, this.authorization, this.options.requestTimeoutMs, this.agents, sink?.());
         } catch (error) {
-          if (error instanceof MalformedPage) return { done: false, error: new TaskRouterError(`TaskRouter sent a body that is not JSON for ${path}`, 200) };
+          if (error instanceof MalformedPage) return notJson(path);
           if (error instanceof TaskRouterError) throw error;
-          const code = (error as { code?: unknown }).code;
-          if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return { done: false, error: new TaskRouterError(`TaskRouter unreachable at ${path} (${code})`, undefined, { cause: error }) };
-          throw new TaskRouterError(`TaskRouter request to ${path} failed: ${(error as Error).message}`, undefined, { cause: error });
+          return unanswered(error, path);
         }
-        if (response.status === 429 || response.status >= 500) {
-          const error = new TaskRouterError(`TaskRouter answered HTTP ${response.status} for ${path}`, response.status);
-          const retryAfterMs = parseRetryAfter(response.retryAfter);
-          return retryAfterMs === undefined ? { done: false, error } : { done: false, error, retryAfterMs };
-        }
+        const retried = retriedStatus(response.status, response.retryAfter, path);
+        if (retried) return retried;
         if (response.status !== 200) throw new TaskRouterError(`TaskRouter answered HTTP ${response.status} for ${path}${errorDetail(response.body)}`, response.status);
         let parsed: unknown;
         try {
@@ -166,18 +158,13 @@ export class TaskRouterRest {
         } catch (error) {
           if (error instanceof TaskRouterError) throw error;
           // A truncated or garbled page.
-          return { done: false, error: new TaskRouterError(`TaskRouter sent a body that is not JSON for ${path}`, 200) };
+          return notJson(path);
         }
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { done: false, error: new TaskRouterError(`TaskRouter sent a body that is not a JSON object for ${path}`, 200) };
         return { done: true, value: parsed as Record<string, unknown> };
       },
       this.policy,
-      {
-        onRetry: ({ attempt, delayMs, error }) => {
-          this.counters.retries++;
-          this.options.onRetry?.({ path, status: (error as TaskRouterError).status, attempt, delayMs });
-        },
-      },
+      countedRetries(this.counters, this.options, path),
     );
   }
 
