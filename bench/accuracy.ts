@@ -24,7 +24,7 @@ import { advanceHistory, DEFAULT_PARAMETERS, poolViews, type PoolView, estimateW
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
 import { percentile, rmseRatioInterval } from './bootstrap';
-import { benchOptions, positiveIntegerOption } from './cli';
+import { benchOptions, parametersOption, positiveIntegerOption, usageError } from './cli';
 
 const USAGE = `Usage: npm run bench:accuracy -- [options]
 
@@ -35,6 +35,8 @@ Options:
   --scenario <name|path>   score only these (repeatable); a name from either set, or a .json path
   --lean                   feed the estimators only the fields of the spec's example of the bulk list
   --tune                   grid-search the default's parameters on the tuning scenarios and print the best
+  --parameters <json>      score with these parameters instead, e.g. '{"ownWaitWeight":0.6}' (unnamed
+                           ones keep their defaults)
   --refresh-seconds <s>    snapshot cadence (default 30, or REFRESH_SECONDS)
   --window-minutes <m>     statistics window (default 15)
   --min-callers <n>        replicate each scenario until this many callers are scored (default 2000)
@@ -514,8 +516,11 @@ function main(): void {
     out: { type: 'string' },
     lean: { type: 'boolean', default: false },
     tune: { type: 'boolean', default: false },
+    parameters: { type: 'string' },
   }, USAGE);
   if (!values) return;
+  if (values.tune && values.parameters !== undefined) usageError('--tune and --parameters are two ways to choose the parameters: give one', USAGE);
+  const given = parametersOption(values.parameters, USAGE);
   const settings: Settings = {
     refreshSeconds: positiveIntegerOption(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds', USAGE),
     windowMinutes: positiveIntegerOption(values['window-minutes'], 15, '--window-minutes', USAGE),
@@ -531,7 +536,7 @@ function main(): void {
     runs.push(run);
     process.stderr.write(`${run.name} (${run.set}): ${run.replications} replication(s), ${run.callers.length} callers, ${Date.now() - started} ms\n`);
   }
-  const parameters = values.tune ? tune(runs, settings) : DEFAULT_PARAMETERS;
+  const parameters = values.tune ? tune(runs, settings) : given;
   const scores = runs.map((run) => scoreScenario(run, parameters, settings));
   const validation = scores.filter((score) => score.run.set === 'validation');
   const tuning = scores.filter((score) => score.run.set === 'tuning');
@@ -558,7 +563,7 @@ function main(): void {
   const lines = [
     `Written by \`npm run bench:accuracy${settings.lean ? ' -- --lean' : ''}\`. Refresh every ${settings.refreshSeconds} s, ${settings.windowMinutes}-minute window${settings.lean ? ', lean field set (only the fields of the spec example of the bulk list)' : ''}; callers after the first ${WARM_UP_MINUTES} minutes; each scenario replicated until at least ${settings.minCallers} answered callers are scored, subsampled to at most ${settings.maxCallers}.`,
     '',
-    `Estimators: \`default\` (src/estimator.ts, parameters ${JSON.stringify(parameters)}, fit on the tuning scenarios), \`original\` (the mean in-queue wait of tasks accepted in the window, as the original project and Twilio's samples), \`oracle\` (the queue-length formula fed the simulation's true service and abandonment rates and true queue: a reference, not a bound; it can lose). Every estimator is scored on the same callers: those answered and given a number by all three; "no estimate" is the share of answered callers an estimator gave none. "optimal RMSE" is the error of the best possible estimate, known in closed form for M/M/s only. "inside phrase": the wait fell inside what the approximate phrase promised.`,
+    `Estimators: \`default\` (src/estimator.ts, parameters ${JSON.stringify(parameters)}, ${values.parameters === undefined ? 'fit on the tuning scenarios' : `given with --parameters; its defaults are ${JSON.stringify(DEFAULT_PARAMETERS)}`}), \`original\` (the mean in-queue wait of tasks accepted in the window, as the original project and Twilio's samples), \`oracle\` (the queue-length formula fed the simulation's true service and abandonment rates and true queue: a reference, not a bound; it can lose). Every estimator is scored on the same callers: those answered and given a number by all three; "no estimate" is the share of answered callers an estimator gave none. "optimal RMSE" is the error of the best possible estimate, known in closed form for M/M/s only. "inside phrase": the wait fell inside what the approximate phrase promised.`,
     '',
   ];
   for (const [title, set] of [['Validation scenarios (reported, never used to choose or fit)', validation], ['Tuning scenarios (the default was chosen and fit on these)', tuning], ['Other scenarios', other]] as const) {

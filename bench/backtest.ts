@@ -10,10 +10,10 @@ import { basename, join } from 'node:path';
 import { readEventsExport } from '../dev/replay/events';
 import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../dev/replay/timeline';
-import { ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS } from '../src/estimator';
+import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
-import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByQueue, worstQueue, type GroupScore } from './backtest/score';
-import { benchArguments, positiveIntegerOption, usageError } from './cli';
+import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
+import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
 const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
 
@@ -33,6 +33,9 @@ Options:
   --login-gap-minutes <n>    the login rule: services at most this far apart are one logged-in
                              stretch (default ${DEFAULT_LOGIN_GAP_MINUTES}; the report also gives two other values)
   --window-minutes <m>       statistics window (default 15)
+  --parameters <json>        the default's parameters, e.g. '{"ownWaitWeight":0.6}' (unnamed ones
+                             keep their defaults, ${JSON.stringify(DEFAULT_PARAMETERS)}); choose them on
+                             January, never on February
   --out <dir>                where backtest.md goes (default bench/results)
   --help                     this text
 
@@ -61,6 +64,8 @@ interface FileResult {
   byCadence: Map<number, GroupScore[]>;
   /** Scores at the headline cadence with the other login gaps (call logs only). */
   byLoginGap: Map<number, GroupScore[]>;
+  /** Scores at the headline cadence by what callers found their queue like (heard.ts `FOUND`). */
+  byFound: GroupScore[];
   seconds: number;
 }
 
@@ -68,7 +73,7 @@ const ratioWithInterval = ({ ratio }: GroupScore) => `${ratioText(ratio.value)} 
 const pct = (value: number) => (Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '–');
 const secs = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 
-function backtestFile(source: Source, loginGap: number, windowMinutes: number): FileResult {
+function backtestFile(source: Source, loginGap: number, windowMinutes: number, parameters: EstimatorParameters): FileResult {
   const started = Date.now();
   const name = basename(source.path);
   const exported = source.kind === 'events' ? readEventsExport(source.path) : null;
@@ -76,16 +81,21 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number): 
   const ids = exported ? { workspaceSid: exported.workspaceSid, queueSids: exported.queueSids } : {};
   for (const skipped of report.skipped) process.stderr.write(`${name}: skipped ${skipped.count} row(s), ${skipped.reason}: line${skipped.count > 1 ? 's' : ''} ${skipped.firstLines.join(', ')}${skipped.count > skipped.firstLines.length ? ', …' : ''}\n`);
   const byCadence = new Map<number, GroupScore[]>();
-  for (const refreshSeconds of CADENCES) byCadence.set(refreshSeconds, scoreByQueue(heardCallers(timeline, { refreshSeconds, windowMinutes, name, ...ids })));
+  let byFound: GroupScore[] = [];
+  for (const refreshSeconds of CADENCES) {
+    const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
+    byCadence.set(refreshSeconds, scoreByQueue(heard));
+    if (refreshSeconds === HEADLINE_CADENCE) byFound = scoreByFound(heard);
+  }
   const byLoginGap = new Map<number, GroupScore[]>();
   if (!exported) {
     // The login rule only rebuilds what a call log lacks; an export records Activities.
     byLoginGap.set(loginGap, byCadence.get(HEADLINE_CADENCE)!);
-    for (const gap of [loginGap / 2, loginGap * 2]) byLoginGap.set(gap, scoreByQueue(heardCallers(readCallHistory(source.path, gap).timeline, { refreshSeconds: HEADLINE_CADENCE, windowMinutes, name })));
+    for (const gap of [loginGap / 2, loginGap * 2]) byLoginGap.set(gap, scoreByQueue(heardCallers(readCallHistory(source.path, gap).timeline, { refreshSeconds: HEADLINE_CADENCE, windowMinutes, name, parameters })));
   }
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences${exported ? '' : ` and ${byLoginGap.size - 1} other login gaps`} in ${seconds.toFixed(1)} s\n`);
-  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, seconds };
+  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, byFound, seconds };
 }
 
 function sourceSection(result: FileResult, loginGap: number): string[] {
@@ -129,6 +139,23 @@ function everyEstimatorTable(scores: GroupScore[]): string[] {
   return lines;
 }
 
+/** Where the default's error and broken promises come from: one row per state callers found their queue in. */
+function foundTable(scores: GroupScore[]): string[] {
+  const lines = [
+    '| what the caller\'s queue looked like | callers scored | mean wait s | RMSE s default / original | MAE s default / original | bias s default / original | share of the squared error default / original | phrase true default / original | "less than a minute" broken default / original (told) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const shares = { default: squaredErrorShares(scores, 'default'), original: squaredErrorShares(scores, 'original') };
+  scores.forEach((score, index) => {
+    const d = score.estimators.default;
+    const o = score.estimators.original;
+    lines.push(
+      `| ${score.group === 'all' ? '**all**' : score.group} | ${score.scored} | ${secs(score.meanWait)} | ${secs(d.rmse)} / ${secs(o.rmse)} | ${secs(d.mae)} / ${secs(o.mae)} | ${secs(d.bias)} / ${secs(o.bias)} | ${pct(shares.default[index]!)} / ${pct(shares.original[index]!)} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} (${d.toldUnderMinute}) / ${pct(o.underMinuteBroken)} (${o.toldUnderMinute}) |`,
+    );
+  });
+  return lines;
+}
+
 /** One row of headline figures over all callers, for the cadence and login-rule tables. */
 function overallRow(label: string, scores: GroupScore[]): string {
   const all = scores.find((score) => score.group === 'all')!;
@@ -140,7 +167,7 @@ function overallRow(label: string, scores: GroupScore[]): string {
 
 const OVERALL_HEADER = ['| callers scored | default/original RMSE (95% CI) | worst queue (≥ 500 callers) | bias s default / original | phrase true default / original | range coverage | "less than a minute" broken default / original |', '| --- | --- | --- | --- | --- | --- | --- |'];
 
-function markdown(results: FileResult[], loginGap: number, windowMinutes: number): string {
+function markdown(results: FileResult[], loginGap: number, windowMinutes: number, parameters: EstimatorParameters): string {
   const lines = [
     '# Backtest on real call histories',
     '',
@@ -148,12 +175,22 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     '',
     'January is for tuning; February is validation: nothing is fit on it.',
     '',
+    `The default's parameters: \`${JSON.stringify(parameters)}\`${JSON.stringify(parameters) === JSON.stringify(DEFAULT_PARAMETERS) ? ' (its defaults)' : ' (given with --parameters; its defaults are `' + JSON.stringify(DEFAULT_PARAMETERS) + '`)'}.`,
+    '',
   ];
   for (const result of results) {
     const headlineScores = result.byCadence.get(HEADLINE_CADENCE)!;
     lines.push(`## ${result.file}`, '', ...sourceSection(result, loginGap), '', `\`${headline(result.file, headlineScores)}\``, '');
     lines.push(`### Every queue, refresh every ${HEADLINE_CADENCE} s`, '', ...mainTable(headlineScores), '');
     lines.push(`### Every estimator, refresh every ${HEADLINE_CADENCE} s`, '', ...everyEstimatorTable(headlineScores), '');
+    lines.push(
+      `### What callers found, refresh every ${HEADLINE_CADENCE} s`,
+      '',
+      'Every caller by what their queue looked like in the reading they heard, as the default saw it: a free slot (an agent Available, nobody waiting: told 0), nobody waiting in the queue but no free slot (every agent busy, or callers waiting in the other queues of its pool), or callers waiting in its line. Shares of the squared error are over all scored callers.',
+      '',
+      ...foundTable(result.byFound),
+      '',
+    );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
     for (const [cadence, scores] of result.byCadence) lines.push(overallRow(`${cadence} s`, scores));
     if (result.byLoginGap.size > 0) {
@@ -166,7 +203,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
 }
 
 function main(): void {
-  const parsed = benchArguments({ calls: { type: 'string', multiple: true }, events: { type: 'string', multiple: true }, 'login-gap-minutes': { type: 'string' }, 'window-minutes': { type: 'string' }, out: { type: 'string' } }, USAGE);
+  const parsed = benchArguments({ calls: { type: 'string', multiple: true }, events: { type: 'string', multiple: true }, 'login-gap-minutes': { type: 'string' }, 'window-minutes': { type: 'string' }, parameters: { type: 'string' }, out: { type: 'string' } }, USAGE);
   if (!parsed) return;
   // `--calls a b c`: the positionals after --calls (or --events) are its files too, in argument order.
   const sources: Source[] = [];
@@ -182,9 +219,10 @@ function main(): void {
   }
   const loginGap = positiveIntegerOption(parsed.values['login-gap-minutes'], DEFAULT_LOGIN_GAP_MINUTES, '--login-gap-minutes', USAGE);
   const windowMinutes = positiveIntegerOption(parsed.values['window-minutes'], 15, '--window-minutes', USAGE);
+  const parameters = parametersOption(parsed.values.parameters, USAGE);
   const results: FileResult[] = [];
   try {
-    for (const source of sources.length > 0 ? sources : COMMITTED_MONTHS.map((path) => ({ kind: 'calls' as const, path }))) results.push(backtestFile(source, loginGap, windowMinutes));
+    for (const source of sources.length > 0 ? sources : COMMITTED_MONTHS.map((path) => ({ kind: 'calls' as const, path }))) results.push(backtestFile(source, loginGap, windowMinutes, parameters));
   } catch (error) {
     if (!(error instanceof SourceError)) throw error;
     process.stderr.write(`backtest: ${error.message}\n`);
@@ -192,7 +230,7 @@ function main(): void {
   }
   const out = parsed.values.out ?? 'bench/results';
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'backtest.md'), markdown(results, loginGap, windowMinutes));
+  writeFileSync(join(out, 'backtest.md'), markdown(results, loginGap, windowMinutes, parameters));
   process.stderr.write(`wrote ${join(out, 'backtest.md')}\n`);
   for (const result of results) process.stdout.write(`${headline(result.file, result.byCadence.get(HEADLINE_CADENCE)!)}\n`);
 }

@@ -1,5 +1,6 @@
 /** The benchmarks' command lines, parsed one way. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_PARAMETERS, type EstimatorParameters } from '../src/estimator';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -47,4 +48,32 @@ export function benchOptions<const O extends ParseArgsOptionsConfig>(options: O,
   const stray = parsed.tokens.find((token) => token.kind === 'positional');
   if (stray) usageError(`Unexpected argument '${(stray as { value: string }).value}'`, usage);
   return parsed.values;
+}
+
+/** The estimator parameters that are weights, each between 0 and 1; the others only need to be ≥ 0. */
+const WEIGHTS: readonly (keyof EstimatorParameters)[] = ['headOfLineWeight', 'ownWaitWeight'];
+
+/**
+ * `--parameters '{"ownWaitWeight":0.6}'`: the default's parameters, each one given replacing
+ * DEFAULT_PARAMETERS' value. Not JSON, not an object, an unknown name, or a value that is not a number
+ * in range prints the reason and `usage` and exits 2.
+ */
+export function parametersOption(value: string | undefined, usage: string): EstimatorParameters {
+  if (value === undefined) return DEFAULT_PARAMETERS;
+  let given: unknown;
+  try {
+    given = JSON.parse(value);
+  } catch {
+    return usageError(`--parameters must be a JSON object, like '{"ownWaitWeight":0.6}'`, usage);
+  }
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return usageError(`--parameters must be a JSON object, like '{"ownWaitWeight":0.6}'`, usage);
+  const parameters = { ...DEFAULT_PARAMETERS };
+  for (const [name, number] of Object.entries(given)) {
+    if (!Object.hasOwn(DEFAULT_PARAMETERS, name)) usageError(`--parameters: unknown parameter '${name}' (known: ${Object.keys(DEFAULT_PARAMETERS).join(', ')})`, usage);
+    const key = name as keyof EstimatorParameters;
+    const high = WEIGHTS.includes(key) ? 1 : Infinity;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number < 0 || number > high) usageError(`--parameters: ${name} must be a number ${high === 1 ? 'from 0 to 1' : 'of at least 0'}`, usage);
+    parameters[key] = number as number;
+  }
+  return parameters;
 }

@@ -2,19 +2,18 @@
  * The backtest: the call-log parsers, the login rule, the replay's statistics (the simulation's own
  * ledger and statistics code), which reading a caller hears, the scoring, and the CLI as a user runs it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { BANK_LOG_HEADER, parseBankLog } from '../dev/replay/bank-log';
 import { Replay } from '../dev/replay/replay';
 import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { parseTaskCsv } from '../dev/replay/task-csv';
 import { abandonedTask, answeredTask, reconstructLogins, timelineOf, type TimelineTask } from '../dev/replay/timeline';
-import { heardCallers, type HeardCaller } from '../bench/backtest/heard';
-import { headline, scoreByQueue, scoreGroup } from '../bench/backtest/score';
+import { foundBy, heardCallers, type HeardCaller } from '../bench/backtest/heard';
+import { headline, scoreByFound, scoreByQueue, scoreGroup, squaredErrorShares } from '../bench/backtest/score';
+import { observation, runCommand } from './helpers';
 
 type Field = (typeof BANK_LOG_HEADER)[number];
 const DAY = Date.UTC(1999, 0, 5);
@@ -235,14 +234,32 @@ describe('the replay', () => {
     expect(heard).toHaveLength(3);
     // A and B heard 10:40:30 (nobody waiting: head of line has no number); C heard 10:41:00, with A waiting 1 s.
     expect(heard.map((caller) => caller.estimates['head-of-line'])).toEqual([null, null, 1]);
+    // The one agent was busy throughout: A and B found an empty line and no free slot, C found A waiting.
+    expect(heard.map((caller) => caller.found)).toEqual(['own line empty, no free slot', 'own line empty, no free slot', 'callers waiting in its line']);
     expect(heard.map((caller) => caller.waitSeconds)).toEqual([1141, 1200, 1259]);
   });
 });
 
 /** A caller scored by hand: default and original estimates, a range, a wait. */
-function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted'): HeardCaller {
-  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100 };
+function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted', found: HeardCaller['found'] = 'callers waiting in its line'): HeardCaller {
+  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100, found };
 }
+
+describe('what a caller found', () => {
+  it('names the state the default estimated from: a free slot, an empty line without one, callers waiting, or nothing to estimate from', () => {
+    const single = { multitasking: false, tasksInService: 2 };
+    expect(foundBy(observation({ ...single, tasksWaiting: 0, availableWorkers: 1 }), null)).toBe('free slot');
+    expect(foundBy(observation({ ...single, tasksWaiting: 0, availableWorkers: 0 }), null)).toBe('own line empty, no free slot');
+    expect(foundBy(observation({ ...single, tasksWaiting: 2, availableWorkers: 1 }), null)).toBe('callers waiting in its line');
+    // Multitasking: two Available agents held two tasks each when callers last waited; four in service fill them.
+    const busy = { busy: 4, coverage: 1, startedAtMs: 0, slotsPerWorker: 2 };
+    expect(foundBy(observation({ tasksWaiting: 0, availableWorkers: 2, tasksInService: 4 }), busy)).toBe('own line empty, no free slot');
+    expect(foundBy(observation({ tasksWaiting: 0, availableWorkers: 2, tasksInService: 3 }), busy)).toBe('free slot');
+    expect(foundBy(observation({ loggedInWorkers: 0 }), null)).toBe('no agents or no line statistics');
+    expect(foundBy(observation({ eligibleWorkers: 0 }), null)).toBe('no agents or no line statistics');
+    expect(foundBy(observation({ tasksWaiting: null }), null)).toBe('no agents or no line statistics');
+  });
+});
 
 describe('the scoring', () => {
   const callers = [
@@ -278,6 +295,21 @@ describe('the scoring', () => {
     expect(score.meanWait).toBeCloseTo(100, 10);
   });
 
+  it('scores each state callers found, in a fixed order, and shares out the squared error', () => {
+    const found = [
+      caller('PS', 0, 30, 0, 20, 'accepted', 'free slot'), // error 30 / 10
+      caller('NW', 0, 200, 0, 20, 'abandoned', 'free slot'), // told "less than a minute", hung up after 200 s
+      caller('PS', 0, 100, 60, 80, 'accepted', 'callers waiting in its line'), // error 40 / 20
+      caller('PS', 1, 50, 90, 50, 'accepted', 'callers waiting in its line'), // error 40 / 0
+    ];
+    const scores = scoreByFound(found);
+    expect(scores.map((score) => [score.group, score.scored])).toEqual([['free slot', 1], ['callers waiting in its line', 2], ['all', 3]]);
+    expect(scores[0]!.estimators.default).toMatchObject({ toldUnderMinute: 2, underMinuteBroken: 0.5 });
+    const close = (shares: number[], expected: number[]) => expected.forEach((share, index) => expect(shares[index]).toBeCloseTo(share, 10));
+    close(squaredErrorShares(scores, 'default'), [900 / 4100, 3200 / 4100, 1]);
+    close(squaredErrorShares(scores, 'original'), [100 / 500, 400 / 500, 1]);
+  });
+
   it('bootstraps over whole days: one day gives a single ratio', () => {
     const score = scoreGroup('PS', [caller('PS', 3, 100, 90, 40), caller('PS', 3, 10, 20, 50)]);
     expect(score.ratio.low).toBeCloseTo(score.ratio.value, 10);
@@ -295,17 +327,7 @@ describe('the scoring', () => {
 });
 
 describe('npm run backtest', () => {
-  const run = promisify(execFile);
-  const root = join(__dirname, '..');
-  const backtest = async (args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'bench/backtest.ts'), ...args], { cwd: root });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const backtest = (args: string[]) => runCommand('bench/backtest.ts', args);
 
   it('prints one contract line per file in argument order, lists bad rows, and writes its tables', async () => {
     // Two days of calls every 2 minutes from 8:00 to 12:00 in PS and NW, two agents; one malformed row.
@@ -333,6 +355,46 @@ describe('npm run backtest', () => {
     expect(tables).toContain('## two-days.txt.gz');
     expect(tables).toContain('| 120 s |');
     expect(tables).toContain('| 30 min (the rule) |');
+    expect(tables).toContain('### What callers found, refresh every 30 s');
+    expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
+    expect(tables).toContain('(its defaults)');
+  }, 120_000);
+
+  it('takes the default\'s parameters with --parameters, and refuses ones it does not know or out of range', async () => {
+    // A caller every minute from 8:00 to 10:00, each waiting 100 s: the one before is always still waiting.
+    const rows: string[] = [];
+    const clock = (seconds: number) => `${Math.floor(seconds / 3600)}:${String(Math.floor(seconds / 60) % 60).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+    for (let start = 8 * 3600; start < 10 * 3600; start += 60) {
+      rows.push(bankRow({ vru_entry: clock(start - 5), vru_exit: clock(start), q_start: clock(start), q_exit: clock(start + 100), q_time: '100', ser_start: clock(start + 100), ser_exit: clock(start + 150), ser_time: '50' }));
+    }
+    writeFileSync(join(scratch, 'morning.txt'), [BANK_LOG_HEADER.join('\t'), ...rows].join('\n'));
+    const { readFileSync } = await import('node:fs');
+    const tables = async (parameters: string) => {
+      const out = join(scratch, `parameters-${parameters.length}`);
+      const result = await backtest(['--calls', join(scratch, 'morning.txt'), '--parameters', parameters, '--out', out]);
+      expect(result.code).toBe(0);
+      return readFileSync(join(out, 'backtest.md'), 'utf8');
+    };
+    const allRow = (text: string) => text.split('\n').find((line) => line.startsWith('| **all** |'));
+    const queueLength = await tables('{"headOfLineWeight":0}');
+    const headOfLine = await tables('{"headOfLineWeight":1.0}');
+    expect(queueLength).toContain('"headOfLineWeight":0,');
+    expect(queueLength).toContain('given with --parameters');
+    // Callers always found one waiting, so how far the default leans to head of line changes what it told them.
+    expect(allRow(queueLength)).toBeDefined();
+    expect(allRow(headOfLine)).not.toEqual(allRow(queueLength));
+    for (const [text, message] of [
+      ['{"ownWaitWeight":', '--parameters must be a JSON object'],
+      ['[0.5]', '--parameters must be a JSON object'],
+      ['{"speed":1}', "--parameters: unknown parameter 'speed'"],
+      ['{"headOfLineWeight":1.5}', '--parameters: headOfLineWeight must be a number from 0 to 1'],
+      ['{"drainEvidence":"5"}', '--parameters: drainEvidence must be a number of at least 0'],
+    ] as const) {
+      const refused = await backtest(['--calls', join(scratch, 'morning.txt'), '--parameters', text]);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(message);
+    }
   }, 120_000);
 
   it('exits 2 with the reason for a file in no supported format, and for a stray argument', async () => {

@@ -1,4 +1,7 @@
 /** Shared test plumbing: the local stand-ins and a few builders. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Redis } from '@upstash/redis';
 import { startLocalStack, type FunctionsServer, type LocalStack, type LocalStackOptions } from '../dev/local-stack';
 import { redisServerInstalled } from '../dev/redis-engine';
@@ -85,5 +88,17 @@ export async function logLine(server: FunctionsServer, from: number, pattern: Re
     const line = server.output().slice(from).split('\n').find((candidate) => pattern.test(candidate));
     if (line || Date.now() > deadline) return line;
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs a TypeScript command of the project (`bench/backtest.ts`, …) as `npm run` would, with its exit code and output. */
+export async function runCommand(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = join(__dirname, '..');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, script), ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }

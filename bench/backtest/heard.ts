@@ -7,7 +7,8 @@
  */
 import { Replay } from '../../dev/replay/replay';
 import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
-import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueObservation, type WaitRange } from '../../src/estimator';
+import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueHistory, type QueueObservation, type WaitRange } from '../../src/estimator';
+import { freeSlot } from '../../src/estimator/rates';
 import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../../src/config';
 import { buildSnapshot } from '../../src/refresh';
 import { queuePools, workerAttributes } from '../../src/taskrouter/pools';
@@ -17,6 +18,22 @@ import type { QueueWaitEntry } from '../../src/cache/entry';
 
 /** The estimators scored besides the default, each from the same reading and history. */
 export const OTHER_ESTIMATORS = ['original', 'head-of-line', 'queue-length'] as const satisfies readonly EstimatorName[];
+
+/**
+ * What a caller's queue looked like in the reading they heard, as the default saw it: a free slot
+ * (rates.ts `freeSlot`: told 0), nobody waiting in the queue but no free slot (every agent busy, or
+ * the queue's pool has callers waiting in its other queues), callers waiting in the queue, or no
+ * estimate possible (no agents, no statistics of the line).
+ */
+export const FOUND = ['free slot', 'own line empty, no free slot', 'callers waiting in its line', 'no agents or no line statistics'] as const;
+export type Found = (typeof FOUND)[number];
+
+/** What the caller found, from the reading and history the default used. */
+export function foundBy(observation: QueueObservation, history: QueueHistory | null): Found {
+  if (observation.eligibleWorkers === 0 || observation.loggedInWorkers === 0 || observation.tasksWaiting === null) return 'no agents or no line statistics';
+  if (freeSlot(observation, history)) return 'free slot';
+  return observation.tasksWaiting === 0 ? 'own line empty, no free slot' : 'callers waiting in its line';
+}
 
 /** One caller: what they were told and what happened. */
 export interface HeardCaller {
@@ -32,6 +49,8 @@ export interface HeardCaller {
   /** The default's range and model shape (its phrase comes from them). */
   range: WaitRange | null;
   shape: number | null;
+  /** What the caller's queue looked like in the reading they heard. */
+  found: Found;
 }
 
 export interface HeardOptions {
@@ -110,6 +129,7 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
         estimates,
         range: entry.waitRange,
         shape: entry.waitShape ?? null,
+        found: foundBy(observation, history),
       });
     }
   }

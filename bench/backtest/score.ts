@@ -11,7 +11,7 @@
 import { ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, spokenWait, type EstimatorName } from '../../src/estimator';
 import { announce } from '../../src/speech';
 import { rmseRatioInterval } from '../bootstrap';
-import type { HeardCaller } from './heard';
+import { FOUND, type HeardCaller } from './heard';
 
 export interface EstimatorScore {
   mae: number;
@@ -154,6 +154,22 @@ export function scoreGroup(group: string, callers: readonly HeardCaller[]): Grou
 export function scoreByQueue(callers: readonly HeardCaller[]): GroupScore[] {
   const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
   return [...queues.map((queue) => scoreGroup(queue, callers.filter((caller) => caller.queue === queue))), scoreGroup('all', callers)];
+}
+
+/**
+ * One score per state callers found their queue in (heard.ts `FOUND`, in that order; states where
+ * nobody was scored are left out), then everyone's: where the error and the broken promises come from.
+ */
+export function scoreByFound(callers: readonly HeardCaller[]): GroupScore[] {
+  const states = FOUND.map((state) => scoreGroup(state, callers.filter((caller) => caller.found === state)));
+  return [...states.filter((score) => score.scored > 0), scoreGroup('all', callers)];
+}
+
+/** Each group's share of the estimator's squared error over the callers of `all` (its last group). */
+export function squaredErrorShares(scores: readonly GroupScore[], name: EstimatorName): number[] {
+  const sse = (score: GroupScore) => (score.scored === 0 ? 0 : score.estimators[name].rmse ** 2 * score.scored);
+  const total = sse(scores[scores.length - 1]!);
+  return scores.map((score) => (total === 0 ? NaN : sse(score) / total));
 }
 
 /** A ratio with two decimals; n/a when the original's error is 0 or nobody was scored. */

@@ -1,0 +1,39 @@
+/**
+ * `npm run bench:accuracy` as a user runs it: the default's parameters given on the command line, and
+ * the command lines it refuses.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from './helpers';
+
+const accuracy = (args: string[]) => runCommand('bench/accuracy.ts', args);
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'bench-accuracy-'));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('npm run bench:accuracy', () => {
+  it('scores with the parameters given, and says they were given', async () => {
+    const result = await accuracy(['--scenario', 'mms', '--min-callers', '200', '--max-callers', '400', '--parameters', '{"headOfLineWeight":0.9}', '--out', scratch]);
+    expect(result.code).toBe(0);
+    const written = readFileSync(join(scratch, 'accuracy.md'), 'utf8');
+    expect(written).toContain('"headOfLineWeight":0.9,');
+    expect(written).toContain('given with --parameters');
+  }, 120_000);
+
+  it('refuses --tune with --parameters, and parameters it does not know, before simulating anything', async () => {
+    for (const [args, message] of [
+      [['--tune', '--parameters', '{}'], '--tune and --parameters are two ways to choose the parameters: give one'],
+      [['--parameters', '{"ownWaitWeight":-0.1}'], '--parameters: ownWaitWeight must be a number from 0 to 1'],
+      [['--parameters', 'null'], '--parameters must be a JSON object'],
+    ] as const) {
+      const refused = await accuracy([...args]);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(message);
+    }
+  }, 60_000);
+});
