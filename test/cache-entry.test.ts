@@ -27,6 +27,11 @@ describe('the compact entry', () => {
     expect(encodeInputs(inputs).length).toBeLessThan(JSON.stringify(inputs).length / 3);
     expect(JSON.parse(encodeInputs(inputs))).toHaveLength(Object.keys(inputs).length);
   });
+
+  it('reads the inputs layouts before 4 stored (an object), and refuses anything else', () => {
+    expect(decodeInputs(JSON.stringify(observation({ tasksWaiting: 3 })))).toEqual(observation({ tasksWaiting: 3 }));
+    for (const raw of ['{', '[1,2]', 'null', '7', '"text"', 'true']) expect(decodeInputs(raw)).toBeNull();
+  });
 });
 
 describe('the refresh record', () => {

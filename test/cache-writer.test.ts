@@ -13,8 +13,8 @@ import { LAYOUT_VERSION, liveKeys, STAMP_FIELD } from '../src/cache/layout';
 import { readAllEntries, readQueue, readRefreshRecord, readRefreshStatus } from '../src/cache/read';
 import { createRedis } from '../src/cache/redis';
 import { CacheError } from '../src/errors';
-import { alignBase, beginRefresh, previousHistories, readBase, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase } from '../src/cache/write';
-import { decodeState, encodeState, entryDigest, listDigest, packRecord, RECORD_WIDTH } from '../src/cache/state';
+import { alignBase, basePools, beginRefresh, previousHistories, readBase, sortedSids, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase } from '../src/cache/write';
+import { decodeState, encodeState, entryDigest, listDigest, packRecord, RECORD_WIDTH, recordPool } from '../src/cache/state';
 import { describeWithRealRedis, observation } from './helpers';
 import { cacheState } from './reliability/cache-loss';
 
@@ -224,6 +224,8 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     expect(seen.map(({ path, body }) => [path, String(Array.isArray(body[0]) ? body[0][0] : body[0]).toUpperCase()])).toEqual([['/pipeline', 'EVAL'], ['/', 'EVAL']]);
     expect(diff!.report.bytesSent).toBe(writtenBytes(seen));
     for (const n of [2, 3, 4, 5]) expect(JSON.stringify(seen[1]!.body)).not.toContain(sid(n));
+    // Nor do the records of queues 3 and 4, which did not change at all.
+    for (const queue of [before[2]!, before[3]!]) expect(JSON.stringify(seen[1]!.body)).not.toContain(packRecord(entryDigest(encodeEntry(entryOf(queue, 'voice'))), queue.history, null));
     expect(JSON.stringify(seen[1]!.body)).toContain(sid(1));
     expect(previousHistories((await readBase(redis, a, ['voice'])).base!, new Map([['voice', after.map((queue) => queue.sid)]])).get('voice')).toEqual(new Map([[sid(1), `1,${STARTED},`], [sid(3), `3,${STARTED},`], [sid(4), `4,${STARTED},`], [sid(5), `7.5,${STARTED},2`]]));
 
@@ -302,6 +304,123 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
     }
   });
 
+  it('keeps the pools in the state, and hands them to a fresh process while they are fresh and the queues unchanged', async () => {
+    const ws = newWorkspace();
+    const queues: Queue[] = [1, 2, 3, 4].map((n) => ({ sid: sid(n), name: `Q${n}`, wait: 10 * n }));
+    const targets = queues.map((queue) => ({ sid: queue.sid }));
+    const learnedAtMs = Date.now() - 60_000;
+    const pools = { poolOf: new Map([[sid(2), sid(2)], [sid(4), sid(2)]]), resolvedShare: 0.75, readAtMs: learnedAtMs, targetsDigest: 'targets-1' };
+    await write({ ...snapshotOf(ws, queues), pools }, null);
+    const stored = decodeState(await engine.client.get(liveKeys(ws).state('voice')))!;
+    expect(stored.header).toMatchObject({ targetsDigest: 'targets-1', poolsReadAtMs: learnedAtMs, poolsResolved: 0.75 });
+    // Records in SID order: queue 2 is record 1, the key of its pool and of queue 4's.
+    const poolOfRecord = (index: number) => recordPool(stored.records.slice(index * RECORD_WIDTH, (index + 1) * RECORD_WIDTH));
+    expect([0, 1, 2, 3].map(poolOfRecord)).toEqual([null, 1, null, 1]);
+
+    const { base } = await readBase(redis, ws, ['voice']);
+    const maxAgeMs = 600_000;
+    expect(basePools(base!, targets, 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toEqual(pools);
+    expect(basePools(base!, [...targets].reverse(), 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toEqual(pools);
+    // Too old, other target_workers, or other queues: learned again.
+    expect(basePools(base!, targets, 'targets-1', learnedAtMs + maxAgeMs, maxAgeMs)).toBeNull();
+    expect(basePools(base!, targets, 'targets-2', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+    expect(basePools(base!, [...targets, { sid: sid(5) }], 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+    expect(basePools(base!, targets.slice(1), 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+    expect(basePools(base!, [...targets.slice(0, 3), { sid: sid(5) }], 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+    expect(basePools({ ...base!, channels: new Map() }, targets, 'targets-1', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+
+    // Pools whose key is no queue of the channel, or never read, are not kept.
+    // (Queue 9 is on another channel: its pool key is no record here, though queue 2's is.)
+    for (const unkept of [{ ...pools, poolOf: new Map([[sid(2), sid(2)], [sid(4), sid(2)], [sid(9), sid(9)]]) }, { ...pools, readAtMs: 0 }]) {
+      const other = newWorkspace();
+      await write({ ...snapshotOf(other, queues), pools: unkept }, null);
+      const state = decodeState(await engine.client.get(liveKeys(other).state('voice')))!;
+      expect(state.header).toMatchObject({ targetsDigest: '', poolsReadAtMs: 0, poolsResolved: 0 });
+      expect([0, 1, 2, 3].map((index) => recordPool(state.records.slice(index * RECORD_WIDTH, (index + 1) * RECORD_WIDTH)))).toEqual([null, null, null, null]);
+      expect(basePools((await readBase(redis, other, ['voice'])).base!, targets, '', learnedAtMs + 1_000, maxAgeMs)).toBeNull();
+    }
+  });
+
+  it('a fresh process reads the old SID order only when the queues changed, and carries each history over by it', async () => {
+    const ws = newWorkspace();
+    const before: Queue[] = [1, 2, 3, 4].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: 10 * n, history: `${n},${STARTED},` }));
+    // Listed out of SID order: the state is in SID order all the same.
+    await write(snapshotOf(ws, [...before].reverse()), null);
+    expect(await engine.client.get(liveKeys(ws).state('voice'))).toBe(stateOf((await readRefreshRecord(redis, ws))!.sequence, before, 'voice', before.map((queue) => [queue.name.toLowerCase(), queue.sid])));
+    const fresh = async () => (await readBase(redis, ws, ['voice'])).base!;
+
+    // The same queues: nothing more to read.
+    const same = new Map([['voice', before.map((queue) => queue.sid)]]);
+    const unchanged = await fresh();
+    expect(await bodiesDuring(async () => expect(await alignBase(redis, unchanged, same)).toBe(0))).toEqual([]);
+    expect(previousHistories(unchanged, same).get('voice')).toEqual(new Map(before.map((queue) => [queue.sid, queue.history!])));
+
+    // Queue 4 gone and 5 added: the old order is read once, and 1–3 keep their histories.
+    const now = new Map([['voice', [sid(1), sid(2), sid(3), sid(5)]]]);
+    const changed = await fresh();
+    expect(previousHistories(changed, now).get('voice')).toEqual(new Map());
+    expect(await alignBase(redis, changed, now)).toBeGreaterThan(0);
+    expect(changed.channels.get('voice')!.sids).toEqual(before.map((queue) => queue.sid));
+    expect(previousHistories(changed, now).get('voice')).toEqual(new Map(before.slice(0, 3).map((queue) => [queue.sid, queue.history!])));
+
+    // An old order that is not the one the state was written in, or none, aligns nothing.
+    for (const stored of [[sid(2), sid(1), sid(3), sid(4)].join(','), '']) {
+      await engine.client.set(liveKeys(ws).queues('voice'), stored, 'KEEPTTL');
+      const base = await fresh();
+      await alignBase(redis, base, now);
+      expect(base.channels.get('voice')!.sids).toBeNull();
+      expect(previousHistories(base, now).get('voice')).toEqual(new Map());
+    }
+    await engine.client.del(liveKeys(ws).queues('voice'));
+    const missing = await fresh();
+    await alignBase(redis, missing, now);
+    expect(missing.channels.get('voice')!.sids).toBeNull();
+
+    // A state key of another type: no base, and nothing counted as read.
+    await engine.client.del(liveKeys(ws).state('voice'));
+    await engine.client.hset(liveKeys(ws).state('voice'), 'x', '1');
+    expect(await readBase(redis, ws, ['voice'])).toEqual({ base: null, bytesRead: 0 });
+  });
+
+  it('orders each channel\'s SIDs as the state does, and stores no history for a channel the snapshot has none for', async () => {
+    expect(sortedSids(new Map([['voice', [{ queueSid: sid(3) }, { queueSid: sid(1) }, { queueSid: sid(2) }]], ['chat', []]]))).toEqual(new Map([['voice', [sid(1), sid(2), sid(3)]], ['chat', []]]));
+    const ws = newWorkspace();
+    const queues: Queue[] = [1, 2].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: n, history: `${n},${STARTED},` }));
+    await write({ ...snapshotOf(ws, queues), history: new Map() }, null);
+    expect(await engine.client.get(liveKeys(ws).state('voice'))).toBe(stateOf((await readRefreshRecord(redis, ws))!.sequence, queues.map(({ history: _, ...queue }) => queue), 'voice', queues.map((queue) => [queue.name.toLowerCase(), queue.sid])));
+  });
+
+  it('writes everything when the channels, or which queues each channel has, changed; a looping refresher reads no old order', async () => {
+    const one: Queue = { sid: sid(1), name: 'One', wait: 10, channels: ['voice'] };
+    const two: Queue = { sid: sid(2), name: 'Two', wait: 20, channels: ['chat'] };
+    const cases: [string, Snapshot, (ws: string) => Snapshot][] = [
+      ['a channel dropped', snapshotOf('', [one, { ...two, channels: ['voice', 'chat'] }], ['voice', 'chat']), (ws) => snapshotOf(ws, [one, { ...two, channels: ['voice'] }], ['voice'])],
+      ['a channel swapped for another', snapshotOf('', [one, two], ['voice', 'chat']), (ws) => snapshotOf(ws, [one, { ...two, channels: ['sms'] }], ['voice', 'sms'])],
+      ['two queues swapped between channels', snapshotOf('', [one, two], ['voice', 'chat']), (ws) => snapshotOf(ws, [{ ...one, channels: ['chat'] }, { ...two, channels: ['voice'] }], ['voice', 'chat'])],
+    ];
+    for (const [change, first, next] of cases) {
+      const ws = newWorkspace();
+      const written = await write({ ...first, workspaceSid: ws }, null);
+      const again = await write(next(ws), written.base);
+      expect([change, again.report.mode]).toEqual([change, 'full']);
+    }
+    // The in-memory base knows its SIDs: nothing to read even when the queues changed.
+    const ws = newWorkspace();
+    const written = await write(snapshotOf(ws, [one], ['voice']), null);
+    expect(await bodiesDuring(async () => expect(await alignBase(redis, written.base!, new Map([['voice', [sid(1), sid(3)]]]))).toBe(0))).toEqual([]);
+  });
+
+  it('names the step when Redis fails reading the old order or running the diff', async () => {
+    const ws = newWorkspace();
+    const queues: Queue[] = [1, 2].map((n) => ({ sid: sid(n), name: `Queue ${n}`, wait: n }));
+    const written = await write(snapshotOf(ws, queues), null);
+    const { base } = await readBase(redis, ws, ['voice']);
+    upstash.options.fault = () => ({ kind: 'status', status: 502 });
+    await expect(alignBase(redis, base!, new Map([['voice', [sid(1)]]]))).rejects.toThrow('Reading the queues of the refresher state failed');
+    upstash.options.fault = ({ path, body }) => (path === '/' && firstCommand(body as unknown[]) === 'eval' ? { kind: 'status', status: 502 } : undefined);
+    await expect(write(snapshotOf(ws, [{ ...queues[0]!, wait: 99 }, queues[1]!]), written.base)).rejects.toThrow('Writing the snapshot failed');
+  });
+
   it('no command carries more than 500 field/value pairs, in staging and inside the diff script', async () => {
     const ws = newWorkspace();
     const queues: Queue[] = Array.from({ length: 1201 }, (_, index) => ({ sid: sid(index + 1), name: `Queue ${index + 1}`, wait: index, history: `${index},${STARTED},` }));
@@ -356,13 +475,15 @@ describeWithRealRedis('the cache writer and readers, called directly', () => {
 
   it('a diff over 1 MB goes the full way instead', async () => {
     const ws = newWorkspace();
-    const queues: Queue[] = Array.from({ length: 400 }, (_, index) => ({ sid: sid(index + 1), name: `Queue ${index + 1}`, wait: index }));
+    // Long names, then the same names in capitals: the same queues and names (names are kept lower-cased),
+    // so a diff could carry them, but every entry changed: 400 of 3 kB.
+    const queues: Queue[] = Array.from({ length: 400 }, (_, index) => ({ sid: sid(index + 1), name: `Queue ${index + 1} ${'y'.repeat(3000)}`, wait: index }));
     const first = await write(snapshotOf(ws, queues), null);
-    const renamed = queues.map((queue) => ({ ...queue, name: `${queue.name} ${'y'.repeat(3000)}` }));
-    const second = await write(snapshotOf(ws, renamed), first.base);
+    const shouted = queues.map((queue) => ({ ...queue, name: queue.name.toUpperCase() }));
+    const second = await write(snapshotOf(ws, shouted), first.base);
     expect(second.report).toMatchObject({ outcome: 'written', mode: 'full', entriesWritten: 400 });
-    expect(await engine.client.hget(liveKeys(ws).names, renamed[399]!.name.toLowerCase())).toBe(sid(400));
-    expect(await engine.client.hexists(liveKeys(ws).names, 'queue 400')).toBe(0);
+    expect(await engine.client.hget(liveKeys(ws).names, queues[399]!.name.toLowerCase())).toBe(sid(400));
+    expect(JSON.parse((await engine.client.hget(liveKeys(ws).wait('voice'), sid(400)))!)).toMatchObject({ queueName: shouted[399]!.name });
   });
 
   it('a channel no queue serves holds only its stamp and an empty state; a channel added since the base is written the full way', async () => {

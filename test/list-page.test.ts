@@ -48,6 +48,34 @@ describe('a TaskRouter list page, split as it streams in', () => {
     expect(split(text, 'workers', [7, 30, 31])).toEqual({ items: [{ sid: 'WK1' }, { sid: 'WK2' }], rest: { meta: { workers: [{ not: 'this' }] }, workers: [], other: [{ nor: 'this' }] } });
   });
 
+  it('says why a page is refused', () => {
+    const whole = JSON.stringify({ workers: [{ sid: 'WK1' }], meta: {} });
+    const reason = (text: string) => {
+      try {
+        split(text, 'workers', [5]);
+      } catch (error) {
+        return error instanceof MalformedPage ? `${error.name}: ${error.message}` : `not a MalformedPage: ${String(error)}`;
+      }
+      return 'read';
+    };
+    expect(reason(whole)).toBe('read');
+    expect(reason(whole.slice(0, -1))).toBe('MalformedPage: the page ends early');
+    expect(reason(JSON.stringify({ workers: [{ sid: 'WK1' }, { sid: 'WK2' }] }).slice(0, 26))).toBe('MalformedPage: the page ends early');
+    expect(reason('{"workers":[],"meta":{"x":"y')).toBe('MalformedPage: the page ends early');
+    expect(reason(JSON.stringify({ meta: {} }))).toBe('MalformedPage: the page has no workers list');
+    expect(reason('<html>bad gateway</html>')).toBe('MalformedPage: the page has no workers list');
+    expect(reason(JSON.stringify({ workers: [{ sid: 'WK1' }, 2] }))).toBe('MalformedPage: an item of workers is not an object');
+    expect(reason('{"workers":[{"sid":"WK1"} , "WK2"]}')).toBe('MalformedPage: an item of workers is not an object');
+    expect(reason(`${whole}}`)).toBe('MalformedPage: unbalanced brackets');
+    expect(reason('{"workers":[],"meta":{}} trailing')).toBe('MalformedPage: the page is not JSON');
+    expect(reason('["workers",[{"sid":"WK1"}]]')).toBe('MalformedPage: the page is not a JSON object');
+    expect(reason('x{"workers":[],"meta":{}}')).toBe('MalformedPage: the page is not JSON');
+    // Only an array right under a top-level key of that name is the list.
+    expect(reason('{"workers":{"sid":"WK1"}}')).toBe('MalformedPage: the page has no workers list');
+    expect(reason('{"workers":{"x":[{"sid":"WK1"}]}}')).toBe('MalformedPage: the page has no workers list');
+    expect(reason('["a",{"k":"workers"},[{"sid":"WK1"}]]')).toBe('MalformedPage: the page has no workers list');
+  });
+
   it('refuses what is not a list page: cut short, no list, items that are not objects, not JSON', () => {
     const whole = JSON.stringify({ workers: [{ sid: 'WK1' }], meta: {} });
     for (const text of [whole.slice(0, -1), whole.slice(0, 20), JSON.stringify({ meta: {} }), JSON.stringify({ workers: [1, 2] }), `${whole}}`, '<html>bad gateway</html>', '{"workers":[],"meta":{}} trailing']) {

@@ -6,7 +6,7 @@ import { Simulation } from '../dev/simulation/engine';
 import { loadScenario } from '../dev/simulation/scenario';
 import { startTaskRouterDouble } from '../dev/taskrouter-double';
 import { staticWorkspace } from '../dev/workspace-model';
-import { DEFAULT_PARAMETERS, defaultEstimate, poolHistory, poolObservation, poolViews, queueLengthWait, type QueueHistory } from '../src/estimator';
+import { DEFAULT_PARAMETERS, defaultEstimate, estimateWait, poolHistory, poolObservation, poolViews, queueLengthWait, waitRange, waitShape, type QueueHistory } from '../src/estimator';
 import { queuePools, workerAttributes } from '../src/taskrouter/pools';
 import { readWorkspace } from '../src/taskrouter/reader';
 import { TaskRouterRest } from '../src/taskrouter/rest';
@@ -77,6 +77,19 @@ describe('the default estimate in a pool', () => {
     const pool = poolObservation([a, b]);
     expect(pool).toMatchObject({ tasksWaiting: 10, longestWaitSeconds: 200, eligibleWorkers: 7, tasksInService: 7, tasksAccepted: 60, totalWaitAcceptedSeconds: 2900, tasksCanceled: 4, totalWaitCanceledSeconds: 200 });
     expect(pool.avgWaitUntilAcceptedSeconds).toBeCloseTo(2900 / 60, 10);
+    // Every field: counts summed, the oldest wait and the worker counts at their largest, the rest as the first queue's or all of them say.
+    const c = observation({ windowSeconds: 600, availableWorkers: 3, loggedInWorkers: 2, eligibleWorkers: 4, multitasking: false, acceptedQuickly: 4, tasksEntered: 5, waitDurationsReported: true });
+    const d = observation({ windowSeconds: 600, availableWorkers: 1, loggedInWorkers: 6, eligibleWorkers: 9, multitasking: false, acceptedQuickly: 1, tasksEntered: 7, waitDurationsReported: false });
+    expect(poolObservation([c, d])).toEqual({
+      windowSeconds: 600, tasksWaiting: 8, longestWaitSeconds: 120, availableWorkers: 3, eligibleWorkers: 9, loggedInWorkers: 6, multitasking: false, tasksInService: 10,
+      acceptedQuickly: 5, waitDurationsReported: false, avgWaitUntilAcceptedSeconds: 90, tasksEntered: 12, tasksAccepted: 60, tasksCanceled: 4, totalWaitCanceledSeconds: 800, totalWaitAcceptedSeconds: 5400,
+    });
+    expect(poolObservation([c, observation({ longestWaitSeconds: null, availableWorkers: null })])).toMatchObject({ longestWaitSeconds: 120, availableWorkers: 3, waitDurationsReported: true });
+    expect(poolObservation([c, observation({ totalWaitAcceptedSeconds: null })])).toMatchObject({ tasksAccepted: 60, totalWaitAcceptedSeconds: null, avgWaitUntilAcceptedSeconds: null });
+    expect(poolObservation([observation({ longestWaitSeconds: null }), observation({ longestWaitSeconds: null })]).longestWaitSeconds).toBeNull();
+    expect(poolObservation([observation({ tasksAccepted: 0, totalWaitAcceptedSeconds: 0 }), observation({ tasksAccepted: 0, totalWaitAcceptedSeconds: 0 })]).avgWaitUntilAcceptedSeconds).toBeNull();
+    expect(poolHistory([])).toBeNull();
+    expect(poolHistory([{ busy: 1, coverage: 0.5, startedAtMs: 10, slotsPerWorker: 2 }, { busy: 2, coverage: 1, startedAtMs: 20, slotsPerWorker: 1 }])).toEqual({ busy: 3, coverage: 0.5, startedAtMs: 20, slotsPerWorker: null });
     expect(poolObservation([a, observation({ tasksWaiting: null })]).tasksWaiting).toBeNull();
     expect(poolHistory([history(1), history(6)])).toEqual({ busy: 7, coverage: 1, startedAtMs: 1, slotsPerWorker: null });
     expect(poolHistory([history(1), null])).toBeNull();
@@ -84,6 +97,23 @@ describe('the default estimate in a pool', () => {
     expect([...views.keys()]).toEqual(['WQa', 'WQb']);
     expect(views.get('WQa')).toBe(views.get('WQb'));
     expect(views.get('WQa')!.queues).toBe(2);
+    // Queues without a pool key stand alone, however many there are.
+    expect([...poolViews([{ queueSid: 'WQa', observation: a, history: null }, { queueSid: 'WQb', observation: b, history: null }], new Map()).keys()]).toEqual([]);
+    // A pool of one queue is no pool.
+    expect(poolViews([{ queueSid: 'WQa', observation: a, history: null }, { queueSid: 'WQb', observation: b, history: null }], new Map([['WQa', 'WQa'], ['WQb', 'WQb']])).size).toBe(0);
+  });
+
+  it("models a pooled queue's wait on the pool's line: the shape and range come from the pool's callers and acceptances", () => {
+    const small = observation({ tasksWaiting: 0, availableWorkers: 0, tasksAccepted: 2 });
+    const pool = observation({ tasksWaiting: 9, availableWorkers: 0, tasksAccepted: 60 });
+    const poolView = { observation: pool, history: history(7), queues: 2 };
+    const pooled = estimateWait('default', small, history(1), DEFAULT_PARAMETERS, poolView);
+    expect(pooled.waitShape).toBe(waitShape(pool));
+    expect(pooled.waitShape).not.toBe(waitShape(small));
+    expect(pooled.waitRange).toEqual(waitRange(pool, pooled));
+    // Another estimator given the same pool models the queue's own line.
+    const original = estimateWait('original', small, history(1), DEFAULT_PARAMETERS, poolView);
+    expect(original.waitShape).toBe(waitShape(small));
   });
 
   it("takes the work ahead in the pool at the pool's drain rate, then moves towards the queue's own waits", () => {
