@@ -60,13 +60,14 @@ const WEIGHTS: readonly (keyof EstimatorParameters)[] = ['headOfLineWeight', 'ow
  */
 export function parametersOption(value: string | undefined, usage: string): EstimatorParameters {
   if (value === undefined) return DEFAULT_PARAMETERS;
+  const notAnObject = `--parameters must be a JSON object, like '{"ownWaitWeight":0.6}'`;
   let given: unknown;
   try {
     given = JSON.parse(value);
   } catch {
-    return usageError(`--parameters must be a JSON object, like '{"ownWaitWeight":0.6}'`, usage);
+    return usageError(notAnObject, usage);
   }
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) return usageError(`--parameters must be a JSON object, like '{"ownWaitWeight":0.6}'`, usage);
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return usageError(notAnObject, usage);
   const parameters = { ...DEFAULT_PARAMETERS };
   for (const [name, number] of Object.entries(given)) {
     if (!Object.hasOwn(DEFAULT_PARAMETERS, name)) usageError(`--parameters: unknown parameter '${name}' (known: ${Object.keys(DEFAULT_PARAMETERS).join(', ')})`, usage);
