@@ -7,8 +7,7 @@
  */
 import { Replay } from '../../dev/replay/replay';
 import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
-import { decodeHistory, estimateWait, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueHistory, type QueueObservation, type WaitRange } from '../../src/estimator';
-import { freeSlot } from '../../src/estimator/rates';
+import { decodeHistory, estimateWait, freeSlot, noAgents, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueHistory, type QueueObservation, type WaitRange } from '../../src/estimator';
 import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../../src/config';
 import { buildSnapshot } from '../../src/refresh';
 import { queuePools, workerAttributes } from '../../src/taskrouter/pools';
@@ -30,7 +29,7 @@ export type Found = (typeof FOUND)[number];
 
 /** What the caller found, from the reading and history the default used. */
 export function foundBy(observation: QueueObservation, history: QueueHistory | null): Found {
-  if (observation.eligibleWorkers === 0 || observation.loggedInWorkers === 0 || observation.tasksWaiting === null) return 'no agents or no line statistics';
+  if (noAgents(observation) !== null || observation.tasksWaiting === null) return 'no agents or no line statistics';
   if (freeSlot(observation, history)) return 'free slot';
   return observation.tasksWaiting === 0 ? 'own line empty, no free slot' : 'callers waiting in its line';
 }

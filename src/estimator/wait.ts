@@ -85,7 +85,7 @@ function graded(o: QueueObservation, seconds: number): WaitEstimate {
  * Nobody can take a task: no worker is eligible, or every eligible worker is in a logged-out Activity
  * (after hours). There is no wait to announce, only "no agents".
  */
-function noAgents(o: QueueObservation): WaitEstimate | null {
+export function noAgents(o: QueueObservation): WaitEstimate | null {
   if (o.eligibleWorkers === 0) return unknown('no_eligible_workers');
   if (o.loggedInWorkers === 0) return unknown('all_agents_logged_out');
   return null;
