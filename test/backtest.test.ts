@@ -241,8 +241,8 @@ describe('the replay', () => {
 });
 
 /** A caller scored by hand: default and original estimates, a range, a wait. */
-function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted', found: HeardCaller['found'] = 'callers waiting in its line'): HeardCaller {
-  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100, found };
+function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted', found: HeardCaller['found'] = 'callers waiting in its line', availableWorkers: number | null = 0): HeardCaller {
+  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100, found, availableWorkers };
 }
 
 describe('what a caller found', () => {
@@ -358,6 +358,14 @@ describe('npm run backtest', () => {
     expect(tables).toContain('### What callers found, refresh every 30 s');
     expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
     expect(tables).toContain('(its defaults)');
+    // The goals, judged: no queue is large enough for the per-queue ones.
+    expect(tables).toContain("### The estimator issue's goals, refresh every 30 s");
+    expect(tables).toContain('| default/original RMSE < 1.0 on every queue of ≥ 500 scored callers | no such queue | met |');
+    expect(tables).toMatch(/^\| below the original over all callers at the slower cadences \| 120 s [\d.]+, 300 s [\d.]+ \| (met|\*\*.*\*\*) \|$/m);
+    // The hindsight bound: each queue at the per-queue limit of broken promises, everyone at the overall one.
+    expect(tables).toContain('### In hindsight: phrase truth with the promise kept, refresh every 30 s');
+    for (const queue of ['NW (small)', 'PS (small)']) expect(tables).toMatch(new RegExp(`^\\| ${queue.replace(/[()]/g, '\\$&')} \\| \\d+ \\| 3\\.0% \\| [\\d.]+% \\(\\d+\\) \\| [\\d.]+% \\(\\d+\\) \\|`, 'm'));
+    expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| 2\.0% \| [\d.]+% \(\d+\) \| [\d.]+% \(\d+\) \|/m);
   }, 120_000);
 
   it('takes the default\'s parameters with --parameters, and refuses ones it does not know or out of range', async () => {

@@ -50,6 +50,8 @@ export interface HeardCaller {
   shape: number | null;
   /** What the caller's queue looked like in the reading they heard. */
   found: Found;
+  /** Agents Available for the caller's queue in that reading (`total_available_workers`); null when not reported. */
+  availableWorkers: number | null;
 }
 
 export interface HeardOptions {
@@ -129,6 +131,7 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
         range: entry.waitRange,
         shape: entry.waitShape ?? null,
         found: foundBy(observation, history),
+        availableWorkers: observation.availableWorkers,
       });
     }
   }

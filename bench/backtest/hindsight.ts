@@ -1,0 +1,116 @@
+/**
+ * In hindsight: how often any rule could have told callers a true phrase while keeping the "less than
+ * a minute" promise, if it decided from a few facts of the reading each caller heard. Such a rule gives
+ * one phrase to every caller of a cell: the queue × what the caller found × agents Available × the
+ * queue's own mean wait of the window, and in the second family also × the default's estimate. Knowing
+ * every cell's waits afterwards, the best it can do is bounded by a linear programme, solved here
+ * through its dual. A reference, like the simulation's oracle: fit on the month it scores, not an
+ * estimator. Where it stays under the original's phrase truth, no rule deciding from those facts meets
+ * both the phrase goal and the promise goal on that month.
+ */
+import { PROMISE_LIMIT_SECONDS } from '../../src/estimator';
+import { announce } from '../../src/speech';
+import type { HeardCaller } from './heard';
+
+/** The queue's own mean wait of the window (the original's estimate) and the default's estimate in these bands: under 15, 30, 60, 120 s, or longer. */
+export const WAIT_BAND_EDGES = [15, 30, 60, 120] as const;
+
+/** The facts a rule may decide from: those of the reading alone, or those and the default's estimate. */
+export type HindsightFacts = 'reading' | 'reading and default';
+
+/** Agents Available counted up to this, and "this or more" beyond. */
+export const AVAILABLE_CAP = 3;
+
+const band = (seconds: number | null) => (seconds === null ? 'none' : String(WAIT_BAND_EDGES.filter((edge) => seconds >= edge).length));
+
+/**
+ * The cell of a caller: the queue, what the caller found, agents Available and the band of the queue's
+ * own mean wait; with the default's estimate, also its band (an estimate of 0 in a band of its own).
+ */
+export function hindsightCell(caller: HeardCaller, facts: HindsightFacts): string {
+  const available = caller.availableWorkers === null ? 'unknown' : String(Math.min(AVAILABLE_CAP, caller.availableWorkers));
+  const reading = `${caller.queue}|${caller.found}|${available}|${band(caller.estimates.original)}`;
+  if (facts === 'reading') return reading;
+  const estimate = caller.estimates.default;
+  return `${reading}|${estimate === 0 ? 'zero' : band(estimate)}`;
+}
+
+/** Every phrase a rule may say, as the interval of waits it is true for: "less than a minute", then "about N minutes". */
+function phraseIntervals(longestWait: number): { minSeconds: number; maxSeconds: number }[] {
+  const intervals = [announce(0, 'approximate')];
+  for (let minutes = 1; ; minutes += minutes < 10 ? 1 : 5) {
+    const about = announce(minutes * 60, 'approximate');
+    if (about.minSeconds > longestWait) return intervals;
+    intervals.push(about);
+  }
+}
+
+/** One cell: the answered callers' waits (phrase truth) and, of everyone heard, how many a promise would break for. */
+interface Cell {
+  answered: number[];
+  heard: number;
+  overLimit: number;
+}
+
+export interface HindsightBound {
+  group: string;
+  facts: HindsightFacts;
+  /** Answered callers to whom the default and the original gave a number (the backtest's scored callers). */
+  scored: number;
+  /** Cells holding at least one of those callers or of the abandoned ones heard. */
+  cells: number;
+  /** The largest share of broken promises allowed among the callers told "less than a minute". */
+  limit: number;
+  /** The bound on phrase truth: no rule on these cells was true for a larger share of the scored callers. */
+  phraseTrue: number;
+}
+
+/**
+ * The bound for one group of callers. Per cell a rule says "less than a minute" to all or to none
+ * (fractions allowed: the relaxation only raises the bound). Telling cell i gains g_i true phrases
+ * over its best "about N" and uses e_i = broken_i − limit × heard_i of the promise's allowance, which
+ * must total ≤ 0. For any λ ≥ 0, Σ best_i + Σ max(0, g_i − λ e_i) bounds the best rule (weak
+ * duality); the function is convex and piecewise linear in λ, so its least value is at 0 or at one of
+ * the g_i / e_i, and that least value is the programme's optimum.
+ */
+export function phraseTrueInHindsight(group: string, callers: readonly HeardCaller[], limit: number, facts: HindsightFacts): HindsightBound {
+  const cells = new Map<string, Cell>();
+  for (const caller of callers) {
+    if (caller.estimates.default === null || caller.estimates.original === null) continue;
+    const key = hindsightCell(caller, facts);
+    const cell = cells.get(key) ?? { answered: [], heard: 0, overLimit: 0 };
+    cells.set(key, cell);
+    cell.heard++;
+    if (caller.waitSeconds > PROMISE_LIMIT_SECONDS) cell.overLimit++;
+    if (caller.outcome === 'accepted') cell.answered.push(caller.waitSeconds);
+  }
+  let fixed = 0;
+  const items: { gain: number; use: number }[] = [];
+  let scored = 0;
+  for (const cell of cells.values()) {
+    scored += cell.answered.length;
+    const trueFor = ({ minSeconds, maxSeconds }: { minSeconds: number; maxSeconds: number }) => cell.answered.filter((wait) => wait >= minSeconds && wait <= maxSeconds).length;
+    const [underMinute, ...abouts] = phraseIntervals(cell.answered.reduce((longest, wait) => Math.max(longest, wait), 0));
+    const best = Math.max(0, ...abouts.map(trueFor));
+    fixed += best;
+    items.push({ gain: trueFor(underMinute!) - best, use: cell.overLimit - limit * cell.heard });
+  }
+  const dual = (lambda: number) => fixed + items.reduce((sum, { gain, use }) => sum + Math.max(0, gain - lambda * use), 0);
+  let least = dual(0);
+  for (const { gain, use } of items) if (use !== 0 && gain / use > 0) least = Math.min(least, dual(gain / use));
+  return { group, facts, scored, cells: cells.size, limit, phraseTrue: scored === 0 ? NaN : least / scored };
+}
+
+/** The promise goal's limits: at most 3% broken on each queue, 2% over everyone. */
+export const HINDSIGHT_QUEUE_LIMIT = 0.03;
+export const HINDSIGHT_OVERALL_LIMIT = 0.02;
+
+/** Per group (every queue by name at the per-queue limit, then everyone at the overall limit): its bound on each family of facts. */
+export function hindsightByQueue(callers: readonly HeardCaller[]): Record<HindsightFacts, HindsightBound>[] {
+  const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
+  const bounds = (group: string, members: readonly HeardCaller[], limit: number) => ({
+    reading: phraseTrueInHindsight(group, members, limit, 'reading'),
+    'reading and default': phraseTrueInHindsight(group, members, limit, 'reading and default'),
+  });
+  return [...queues.map((queue) => bounds(queue, callers.filter((caller) => caller.queue === queue), HINDSIGHT_QUEUE_LIMIT)), bounds('all', callers, HINDSIGHT_OVERALL_LIMIT)];
+}

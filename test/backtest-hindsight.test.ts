@@ -1,0 +1,130 @@
+/**
+ * The backtest's hindsight bound: the most often a rule deciding per cell could tell callers a true
+ * phrase while keeping "less than a minute" within a share of broken promises. Checked on cells whose
+ * optimum is worked out by hand, and against the linear programme's optimum found by brute force on
+ * generated cells.
+ */
+import fc from 'fast-check';
+import type { HeardCaller } from '../bench/backtest/heard';
+import { hindsightByQueue, hindsightCell, phraseTrueInHindsight } from '../bench/backtest/hindsight';
+
+interface Made {
+  queue?: string;
+  wait: number;
+  outcome?: HeardCaller['outcome'];
+  found?: HeardCaller['found'];
+  available?: number | null;
+  ours?: number | null;
+  original?: number | null;
+}
+
+function heard({ queue = 'Q', wait, outcome = 'accepted', found = 'callers waiting in its line', available = 0, ours = 40, original = 20 }: Made): HeardCaller {
+  return { queue, channel: 'voice', day: 0, outcome, waitSeconds: wait, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': null }, range: null, shape: null, found, availableWorkers: available };
+}
+
+const repeat = (count: number, made: Made) => Array.from({ length: count }, () => heard(made));
+
+/**
+ * Cell A: ten callers at a free slot (two agents Available, the queue's mean wait 5 s), all answered at
+ * once. Cell B: ten behind a line (mean wait 20 s): eight answered in 10 s, two after 200 s.
+ */
+const cellA = repeat(10, { wait: 0, found: 'free slot', available: 2, ours: 0, original: 5 });
+const cellB = [...repeat(8, { wait: 10 }), ...repeat(2, { wait: 200 })];
+
+describe('the hindsight bound on phrase truth with the promise kept', () => {
+  it('puts callers in cells by queue, what they found, agents Available and the band of the queue mean wait; the second family adds the default estimate band', () => {
+    expect(hindsightCell(cellA[0]!, 'reading')).toBe('Q|free slot|2|0');
+    expect(hindsightCell(cellB[0]!, 'reading')).toBe('Q|callers waiting in its line|0|1');
+    expect(hindsightCell(heard({ wait: 0, available: 7, original: 120 }), 'reading')).toBe('Q|callers waiting in its line|3|4');
+    expect(hindsightCell(heard({ wait: 0, available: null, original: 119 }), 'reading')).toBe('Q|callers waiting in its line|unknown|3');
+    expect(hindsightCell(heard({ wait: 0, original: 14 }), 'reading')).toBe('Q|callers waiting in its line|0|0');
+    expect(hindsightCell(heard({ wait: 0, original: 15 }), 'reading')).toBe('Q|callers waiting in its line|0|1');
+    expect(hindsightCell(heard({ wait: 0, original: null }), 'reading')).toBe('Q|callers waiting in its line|0|none');
+    expect(hindsightCell(cellA[0]!, 'reading and default')).toBe('Q|free slot|2|0|zero');
+    expect(hindsightCell(heard({ wait: 0, ours: 14 }), 'reading and default')).toBe('Q|callers waiting in its line|0|1|0');
+    expect(hindsightCell(heard({ wait: 0, ours: 60 }), 'reading and default')).toBe('Q|callers waiting in its line|0|1|3');
+  });
+
+  it('spends the allowance of broken promises where it buys the most true phrases, a fraction of a cell at the margin', () => {
+    // 3% of the 20 callers told "less than a minute" may break: A gives 0.3 of allowance, B needs 1.7
+    // (two broken of ten). The best "about" for B is "about 3 minutes" (true for the two), so telling
+    // B gains 6 at 1.7 apiece: 0.3 / 1.7 of it. True: 10 + 2 + 6 × 0.3 / 1.7 of 20.
+    const bound = phraseTrueInHindsight('Q', [...cellA, ...cellB], 0.03, 'reading');
+    expect(bound).toMatchObject({ group: 'Q', facts: 'reading', scored: 20, cells: 2, limit: 0.03 });
+    expect(bound.phraseTrue).toBeCloseTo((12 + (6 * 0.3) / 1.7) / 20, 10);
+    // With no limit each cell takes its better phrase; with none allowed B cannot be told it at all.
+    expect(phraseTrueInHindsight('Q', [...cellA, ...cellB], 1, 'reading').phraseTrue).toBeCloseTo(18 / 20, 10);
+    expect(phraseTrueInHindsight('Q', [...cellA, ...cellB], 0, 'reading').phraseTrue).toBeCloseTo(12 / 20, 10);
+  });
+
+  it('counts abandoned callers in the promise, not in phrase truth, and leaves out callers either estimator gave no number', () => {
+    // Two abandoned after 300 s join cell A: its allowance becomes 12 × 3% − 2 < 0, so A itself now costs.
+    const abandoned = repeat(2, { wait: 300, outcome: 'abandoned', found: 'free slot', available: 2, ours: 0, original: 5 });
+    const unnumbered = [heard({ wait: 900, ours: null }), heard({ wait: 900, original: null })];
+    const bound = phraseTrueInHindsight('Q', [...cellA, ...abandoned, ...unnumbered], 0.03, 'reading');
+    expect(bound.scored).toBe(10);
+    expect(bound.cells).toBe(1);
+    // A alone: 12 heard, 2 broken (16.7% > 3%): "less than a minute" would be true for all ten answered
+    // but cannot be said; the best "about" is true for none.
+    expect(bound.phraseTrue).toBe(0);
+    expect(phraseTrueInHindsight('Q', [...cellA, ...abandoned], 0.2, 'reading').phraseTrue).toBe(1);
+  });
+
+  it('bounds each queue at the per-queue limit and everyone at the overall one, on both families', () => {
+    const other = repeat(4, { queue: 'R', wait: 30, available: 1 });
+    const bounds = hindsightByQueue([...cellB, ...cellA, ...other]);
+    expect(bounds.map((pair) => [pair.reading.group, pair.reading.limit, pair['reading and default'].facts])).toEqual([
+      ['Q', 0.03, 'reading and default'],
+      ['R', 0.03, 'reading and default'],
+      ['all', 0.02, 'reading and default'],
+    ]);
+    expect(bounds[0]!.reading.phraseTrue).toBeCloseTo((12 + (6 * 0.3) / 1.7) / 20, 10);
+    // R: four answered in 30 s, nobody over the limit: "less than a minute" for all.
+    expect(bounds[1]!.reading.phraseTrue).toBe(1);
+    expect(bounds[2]!.reading.scored).toBe(24);
+  });
+
+  it('equals the best rule that tells each cell all or nothing but at most one cell in part (generated cells)', () => {
+    // With one constraint the programme has an optimum with at most one cell told in part, so the bound
+    // must equal the best of: every set of cells told in full, plus one more cell told as much as allowed.
+    const cell = fc.record({
+      found: fc.constantFrom<HeardCaller['found']>('free slot', 'own line empty, no free slot', 'callers waiting in its line'),
+      available: fc.integer({ min: 0, max: 3 }),
+      waits: fc.array(fc.record({ wait: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 61, max: 119 }), fc.integer({ min: 0, max: 700 })), abandoned: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(cell, { minLength: 1, maxLength: 6, selector: (c) => `${c.found}|${c.available}` }), fc.constantFrom(0, 0.02, 0.03, 0.1, 0.5), (cells, limit) => {
+        const callers = cells.flatMap((c) => c.waits.map(({ wait, abandoned }) => heard({ wait, found: c.found, available: c.available, outcome: abandoned ? 'abandoned' : 'accepted' })));
+        const scored = callers.filter((caller) => caller.outcome === 'accepted').length;
+        const bound = phraseTrueInHindsight('Q', callers, limit, 'reading');
+        if (scored === 0) return Number.isNaN(bound.phraseTrue);
+        const tallies = cells.map((c) => {
+          const answered = c.waits.filter((w) => !w.abandoned).map((w) => w.wait);
+          const inside = (low: number, high: number) => answered.filter((wait) => wait >= low && wait <= high).length;
+          let best = 0;
+          for (let minutes = 1; minutes <= 15; minutes += minutes < 10 ? 1 : 5) best = Math.max(best, minutes < 10 ? inside((minutes - 0.5) * 60, (minutes + 0.5) * 60) : inside((minutes - 2.5) * 60, (minutes + 2.5) * 60));
+          const broken = c.waits.filter((w) => w.wait > 120).length;
+          return { best, gain: inside(0, 60) - best, use: broken - limit * c.waits.length };
+        });
+        const base = tallies.reduce((sum, t) => sum + t.best, 0);
+        let optimum = -Infinity;
+        for (let told = 0; told < 1 << tallies.length; told++) {
+          const members = tallies.filter((_, index) => (told >> index) & 1);
+          const used = members.reduce((sum, t) => sum + t.use, 0);
+          const value = base + members.reduce((sum, t) => sum + t.gain, 0);
+          if (used <= 1e-9) optimum = Math.max(optimum, value);
+          tallies.forEach((t, index) => {
+            if ((told >> index) & 1 || t.use === 0) return;
+            // The share x of this cell told, with used + x × use ≤ 0 and 0 ≤ x ≤ 1.
+            const edge = -used / t.use;
+            const [low, high] = t.use > 0 ? [0, Math.min(1, edge)] : [Math.max(0, edge), 1];
+            if (low > high + 1e-12) return;
+            optimum = Math.max(optimum, value + t.gain * (t.gain > 0 ? high : low));
+          });
+        }
+        return Math.abs(bound.phraseTrue * scored - optimum) < 1e-6;
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
