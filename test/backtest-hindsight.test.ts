@@ -57,6 +57,15 @@ describe('the hindsight bound on phrase truth with the promise kept', () => {
     expect(phraseTrueInHindsight('Q', [...cellA, ...cellB], 0, 'reading').phraseTrue).toBeCloseTo(12 / 20, 10);
   });
 
+  it('gives up true phrases in one cell to buy the allowance another needs, when that gains more', () => {
+    // C: ten answered in 10 s, two hung up after 200 s; 10% may break, so telling all of C uses 2 − 1.2
+    // = 0.8. P: ten answered in 70 s, "about 1 minute" for all; telling P "less than a minute" costs its
+    // ten true phrases and frees 1.0. Telling C fully and P four fifths: 10 (P's) + 10 − 8 = 12 of 20.
+    const consumer = [...repeat(10, { wait: 10, available: 1 }), ...repeat(2, { wait: 200, outcome: 'abandoned', available: 1 })];
+    const producer = repeat(10, { wait: 70, available: 2 });
+    expect(phraseTrueInHindsight('Q', [...consumer, ...producer], 0.1, 'reading').phraseTrue).toBeCloseTo(12 / 20, 10);
+  });
+
   it('counts abandoned callers in the promise, not in phrase truth, and leaves out callers either estimator gave no number', () => {
     // Two abandoned after 300 s join cell A: its allowance becomes 12 × 3% − 2 < 0, so A itself now costs.
     const abandoned = repeat(2, { wait: 300, outcome: 'abandoned', found: 'free slot', available: 2, ours: 0, original: 5 });
