@@ -1,7 +1,8 @@
 import {
   abandonmentPerSecond, advanceHistory, decodeHistory, defaultEstimate, drainRatePerSecond, encodeHistory, estimateWait, freeSlot, handleSeconds, headOfLineEstimate, originalEstimate, throughputPerSecond,
-  expectedRemainingWait, probabilityBetween, promiseHolds, remainingCdf, remainingQuantile, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
+  expectedRemainingWait, probabilityBetween, PROMISE_TAIL_SHAPE, promiseHolds, remainingCdf, remainingQuantile, queueLengthEstimate, queueLengthWait, spokenWait, waitRange, type QueueHistory,
 } from '../src/estimator';
+import { gammaCdf } from '../src/gamma';
 import { observation } from './helpers';
 
 /** A history that has seen a whole window with `busy` tasks in service on average. */
@@ -239,6 +240,20 @@ describe('phrases from the predicted distribution', () => {
     // Mean 40 s: P(> 120 s) = e^-3 = 5%: not promised, although under a minute is the likeliest.
     expect(promiseHolds({ meanSeconds: 40, shape: 1 })).toBe(false);
     expect(spokenWait({ meanSeconds: 40, shape: 1 }, 'approximate').phrase).toBe('about 1 minute');
+  });
+
+  it(`judges the promise on a tail no thinner than a gamma of shape ${PROMISE_TAIL_SHAPE}, however many callers are ahead`, () => {
+    // Mean 45 s, ten departures ahead: the Erlang tail past 120 s is 0.007%, but at shape 2.5 it is
+    // 2.04%, over the 2% allowed.
+    expect(1 - gammaCdf(10, 120 / 4.5)).toBeLessThan(0.0001);
+    expect(1 - gammaCdf(PROMISE_TAIL_SHAPE, 120 / (45 / PROMISE_TAIL_SHAPE))).toBeGreaterThan(0.02);
+    expect(promiseHolds({ meanSeconds: 45, shape: 10 })).toBe(false);
+    expect(spokenWait({ meanSeconds: 45, shape: 10 }, 'approximate').phrase).toBe('about 1 minute');
+    // Mean 35 s: 0.42% at shape 2.5, so it is promised.
+    expect(promiseHolds({ meanSeconds: 35, shape: 10 })).toBe(true);
+    // A model already wider than the cap is judged as it is: mean 40 s at shape 2 breaks it for 1.7%.
+    expect(promiseHolds({ meanSeconds: 40, shape: 2 })).toBe(true);
+    expect(promiseHolds({ meanSeconds: 50, shape: 2 })).toBe(false);
   });
 
   it('speaks the other styles from the same model', () => {

@@ -38,9 +38,16 @@ function about(minutes: number, words: SpeechWords): SpokenWait {
   return { phrase: minutes === 1 ? words.aboutOneMinute : fill(words.aboutMinutes, { n: minutes }), minSeconds: (minutes - half) * 60, maxSeconds: (minutes + half) * 60, minutes };
 }
 
+/**
+ * The promise is judged on a tail no thinner than a gamma of this shape. The model's shape counts the
+ * departures ahead as if they came at a steady, known rate; the promise is a statement about the far
+ * tail, where a rate that slows or was misread weighs most.
+ */
+export const PROMISE_TAIL_SHAPE = 2.5;
+
 /** Whether the model lets "less than a minute" be promised. */
 export function promiseHolds(model: WaitModel): boolean {
-  return 1 - remainingCdf(model, PROMISE_LIMIT_SECONDS) <= PROMISE_BREAK_SHARE;
+  return 1 - remainingCdf({ ...model, shape: Math.min(model.shape, PROMISE_TAIL_SHAPE) }, PROMISE_LIMIT_SECONDS) <= PROMISE_BREAK_SHARE;
 }
 
 /** The approximate phrase with the most probability under the model. */
