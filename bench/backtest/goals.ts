@@ -3,7 +3,7 @@
  * and what is missed with by how much, per queue where the goal is per queue (queues of at least
  * MIN_QUEUE_CALLERS scored callers). Pure: the tests judge scores made by hand.
  */
-import { worstQueue, type GroupScore } from './score';
+import { MIN_QUEUE_CALLERS, worstQueue, type GroupScore } from './score';
 
 export interface GoalVerdict {
   goal: string;
@@ -61,7 +61,7 @@ export function backtestGoals(scores: readonly GroupScore[], otherCadences: Read
     misses: ratio <= GOALS.overallRatio ? [] : [`${beside(ratio, GOALS.overallRatio, 2)}, by ${past(ratio, GOALS.overallRatio, 2)}`],
   });
   verdicts.push({
-    goal: `default/original RMSE < ${GOALS.queueRatio.toFixed(1)} on every queue of ≥ 500 scored callers`,
+    goal: `default/original RMSE < ${GOALS.queueRatio.toFixed(1)} on every queue of ≥ ${MIN_QUEUE_CALLERS} scored callers`,
     measured: judged.map((score) => `${score.group} ${beside(score.ratio.value, GOALS.queueRatio, 2)}`).join(', ') || 'no such queue',
     misses: judged.filter((score) => !(score.ratio.value < GOALS.queueRatio)).map((score) => `${score.group} ${beside(score.ratio.value, GOALS.queueRatio, 2)}`),
   });
