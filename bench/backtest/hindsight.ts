@@ -11,6 +11,7 @@
 import { PROMISE_LIMIT_SECONDS } from '../../src/estimator';
 import { announce } from '../../src/speech';
 import type { HeardCaller } from './heard';
+import { bothGaveNumber, byQueue } from './score';
 
 /** The queue's own mean wait of the window (the original's estimate) and the default's estimate in these bands: under 15, 30, 60, 120 s, or longer. */
 export const WAIT_BAND_EDGES = [15, 30, 60, 120] as const;
@@ -76,7 +77,7 @@ export interface HindsightBound {
 export function phraseTrueInHindsight(group: string, callers: readonly HeardCaller[], limit: number, facts: HindsightFacts): HindsightBound {
   const cells = new Map<string, Cell>();
   for (const caller of callers) {
-    if (caller.estimates.default === null || caller.estimates.original === null) continue;
+    if (!bothGaveNumber(caller)) continue;
     const key = hindsightCell(caller, facts);
     const cell = cells.get(key) ?? { answered: [], heard: 0, overLimit: 0 };
     cells.set(key, cell);
@@ -107,10 +108,9 @@ export const HINDSIGHT_OVERALL_LIMIT = 0.02;
 
 /** Per group (every queue by name at the per-queue limit, then everyone at the overall limit): its bound on each family of facts. */
 export function hindsightByQueue(callers: readonly HeardCaller[]): Record<HindsightFacts, HindsightBound>[] {
-  const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
   const bounds = (group: string, members: readonly HeardCaller[], limit: number) => ({
     reading: phraseTrueInHindsight(group, members, limit, 'reading'),
     'reading and default': phraseTrueInHindsight(group, members, limit, 'reading and default'),
   });
-  return [...queues.map((queue) => bounds(queue, callers.filter((caller) => caller.queue === queue), HINDSIGHT_QUEUE_LIMIT)), bounds('all', callers, HINDSIGHT_OVERALL_LIMIT)];
+  return [...byQueue(callers).map(([queue, members]) => bounds(queue, members, HINDSIGHT_QUEUE_LIMIT)), bounds('all', callers, HINDSIGHT_OVERALL_LIMIT)];
 }

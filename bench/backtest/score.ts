@@ -86,12 +86,20 @@ function dayBootstrap(scored: HeardCaller[]): { low: number; high: number } {
 
 const share = (part: number, whole: number) => (whole === 0 ? NaN : part / whole);
 
+/** Whether a caller is compared at all: both the default and the original gave them a number. */
+export const bothGaveNumber = (caller: HeardCaller) => caller.estimates.default !== null && caller.estimates.original !== null;
+
+/** The callers of each queue, by queue name. */
+export function byQueue(callers: readonly HeardCaller[]): [string, HeardCaller[]][] {
+  const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
+  return queues.map((queue) => [queue, callers.filter((caller) => caller.queue === queue)]);
+}
+
 /** Scores one group of callers (a queue's, or everyone's). */
 export function scoreGroup(group: string, callers: readonly HeardCaller[]): GroupScore {
   const answered = callers.filter((caller) => caller.outcome === 'accepted');
-  const bothGave = (caller: HeardCaller) => caller.estimates.default !== null && caller.estimates.original !== null;
-  const scored = answered.filter(bothGave);
-  const heard = callers.filter(bothGave);
+  const scored = answered.filter(bothGaveNumber);
+  const heard = callers.filter(bothGaveNumber);
   const estimators = {} as Record<EstimatorName, EstimatorScore>;
   for (const name of ESTIMATOR_NAMES) {
     let absolute = 0;
@@ -152,8 +160,7 @@ export function scoreGroup(group: string, callers: readonly HeardCaller[]): Grou
 
 /** Every queue's score (by name) and everyone's, last. */
 export function scoreByQueue(callers: readonly HeardCaller[]): GroupScore[] {
-  const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
-  return [...queues.map((queue) => scoreGroup(queue, callers.filter((caller) => caller.queue === queue))), scoreGroup('all', callers)];
+  return [...byQueue(callers).map(([queue, members]) => scoreGroup(queue, members)), scoreGroup('all', callers)];
 }
 
 /**
