@@ -12,8 +12,8 @@ import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../dev/replay/timeline';
 import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
-import { backtestGoals } from './backtest/goals';
-import { AVAILABLE_CAP, HINDSIGHT_OVERALL_LIMIT, HINDSIGHT_QUEUE_LIMIT, hindsightByQueue, WAIT_BAND_EDGES, type HindsightBound, type HindsightFacts } from './backtest/hindsight';
+import { backtestGoals, GOALS } from './backtest/goals';
+import { AVAILABLE_CAP, hindsightByQueue, WAIT_BAND_EDGES, type HindsightBound, type HindsightFacts } from './backtest/hindsight';
 import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
@@ -234,7 +234,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     lines.push(
       `### In hindsight: phrase truth with the promise kept, refresh every ${HEADLINE_CADENCE} s`,
       '',
-      `The most often a rule could have told callers a true phrase while "less than a minute" broke (a wait over ${PROMISE_LIMIT_SECONDS} s) for at most ${pct(HINDSIGHT_QUEUE_LIMIT)} of a queue's callers told it, ${pct(HINDSIGHT_OVERALL_LIMIT)} over everyone (the estimator issue's limits), if it gave one phrase to every caller who found the same. The facts of the reading: the queue × what they found (above) × agents Available (0, 1, 2, ${AVAILABLE_CAP} or more) × the queue's own mean wait of the window (the original's estimate: none, under ${WAIT_BAND_EDGES.join(', ')} s, or longer); the second family adds the default's estimate in the same bands (0 apart). Each knows every wait afterwards. An upper bound (bench/backtest/hindsight.ts), fit on the month it scores: a reference, not an estimator. Where it is under the original's phrase truth, no rule deciding from those facts can keep the promise and be true as often as the original there.`,
+      `The most often a rule could have told callers a true phrase while "less than a minute" broke (a wait over ${PROMISE_LIMIT_SECONDS} s) for at most ${pct(GOALS.brokenPerQueue)} of a queue's callers told it, ${pct(GOALS.brokenOverall)} over everyone (the estimator issue's limits), if it gave one phrase to every caller who found the same. The facts of the reading: the queue × what they found (above) × agents Available (0, 1, 2, ${AVAILABLE_CAP} or more) × the queue's own mean wait of the window (the original's estimate: none, under ${WAIT_BAND_EDGES.join(', ')} s, or longer); the second family adds the default's estimate in the same bands (0 apart). Each knows every wait afterwards. An upper bound (bench/backtest/hindsight.ts), fit on the month it scores: a reference, not an estimator. Where it is under the original's phrase truth, no rule deciding from those facts can keep the promise and be true as often as the original there.`,
       '',
       ...hindsightTable(result.hindsight, headlineScores),
       '',
