@@ -14,7 +14,7 @@ import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type Estima
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
 import { AVAILABLE_CAP, hindsightByQueue, WAIT_BAND_EDGES, type HindsightBound, type HindsightFacts } from './backtest/hindsight';
-import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
+import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
 const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
@@ -68,6 +68,8 @@ interface FileResult {
   byLoginGap: Map<number, GroupScore[]>;
   /** Scores at the headline cadence by what callers found their queue like (heard.ts `FOUND`). */
   byFound: GroupScore[];
+  /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
+  byFoundAndPriority: GroupScore[];
   /** At the headline cadence: each queue's bound on phrase truth with the promise kept, and everyone's. */
   hindsight: Record<HindsightFacts, HindsightBound>[];
   seconds: number;
@@ -86,12 +88,14 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   for (const skipped of report.skipped) process.stderr.write(`${name}: skipped ${skipped.count} row(s), ${skipped.reason}: line${skipped.count > 1 ? 's' : ''} ${skipped.firstLines.join(', ')}${skipped.count > skipped.firstLines.length ? ', …' : ''}\n`);
   const byCadence = new Map<number, GroupScore[]>();
   let byFound: GroupScore[] = [];
+  let byFoundAndPriority: GroupScore[] = [];
   let hindsight: Record<HindsightFacts, HindsightBound>[] = [];
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
     if (refreshSeconds === HEADLINE_CADENCE) {
       byFound = scoreByFound(heard);
+      if (new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
       hindsight = hindsightByQueue(heard);
     }
   }
@@ -103,7 +107,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   }
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences${exported ? '' : ` and ${byLoginGap.size - 1} other login gaps`} in ${seconds.toFixed(1)} s\n`);
-  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, byFound, hindsight, seconds };
+  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, byFound, byFoundAndPriority, hindsight, seconds };
 }
 
 function sourceSection(result: FileResult, loginGap: number): string[] {
@@ -150,15 +154,15 @@ function everyEstimatorTable(scores: GroupScore[]): string[] {
 /** Where the default's error and broken promises come from: one row per state callers found their queue in. */
 function foundTable(scores: GroupScore[]): string[] {
   const lines = [
-    '| what the caller\'s queue looked like | callers scored | mean wait s | RMSE s default / original | MAE s default / original | bias s default / original | share of the squared error default / original | phrase true default / original | "less than a minute" broken default / original (told) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| what the caller\'s queue looked like | callers scored | mean wait s | answered at once | RMSE s default / original | MAE s default / original | bias s default / original | share of the squared error default / original | phrase true default / original | "less than a minute" broken default / original (told) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const shares = { default: squaredErrorShares(scores, 'default'), original: squaredErrorShares(scores, 'original') };
   scores.forEach((score, index) => {
     const d = score.estimators.default;
     const o = score.estimators.original;
     lines.push(
-      `| ${score.group === 'all' ? '**all**' : score.group} | ${score.scored} | ${secs(score.meanWait)} | ${secs(d.rmse)} / ${secs(o.rmse)} | ${secs(d.mae)} / ${secs(o.mae)} | ${secs(d.bias)} / ${secs(o.bias)} | ${pct(shares.default[index]!)} / ${pct(shares.original[index]!)} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} (${d.toldUnderMinute}) / ${pct(o.underMinuteBroken)} (${o.toldUnderMinute}) |`,
+      `| ${score.group === 'all' ? '**all**' : score.group} | ${score.scored} | ${secs(score.meanWait)} | ${pct(score.answeredAtOnce)} | ${secs(d.rmse)} / ${secs(o.rmse)} | ${secs(d.mae)} / ${secs(o.mae)} | ${secs(d.bias)} / ${secs(o.bias)} | ${pct(shares.default[index]!)} / ${pct(shares.original[index]!)} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} (${d.toldUnderMinute}) / ${pct(o.underMinuteBroken)} (${o.toldUnderMinute}) |`,
     );
   });
   return lines;
@@ -231,6 +235,16 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       ...foundTable(result.byFound),
       '',
     );
+    if (result.byFoundAndPriority.length > 0) {
+      lines.push(
+        `### What callers found, by their priority, refresh every ${HEADLINE_CADENCE} s`,
+        '',
+        "The same states for each TaskRouter priority the callers had, highest first (the Anonymous Bank log's priority customers are 1, its regular callers 0). Every caller of a queue hears the same estimate, whatever their priority: where callers of one state wait very differently by priority, no estimate of the queue can be right for both.",
+        '',
+        ...foundTable(result.byFoundAndPriority),
+        '',
+      );
+    }
     lines.push(
       `### In hindsight: phrase truth with the promise kept, refresh every ${HEADLINE_CADENCE} s`,
       '',

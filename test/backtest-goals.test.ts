@@ -19,6 +19,7 @@ function group(name: string, options: { scored?: number; ratio?: number; meanWai
     answered: options.scored ?? 1000,
     abandoned: 0,
     meanWait: options.meanWait ?? 40,
+    answeredAtOnce: 0.5,
     estimators: { default: estimator(options.ours ?? {}), original: estimator({ phraseTrue: 0.6, ...options.original }), 'head-of-line': estimator({}), 'queue-length': estimator({}) },
     ratio: { value: ratio, low: ratio, high: ratio },
     coverage: options.coverage ?? 0.8,

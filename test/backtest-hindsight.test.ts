@@ -19,7 +19,7 @@ interface Made {
 }
 
 function heard({ queue = 'Q', wait, outcome = 'accepted', found = 'callers waiting in its line', available = 0, ours = 40, original = 20 }: Made): HeardCaller {
-  return { queue, channel: 'voice', day: 0, outcome, waitSeconds: wait, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': null }, range: null, shape: null, found, availableWorkers: available };
+  return { queue, channel: 'voice', day: 0, outcome, priority: 0, waitSeconds: wait, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': null }, range: null, shape: null, found, availableWorkers: available };
 }
 
 const repeat = (count: number, made: Made) => Array.from({ length: count }, () => heard(made));

@@ -12,7 +12,7 @@ import { readCallHistory, SourceError } from '../dev/replay/sources';
 import { parseTaskCsv } from '../dev/replay/task-csv';
 import { abandonedTask, answeredTask, reconstructLogins, timelineOf, type TimelineTask } from '../dev/replay/timeline';
 import { foundBy, heardCallers, type HeardCaller } from '../bench/backtest/heard';
-import { headline, scoreByFound, scoreByQueue, scoreGroup, squaredErrorShares } from '../bench/backtest/score';
+import { headline, scoreByFound, scoreByFoundAndPriority, scoreByQueue, scoreGroup, squaredErrorShares } from '../bench/backtest/score';
 import { observation, runCommand } from './helpers';
 
 type Field = (typeof BANK_LOG_HEADER)[number];
@@ -241,8 +241,8 @@ describe('the replay', () => {
 });
 
 /** A caller scored by hand: default and original estimates, a range, a wait. */
-function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted', found: HeardCaller['found'] = 'callers waiting in its line', availableWorkers: number | null = 0): HeardCaller {
-  return { queue, channel: 'voice', day, outcome, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100, found, availableWorkers };
+function caller(queue: string, day: number, waitSeconds: number, ours: number | null, original: number | null, outcome: HeardCaller['outcome'] = 'accepted', found: HeardCaller['found'] = 'callers waiting in its line', availableWorkers: number | null = 0, priority = 0): HeardCaller {
+  return { queue, channel: 'voice', day, outcome, priority, waitSeconds, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': 0 }, range: ours === null ? null : { low: Math.max(0, ours - 30), high: ours + 30 }, shape: 100, found, availableWorkers };
 }
 
 describe('what a caller found', () => {
@@ -293,6 +293,7 @@ describe('the scoring', () => {
     // Ranges of ±30 s around the default: 100 in 80–140, 0 in 0–30, 200 outside.
     expect(score.coverage).toBeCloseTo(2 / 3, 10);
     expect(score.meanWait).toBeCloseTo(100, 10);
+    expect(score.answeredAtOnce).toBeCloseTo(1 / 3, 10);
   });
 
   it('scores each state callers found, in a fixed order, and shares out the squared error', () => {
@@ -308,6 +309,26 @@ describe('the scoring', () => {
     const close = (shares: number[], expected: number[]) => expected.forEach((share, index) => expect(shares[index]).toBeCloseTo(share, 10));
     close(squaredErrorShares(scores, 'default'), [900 / 4100, 3200 / 4100, 1]);
     close(squaredErrorShares(scores, 'original'), [100 / 500, 400 / 500, 1]);
+  });
+
+  it('splits the states by the callers\' priority, highest first, and counts who was answered at once', () => {
+    const found = [
+      caller('PS', 0, 0, 0, 20, 'accepted', 'free slot', 2, 0), // regular, answered at once
+      caller('PS', 0, 0, 0, 20, 'accepted', 'free slot', 2, 0),
+      caller('PS', 0, 40, 0, 20, 'accepted', 'free slot', 2, 0),
+      caller('PS', 0, 60, 0, 20, 'accepted', 'free slot', 2, 1), // a priority caller at the same free slot waited
+      caller('PS', 0, 90, 60, 80, 'accepted', 'callers waiting in its line', 0, 1),
+      caller('PS', 1, 0, null, 30, 'accepted', 'free slot', 2, 1), // no number from the default: not scored
+    ];
+    const scores = scoreByFoundAndPriority(found);
+    expect(scores.map((score) => [score.group, score.scored])).toEqual([
+      ['priority 1: free slot', 1],
+      ['priority 1: callers waiting in its line', 1],
+      ['priority 0: free slot', 3],
+      ['all', 5],
+    ]);
+    expect(scores.map((score) => score.answeredAtOnce)).toEqual([0, 0, 2 / 3, 2 / 5]);
+    expect(scores.map((score) => score.meanWait)).toEqual([60, 90, 40 / 3, 190 / 5]);
   });
 
   it('bootstraps over whole days: one day gives a single ratio', () => {
@@ -335,7 +356,7 @@ describe('npm run backtest', () => {
     for (const date of ['990105', '990106']) {
       for (let minute = 8 * 60; minute < 12 * 60; minute += 2) {
         const clock = (m: number, s = 0) => `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
-        rows.push(bankRow({ date, type: minute % 4 === 0 ? 'PS' : 'NW', vru_entry: clock(minute), vru_exit: clock(minute, 5), q_start: clock(minute, 5), q_exit: clock(minute, minute % 6 === 0 ? 55 : 15), q_time: minute % 6 === 0 ? '50' : '10', ser_start: clock(minute, 35), ser_exit: clock(minute + 1, 50), ser_time: '75', server: minute % 4 === 0 ? 'ANNA' : 'BEN' }));
+        rows.push(bankRow({ date, type: minute % 4 === 0 ? 'PS' : 'NW', priority: minute % 8 === 0 ? '2' : '0', vru_entry: clock(minute), vru_exit: clock(minute, 5), q_start: clock(minute, 5), q_exit: clock(minute, minute % 6 === 0 ? 55 : 15), q_time: minute % 6 === 0 ? '50' : '10', ser_start: clock(minute, 35), ser_exit: clock(minute + 1, 50), ser_time: '75', server: minute % 4 === 0 ? 'ANNA' : 'BEN' }));
       }
     }
     rows.splice(3, 0, bankRow().replace('\tPS\t', ' PS\t'));
@@ -356,6 +377,12 @@ describe('npm run backtest', () => {
     expect(tables).toContain('| 120 s |');
     expect(tables).toContain('| 30 min (the rule) |');
     expect(tables).toContain('### What callers found, refresh every 30 s');
+    // Every fourth caller is a priority customer (TaskRouter priority 1): the states split by priority, highest first.
+    const byPriority = tables.split('### What callers found, by their priority, refresh every 30 s')[1]!.split('###')[0]!;
+    const labels = [...byPriority.matchAll(/^\| (priority \d: [^|]+?) \|/gm)].map((match) => match[1]);
+    expect(labels.length).toBeGreaterThanOrEqual(2);
+    expect(labels[0]).toMatch(/^priority 1: /);
+    expect(labels[labels.length - 1]).toMatch(/^priority 0: /);
     expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
     expect(tables).toContain('(its defaults)');
     // The goals, judged: no queue is large enough for the per-queue ones.

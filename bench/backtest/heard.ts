@@ -41,6 +41,8 @@ export interface HeardCaller {
   /** Days since the timeline's first midnight: the bootstrap's blocks. */
   day: number;
   outcome: 'accepted' | 'abandoned';
+  /** The task's TaskRouter priority (higher first; the bank log's priority customers are 1). */
+  priority: number;
   /** Seconds from joining the queue to an agent (accepted) or to hanging up (abandoned). */
   waitSeconds: number;
   /** Each estimator's estimate, seconds; null where it gave no number. */
@@ -126,6 +128,7 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
         channel: task.channel,
         day: Math.floor((task.enteredAtMs - timeline.startMs) / 86_400_000),
         outcome,
+        priority: task.priority,
         waitSeconds: ((task.acceptedAtMs ?? task.canceledAtMs)! - task.enteredAtMs) / 1000,
         estimates,
         range: entry.waitRange,

@@ -41,6 +41,8 @@ export interface GroupScore {
   /** Abandoned callers after the warm-up (out of RMSE, MAE and bias). */
   abandoned: number;
   meanWait: number;
+  /** Share of scored callers who waited 0 s (answered at once). */
+  answeredAtOnce: number;
   estimators: Record<EstimatorName, EstimatorScore>;
   /** default/original RMSE with its 95% day-bootstrap interval. */
   ratio: { value: number; low: number; high: number };
@@ -152,6 +154,7 @@ export function scoreGroup(group: string, callers: readonly HeardCaller[]): Grou
     answered: answered.length,
     abandoned: callers.length - answered.length,
     meanWait: scored.reduce((sum, caller) => sum + caller.waitSeconds, 0) / scored.length,
+    answeredAtOnce: share(scored.filter((caller) => caller.waitSeconds <= 0).length, scored.length),
     estimators,
     ratio: { value: estimators.default.rmse / estimators.original.rmse, ...dayBootstrap(scored) },
     coverage: share(covered, scored.length),
@@ -170,6 +173,17 @@ export function scoreByQueue(callers: readonly HeardCaller[]): GroupScore[] {
 export function scoreByFound(callers: readonly HeardCaller[]): GroupScore[] {
   const states = FOUND.map((state) => scoreGroup(state, callers.filter((caller) => caller.found === state)));
   return [...states.filter((score) => score.scored > 0), scoreGroup('all', callers)];
+}
+
+/**
+ * The same states for each priority callers had, highest first (TaskRouter serves it first; groups
+ * "priority P: state", empty ones left out), then everyone's. A queue's estimate cannot tell its
+ * callers' priorities apart: this shows how far their waits do.
+ */
+export function scoreByFoundAndPriority(callers: readonly HeardCaller[]): GroupScore[] {
+  const priorities = [...new Set(callers.map((caller) => caller.priority))].sort((a, b) => b - a);
+  const groups = priorities.flatMap((priority) => FOUND.map((state) => scoreGroup(`priority ${priority}: ${state}`, callers.filter((caller) => caller.priority === priority && caller.found === state))));
+  return [...groups.filter((score) => score.scored > 0), scoreGroup('all', callers)];
 }
 
 /** Each group's share of the estimator's squared error over the callers of `all` (its last group). */
