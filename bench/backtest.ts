@@ -230,7 +230,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     lines.push(
       `### What callers found, refresh every ${HEADLINE_CADENCE} s`,
       '',
-      'Every caller by what their queue looked like in the reading they heard, as the default saw it: a free slot (an agent Available, nobody waiting: told 0), nobody waiting in the queue but no free slot (every agent busy, or callers waiting in the other queues of its pool), or callers waiting in its line. Shares of the squared error are over all scored callers.',
+      'Every caller by what their queue looked like in the reading they heard, as the default saw it: a free slot (an agent Available, nobody waiting: told 0), nobody waiting in the queue but no free slot (every agent busy, or callers waiting in the other queues of its pool), or callers waiting in its line. Answered at once: waited 0 s. Shares of the squared error are over all scored callers.',
       '',
       ...foundTable(result.byFound),
       '',
