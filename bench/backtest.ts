@@ -13,7 +13,7 @@ import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../
 import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
-import { AVAILABLE_CAP, hindsightByQueue, WAIT_BAND_EDGES, type HindsightBound, type HindsightFacts } from './backtest/hindsight';
+import { AVAILABLE_CAP, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts } from './backtest/hindsight';
 import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
@@ -71,7 +71,7 @@ interface FileResult {
   /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
   byFoundAndPriority: GroupScore[];
   /** At the headline cadence: each queue's bound on phrase truth with the promise kept, and everyone's. */
-  hindsight: Record<HindsightFacts, HindsightBound>[];
+  hindsight: Record<HindsightFacts, Hindsight>[];
   seconds: number;
 }
 
@@ -89,7 +89,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   const byCadence = new Map<number, GroupScore[]>();
   let byFound: GroupScore[] = [];
   let byFoundAndPriority: GroupScore[] = [];
-  let hindsight: Record<HindsightFacts, HindsightBound>[] = [];
+  let hindsight: Record<HindsightFacts, Hindsight>[] = [];
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
@@ -177,17 +177,28 @@ function goalsTable(byCadence: Map<number, GroupScore[]>): string[] {
 }
 
 /** The hindsight bound per queue (the promise goal's per-queue limit) and over everyone (its overall limit), beside what the default and the original did. */
-function hindsightTable(bounds: Record<HindsightFacts, HindsightBound>[], scores: GroupScore[]): string[] {
+function hindsightTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
   const lines = [
-    '| queue | callers scored | "less than a minute" broken at most | phrase true in hindsight: facts of the reading (cells) | … and the default\'s estimate (cells) | phrase true default / original | "less than a minute" broken default / original |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| queue | callers scored | "less than a minute" broken at most | phrase true in hindsight: facts of the reading (cells) | … and the default\'s estimate (cells) | … and the caller\'s priority (cells) | phrase true default / original | "less than a minute" broken default / original |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const { reading, 'reading and default': withDefault } of bounds) {
+  for (const { reading, 'reading and default': withDefault, 'reading, default and priority': withPriority } of bounds) {
     const score = scores.find((candidate) => candidate.group === reading.group)!;
     const d = score.estimators.default;
     const o = score.estimators.original;
-    const label = reading.group === 'all' ? '**all**' : `${reading.group}${reading.scored < MIN_QUEUE_CALLERS ? ' (small)' : ''}`;
-    lines.push(`| ${label} | ${reading.scored} | ${pct(reading.limit)} | ${pct(reading.phraseTrue)} (${reading.cells}) | ${pct(withDefault.phraseTrue)} (${withDefault.cells}) | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} |`);
+    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${pct(reading.limit)} | ${pct(reading.phraseTrue)} (${reading.cells}) | ${pct(withDefault.phraseTrue)} (${withDefault.cells}) | ${pct(withPriority.phraseTrue)} (${withPriority.cells}) | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} |`);
+  }
+  return lines;
+}
+
+const hindsightLabel = ({ group, scored }: Hindsight) => (group === 'all' ? '**all**' : `${group}${scored < MIN_QUEUE_CALLERS ? ' (small)' : ''}`);
+
+/** The least default/original RMSE of one number per cell, per queue and over everyone, beside the default's. */
+function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
+  const lines = ['| queue | callers scored | default/original RMSE in hindsight: facts of the reading | … and the default\'s estimate | … and the caller\'s priority | the default\'s |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const { reading, 'reading and default': withDefault, 'reading, default and priority': withPriority } of bounds) {
+    const score = scores.find((candidate) => candidate.group === reading.group)!;
+    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${ratioText(reading.rmseRatio)} | ${ratioText(withDefault.rmseRatio)} | ${ratioText(withPriority.rmseRatio)} | ${ratioText(score.ratio.value)} |`);
   }
   return lines;
 }
@@ -248,9 +259,17 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     lines.push(
       `### In hindsight: phrase truth with the promise kept, refresh every ${HEADLINE_CADENCE} s`,
       '',
-      `The most often a rule could have told callers a true phrase while "less than a minute" broke (a wait over ${PROMISE_LIMIT_SECONDS} s) for at most ${pct(GOALS.brokenPerQueue)} of a queue's callers told it, ${pct(GOALS.brokenOverall)} over everyone (the estimator issue's limits), if it gave one phrase to every caller who found the same. The facts of the reading: the queue × what they found (above) × agents Available (0, 1, 2, ${AVAILABLE_CAP} or more) × the queue's own mean wait of the window (the original's estimate: none, under ${WAIT_BAND_EDGES.join(', ')} s, or longer); the second family adds the default's estimate in the same bands (0 apart). Each knows every wait afterwards. An upper bound (bench/backtest/hindsight.ts), fit on the month it scores: a reference, not an estimator. Where it is under the original's phrase truth, no rule deciding from those facts can keep the promise and be true as often as the original there.`,
+      `The most often a rule could have told callers a true phrase while "less than a minute" broke (a wait over ${PROMISE_LIMIT_SECONDS} s) for at most ${pct(GOALS.brokenPerQueue)} of a queue's callers told it, ${pct(GOALS.brokenOverall)} over everyone (the estimator issue's limits), if it gave one phrase to every caller who found the same. The facts of the reading: the queue × what they found (above) × agents Available (0, 1, 2, ${AVAILABLE_CAP} or more) × the queue's own mean wait of the window (the original's estimate: none, under ${WAIT_BAND_EDGES.join(', ')} s, or longer); the second family adds the default's estimate in the same bands (0 apart), the third also the caller's TaskRouter priority. Each knows every wait afterwards. An upper bound (bench/backtest/hindsight.ts), fit on the month it scores: a reference, not an estimator. Where it is under the original's phrase truth, no rule deciding from those facts can keep the promise and be true as often as the original there.`,
       '',
       ...hindsightTable(result.hindsight, headlineScores),
+      '',
+    );
+    lines.push(
+      `### In hindsight: one number per cell, refresh every ${HEADLINE_CADENCE} s`,
+      '',
+      `The least default/original RMSE a rule could have had if it told every caller of a cell (the same families of facts) one number: the mean of the cell's waits, known afterwards. Fit on the month it scores: where it is above the estimator issue's goal over all callers (${GOALS.overallRatio.toFixed(2)}), no rule deciding from those facts meets it.`,
+      '',
+      ...hindsightErrorTable(result.hindsight, headlineScores),
       '',
     );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { HeardCaller } from '../bench/backtest/heard';
-import { hindsightByQueue, hindsightCell, phraseTrueInHindsight } from '../bench/backtest/hindsight';
+import { HINDSIGHT_FACTS, hindsightByQueue, hindsightCell, phraseTrueInHindsight, rmseRatioInHindsight } from '../bench/backtest/hindsight';
 
 interface Made {
   queue?: string;
@@ -16,10 +16,11 @@ interface Made {
   available?: number | null;
   ours?: number | null;
   original?: number | null;
+  priority?: number;
 }
 
-function heard({ queue = 'Q', wait, outcome = 'accepted', found = 'callers waiting in its line', available = 0, ours = 40, original = 20 }: Made): HeardCaller {
-  return { queue, channel: 'voice', day: 0, outcome, priority: 0, waitSeconds: wait, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': null }, range: null, shape: null, found, availableWorkers: available };
+function heard({ queue = 'Q', wait, outcome = 'accepted', found = 'callers waiting in its line', available = 0, ours = 40, original = 20, priority = 0 }: Made): HeardCaller {
+  return { queue, channel: 'voice', day: 0, outcome, priority, waitSeconds: wait, estimates: { default: ours, original, 'head-of-line': null, 'queue-length': null }, range: null, shape: null, found, availableWorkers: available };
 }
 
 const repeat = (count: number, made: Made) => Array.from({ length: count }, () => heard(made));
@@ -32,7 +33,7 @@ const cellA = repeat(10, { wait: 0, found: 'free slot', available: 2, ours: 0, o
 const cellB = [...repeat(8, { wait: 10 }), ...repeat(2, { wait: 200 })];
 
 describe('the hindsight bound on phrase truth with the promise kept', () => {
-  it('puts callers in cells by queue, what they found, agents Available and the band of the queue mean wait; the second family adds the default estimate band', () => {
+  it('puts callers in cells by queue, what they found, agents Available and the band of the queue mean wait; the second family adds the default estimate band, the third the caller\'s priority', () => {
     expect(hindsightCell(cellA[0]!, 'reading')).toBe('Q|free slot|2|0');
     expect(hindsightCell(cellB[0]!, 'reading')).toBe('Q|callers waiting in its line|0|1');
     expect(hindsightCell(heard({ wait: 0, available: 7, original: 120 }), 'reading')).toBe('Q|callers waiting in its line|3|4');
@@ -43,6 +44,8 @@ describe('the hindsight bound on phrase truth with the promise kept', () => {
     expect(hindsightCell(cellA[0]!, 'reading and default')).toBe('Q|free slot|2|0|zero');
     expect(hindsightCell(heard({ wait: 0, ours: 14 }), 'reading and default')).toBe('Q|callers waiting in its line|0|1|0');
     expect(hindsightCell(heard({ wait: 0, ours: 60 }), 'reading and default')).toBe('Q|callers waiting in its line|0|1|3');
+    expect(hindsightCell(heard({ wait: 0, priority: 5 }), 'reading, default and priority')).toBe('Q|callers waiting in its line|0|1|2|5');
+    expect(hindsightCell(cellA[0]!, 'reading, default and priority')).toBe('Q|free slot|2|0|zero|0');
   });
 
   it('spends the allowance of broken promises where it buys the most true phrases, a fraction of a cell at the margin', () => {
@@ -79,18 +82,49 @@ describe('the hindsight bound on phrase truth with the promise kept', () => {
     expect(phraseTrueInHindsight('Q', [...cellA, ...abandoned], 0.2, 'reading').phraseTrue).toBe(1);
   });
 
-  it('bounds each queue at the per-queue limit and everyone at the overall one, on both families', () => {
+  it('bounds each queue at the per-queue limit and everyone at the overall one, on every family', () => {
     const other = repeat(4, { queue: 'R', wait: 30, available: 1 });
     const bounds = hindsightByQueue([...cellB, ...cellA, ...other]);
-    expect(bounds.map((pair) => [pair.reading.group, pair.reading.limit, pair['reading and default'].facts])).toEqual([
-      ['Q', 0.03, 'reading and default'],
-      ['R', 0.03, 'reading and default'],
-      ['all', 0.02, 'reading and default'],
+    expect(bounds.map((families) => [families.reading.group, families.reading.limit, ...HINDSIGHT_FACTS.map((facts) => families[facts].facts)])).toEqual([
+      ['Q', 0.03, ...HINDSIGHT_FACTS],
+      ['R', 0.03, ...HINDSIGHT_FACTS],
+      ['all', 0.02, ...HINDSIGHT_FACTS],
     ]);
     expect(bounds[0]!.reading.phraseTrue).toBeCloseTo((12 + (6 * 0.3) / 1.7) / 20, 10);
+    expect(bounds[0]!.reading.rmseRatio).toBeCloseTo(rmseRatioInHindsight([...cellB, ...cellA], 'reading'), 10);
     // R: four answered in 30 s, nobody over the limit: "less than a minute" for all.
     expect(bounds[1]!.reading.phraseTrue).toBe(1);
     expect(bounds[2]!.reading.scored).toBe(24);
+  });
+
+  it('gives the least RMSE of one number per cell against the original\'s, on the answered callers both gave a number', () => {
+    // A: ten waits of 0, told 0 (its mean), against the original's 5 s: 10 × 25. B: eight of 10 s and two
+    // of 200 s, told their mean 48 s: 8 × 38² + 2 × 152², against the original's 20 s: 8 × 10² + 2 × 180².
+    const cellSquared = 8 * 38 ** 2 + 2 * 152 ** 2;
+    const originalSquared = 10 * 25 + 8 * 10 ** 2 + 2 * 180 ** 2;
+    const ignored = [heard({ wait: 900, outcome: 'abandoned' }), heard({ wait: 900, ours: null }), heard({ wait: 900, original: null })];
+    expect(rmseRatioInHindsight([...cellA, ...cellB, ...ignored], 'reading')).toBeCloseTo(Math.sqrt(cellSquared / originalSquared), 10);
+    // The two long waits were priority callers: knowing the priority puts them in a cell of their own.
+    const byPriority = [...cellA, ...repeat(8, { wait: 10 }), ...repeat(2, { wait: 200, priority: 1 })];
+    expect(rmseRatioInHindsight(byPriority, 'reading and default')).toBeCloseTo(Math.sqrt(cellSquared / originalSquared), 10);
+    expect(rmseRatioInHindsight(byPriority, 'reading, default and priority')).toBe(0);
+    // The original exactly right: no ratio.
+    expect(rmseRatioInHindsight(repeat(3, { wait: 20 }), 'reading')).toBeNaN();
+  });
+
+  it('is no more than the error of any other number per cell (generated cells)', () => {
+    const cell = fc.record({ available: fc.integer({ min: 0, max: 3 }), waits: fc.array(fc.integer({ min: 0, max: 600 }), { minLength: 1, maxLength: 8 }), told: fc.integer({ min: 0, max: 600 }) });
+    fc.assert(
+      fc.property(fc.uniqueArray(cell, { minLength: 1, maxLength: 4, selector: (c) => c.available }), (cells) => {
+        const callers = cells.flatMap((c) => c.waits.map((wait) => heard({ wait, available: c.available, original: 0 })));
+        const originalSquared = callers.reduce((sum, caller) => sum + caller.waitSeconds ** 2, 0);
+        const toldSquared = cells.reduce((sum, c) => sum + c.waits.reduce((inner, wait) => inner + (wait - c.told) ** 2, 0), 0);
+        const ratio = rmseRatioInHindsight(callers, 'reading');
+        if (originalSquared === 0) return Number.isNaN(ratio);
+        return ratio <= Math.sqrt(toldSquared / originalSquared) + 1e-9;
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('equals the best rule that tells each cell all or nothing but at most one cell in part (generated cells)', () => {

@@ -392,7 +392,10 @@ describe('npm run backtest', () => {
     // The hindsight bound: each queue at the per-queue limit of broken promises, everyone at the overall one.
     expect(tables).toContain('### In hindsight: phrase truth with the promise kept, refresh every 30 s');
     for (const queue of ['NW (small)', 'PS (small)']) expect(tables).toMatch(new RegExp(`^\\| ${queue.replace(/[()]/g, '\\$&')} \\| \\d+ \\| 3\\.0% \\| [\\d.]+% \\(\\d+\\) \\| [\\d.]+% \\(\\d+\\) \\|`, 'm'));
-    expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| 2\.0% \| [\d.]+% \(\d+\) \| [\d.]+% \(\d+\) \|/m);
+    expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| 2\.0% \| [\d.]+% \(\d+\) \| [\d.]+% \(\d+\) \| [\d.]+% \(\d+\) \|/m);
+    // One number per cell, in hindsight: a ratio for each family of facts, then the default's.
+    expect(tables).toContain('### In hindsight: one number per cell, refresh every 30 s');
+    expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \|$/m);
   }, 120_000);
 
   it('takes the default\'s parameters with --parameters, and refuses ones it does not know or out of range', async () => {

@@ -1,12 +1,14 @@
 /**
  * In hindsight: how often any rule could have told callers a true phrase while keeping the "less than
- * a minute" promise, if it decided from a few facts of the reading each caller heard. Such a rule gives
- * one phrase to every caller of a cell: the queue × what the caller found × agents Available × the
- * queue's own mean wait of the window, and in the second family also × the default's estimate. Knowing
- * every cell's waits afterwards, the best it can do is bounded by a linear programme, solved here
- * through its dual. A reference, like the simulation's oracle: fit on the month it scores, not an
- * estimator. Where it stays under the original's phrase truth, no rule deciding from those facts meets
- * both the phrase goal and the promise goal on that month.
+ * a minute" promise, and how small its error could have been, if it decided from a few facts of the
+ * reading each caller heard. Such a rule gives one phrase, or one number, to every caller of a cell:
+ * the queue × what the caller found × agents Available × the queue's own mean wait of the window; in
+ * the second family also × the default's estimate, in the third also × the caller's priority. Knowing
+ * every cell's waits afterwards, its phrase truth is bounded by a linear programme, solved here through
+ * its dual, and its least squared error is each cell's spread about its mean. A reference, like the
+ * simulation's oracle: fit on the month it scores, not an estimator. Where it stays under the
+ * original's phrase truth, no rule deciding from those facts meets both the phrase goal and the promise
+ * goal on that month; where its RMSE ratio is above a goal, no such rule meets that goal.
  */
 import { PROMISE_LIMIT_SECONDS } from '../../src/estimator';
 import { announce } from '../../src/speech';
@@ -17,8 +19,12 @@ import { bothGaveNumber, byQueue } from './score';
 /** The queue's own mean wait of the window (the original's estimate) and the default's estimate in these bands: under 15, 30, 60, 120 s, or longer. */
 export const WAIT_BAND_EDGES = [15, 30, 60, 120] as const;
 
-/** The facts a rule may decide from: those of the reading alone, or those and the default's estimate. */
-export type HindsightFacts = 'reading' | 'reading and default';
+/**
+ * The facts a rule may decide from: those of the reading alone; those and the default's estimate; and
+ * those and the caller's TaskRouter priority, which Studio knows but a queue's one estimate does not.
+ */
+export const HINDSIGHT_FACTS = ['reading', 'reading and default', 'reading, default and priority'] as const;
+export type HindsightFacts = (typeof HINDSIGHT_FACTS)[number];
 
 /** Agents Available counted up to this, and "this or more" beyond. */
 export const AVAILABLE_CAP = 3;
@@ -27,14 +33,16 @@ const band = (seconds: number | null) => (seconds === null ? 'none' : String(WAI
 
 /**
  * The cell of a caller: the queue, what the caller found, agents Available and the band of the queue's
- * own mean wait; with the default's estimate, also its band (an estimate of 0 in a band of its own).
+ * own mean wait; with the default's estimate, also its band (an estimate of 0 in a band of its own);
+ * with the priority, also the caller's priority.
  */
 export function hindsightCell(caller: HeardCaller, facts: HindsightFacts): string {
   const available = caller.availableWorkers === null ? 'unknown' : String(Math.min(AVAILABLE_CAP, caller.availableWorkers));
   const reading = `${caller.queue}|${caller.found}|${available}|${band(caller.estimates.original)}`;
   if (facts === 'reading') return reading;
   const estimate = caller.estimates.default;
-  return `${reading}|${estimate === 0 ? 'zero' : band(estimate)}`;
+  const withDefault = `${reading}|${estimate === 0 ? 'zero' : band(estimate)}`;
+  return facts === 'reading and default' ? withDefault : `${withDefault}|${caller.priority}`;
 }
 
 /** Every phrase a rule may say, as the interval of waits it is true for: "less than a minute", then "about N minutes". */
@@ -103,11 +111,36 @@ export function phraseTrueInHindsight(group: string, callers: readonly HeardCall
   return { group, facts, scored, cells: cells.size, limit, phraseTrue: scored === 0 ? NaN : least / scored };
 }
 
-/** Per group (every queue by name at the promise goal's per-queue limit, then everyone at its overall limit): its bound on each family of facts. */
-export function hindsightByQueue(callers: readonly HeardCaller[]): Record<HindsightFacts, HindsightBound>[] {
-  const bounds = (group: string, members: readonly HeardCaller[], limit: number) => ({
-    reading: phraseTrueInHindsight(group, members, limit, 'reading'),
-    'reading and default': phraseTrueInHindsight(group, members, limit, 'reading and default'),
-  });
+/**
+ * The least default/original RMSE any rule giving one number per cell could have had, over the
+ * backtest's scored callers: each cell told the mean of its waits, known afterwards. NaN when the
+ * original's error is 0 or nobody was scored.
+ */
+export function rmseRatioInHindsight(callers: readonly HeardCaller[], facts: HindsightFacts): number {
+  const cells = new Map<string, number[]>();
+  let originalSquared = 0;
+  for (const caller of callers) {
+    if (caller.outcome !== 'accepted' || !bothGaveNumber(caller)) continue;
+    const key = hindsightCell(caller, facts);
+    const waits = cells.get(key) ?? [];
+    cells.set(key, waits);
+    waits.push(caller.waitSeconds);
+    originalSquared += (caller.estimates.original! - caller.waitSeconds) ** 2;
+  }
+  let cellSquared = 0;
+  for (const waits of cells.values()) {
+    const mean = waits.reduce((sum, wait) => sum + wait, 0) / waits.length;
+    cellSquared += waits.reduce((sum, wait) => sum + (wait - mean) ** 2, 0);
+  }
+  return originalSquared === 0 ? NaN : Math.sqrt(cellSquared / originalSquared);
+}
+
+/** One group's hindsight on one family of facts: the phrase bound with the promise kept, and the least RMSE ratio. */
+export type Hindsight = HindsightBound & { rmseRatio: number };
+
+/** Per group (every queue by name at the promise goal's per-queue limit, then everyone at its overall limit): its hindsight on each family of facts. */
+export function hindsightByQueue(callers: readonly HeardCaller[]): Record<HindsightFacts, Hindsight>[] {
+  const bounds = (group: string, members: readonly HeardCaller[], limit: number) =>
+    Object.fromEntries(HINDSIGHT_FACTS.map((facts) => [facts, { ...phraseTrueInHindsight(group, members, limit, facts), rmseRatio: rmseRatioInHindsight(members, facts) }])) as Record<HindsightFacts, Hindsight>;
   return [...byQueue(callers).map(([queue, members]) => bounds(queue, members, GOALS.brokenPerQueue)), bounds('all', callers, GOALS.brokenOverall)];
 }
