@@ -13,7 +13,7 @@ import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../
 import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
-import { AVAILABLE_CAP, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts } from './backtest/hindsight';
+import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts } from './backtest/hindsight';
 import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
@@ -70,7 +70,7 @@ interface FileResult {
   byFound: GroupScore[];
   /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
   byFoundAndPriority: GroupScore[];
-  /** At the headline cadence: each queue's bound on phrase truth with the promise kept, and everyone's. */
+  /** At the headline cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
   hindsight: Record<HindsightFacts, Hindsight>[];
   seconds: number;
 }
@@ -176,17 +176,23 @@ function goalsTable(byCadence: Map<number, GroupScore[]>): string[] {
   return lines;
 }
 
+/** Each family of facts' column in the hindsight tables, after "facts of the reading". */
+const FAMILY_COLUMN: Record<HindsightFacts, string> = { reading: 'facts of the reading', 'reading and default': "… and the default's estimate", 'reading, default and priority': "… and the caller's priority" };
+
 /** The hindsight bound per queue (the promise goal's per-queue limit) and over everyone (its overall limit), beside what the default and the original did. */
 function hindsightTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
+  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'phrase true in hindsight: ' : ''}${FAMILY_COLUMN[facts]} (cells)`);
   const lines = [
-    '| queue | callers scored | "less than a minute" broken at most | phrase true in hindsight: facts of the reading (cells) | … and the default\'s estimate (cells) | … and the caller\'s priority (cells) | phrase true default / original | "less than a minute" broken default / original |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| queue | callers scored | "less than a minute" broken at most | ${families.join(' | ')} | phrase true default / original | "less than a minute" broken default / original |`,
+    `|${' --- |'.repeat(5 + families.length)}`,
   ];
-  for (const { reading, 'reading and default': withDefault, 'reading, default and priority': withPriority } of bounds) {
+  for (const bound of bounds) {
+    const { reading } = bound;
     const score = scores.find((candidate) => candidate.group === reading.group)!;
     const d = score.estimators.default;
     const o = score.estimators.original;
-    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${pct(reading.limit)} | ${pct(reading.phraseTrue)} (${reading.cells}) | ${pct(withDefault.phraseTrue)} (${withDefault.cells}) | ${pct(withPriority.phraseTrue)} (${withPriority.cells}) | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} |`);
+    const cells = HINDSIGHT_FACTS.map((facts) => `${pct(bound[facts].phraseTrue)} (${bound[facts].cells})`);
+    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${pct(reading.limit)} | ${cells.join(' | ')} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} |`);
   }
   return lines;
 }
@@ -195,10 +201,12 @@ const hindsightLabel = ({ group, scored }: Hindsight) => (group === 'all' ? '**a
 
 /** The least default/original RMSE of one number per cell, per queue and over everyone, beside the default's. */
 function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
-  const lines = ['| queue | callers scored | default/original RMSE in hindsight: facts of the reading | … and the default\'s estimate | … and the caller\'s priority | the default\'s |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const { reading, 'reading and default': withDefault, 'reading, default and priority': withPriority } of bounds) {
+  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const lines = [`| queue | callers scored | ${families.join(' | ')} | the default\'s |`, `|${' --- |'.repeat(3 + families.length)}`];
+  for (const bound of bounds) {
+    const { reading } = bound;
     const score = scores.find((candidate) => candidate.group === reading.group)!;
-    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${ratioText(reading.rmseRatio)} | ${ratioText(withDefault.rmseRatio)} | ${ratioText(withPriority.rmseRatio)} | ${ratioText(score.ratio.value)} |`);
+    lines.push(`| ${hindsightLabel(reading)} | ${reading.scored} | ${HINDSIGHT_FACTS.map((facts) => ratioText(bound[facts].rmseRatio)).join(' | ')} | ${ratioText(score.ratio.value)} |`);
   }
   return lines;
 }

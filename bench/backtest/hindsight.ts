@@ -55,11 +55,32 @@ function phraseIntervals(longestWait: number): { minSeconds: number; maxSeconds:
   }
 }
 
-/** One cell: the answered callers' waits (phrase truth) and, of everyone heard, how many a promise would break for. */
+/**
+ * One cell: the answered callers' waits (phrase truth, error) with the original's squared error on
+ * them, and, of everyone heard, how many a promise would break for.
+ */
 interface Cell {
   answered: number[];
+  originalSquared: number;
   heard: number;
   overLimit: number;
+}
+
+/** The callers both estimators gave a number, in their cells. */
+function cellsOf(callers: readonly HeardCaller[], facts: HindsightFacts): Map<string, Cell> {
+  const cells = new Map<string, Cell>();
+  for (const caller of callers) {
+    if (!bothGaveNumber(caller)) continue;
+    const key = hindsightCell(caller, facts);
+    const cell = cells.get(key) ?? { answered: [], originalSquared: 0, heard: 0, overLimit: 0 };
+    cells.set(key, cell);
+    cell.heard++;
+    if (caller.waitSeconds > PROMISE_LIMIT_SECONDS) cell.overLimit++;
+    if (caller.outcome !== 'accepted') continue;
+    cell.answered.push(caller.waitSeconds);
+    cell.originalSquared += (caller.estimates.original! - caller.waitSeconds) ** 2;
+  }
+  return cells;
 }
 
 export interface HindsightBound {
@@ -84,16 +105,7 @@ export interface HindsightBound {
  * the g_i / e_i, and that least value is the programme's optimum.
  */
 export function phraseTrueInHindsight(group: string, callers: readonly HeardCaller[], limit: number, facts: HindsightFacts): HindsightBound {
-  const cells = new Map<string, Cell>();
-  for (const caller of callers) {
-    if (!bothGaveNumber(caller)) continue;
-    const key = hindsightCell(caller, facts);
-    const cell = cells.get(key) ?? { answered: [], heard: 0, overLimit: 0 };
-    cells.set(key, cell);
-    cell.heard++;
-    if (caller.waitSeconds > PROMISE_LIMIT_SECONDS) cell.overLimit++;
-    if (caller.outcome === 'accepted') cell.answered.push(caller.waitSeconds);
-  }
+  const cells = cellsOf(callers, facts);
   let fixed = 0;
   const items: { gain: number; use: number }[] = [];
   let scored = 0;
@@ -117,20 +129,13 @@ export function phraseTrueInHindsight(group: string, callers: readonly HeardCall
  * original's error is 0 or nobody was scored.
  */
 export function rmseRatioInHindsight(callers: readonly HeardCaller[], facts: HindsightFacts): number {
-  const cells = new Map<string, number[]>();
-  let originalSquared = 0;
-  for (const caller of callers) {
-    if (caller.outcome !== 'accepted' || !bothGaveNumber(caller)) continue;
-    const key = hindsightCell(caller, facts);
-    const waits = cells.get(key) ?? [];
-    cells.set(key, waits);
-    waits.push(caller.waitSeconds);
-    originalSquared += (caller.estimates.original! - caller.waitSeconds) ** 2;
-  }
   let cellSquared = 0;
-  for (const waits of cells.values()) {
-    const mean = waits.reduce((sum, wait) => sum + wait, 0) / waits.length;
-    cellSquared += waits.reduce((sum, wait) => sum + (wait - mean) ** 2, 0);
+  let originalSquared = 0;
+  for (const { answered, originalSquared: original } of cellsOf(callers, facts).values()) {
+    originalSquared += original;
+    if (answered.length === 0) continue;
+    const mean = answered.reduce((sum, wait) => sum + wait, 0) / answered.length;
+    cellSquared += answered.reduce((sum, wait) => sum + (wait - mean) ** 2, 0);
   }
   return originalSquared === 0 ? NaN : Math.sqrt(cellSquared / originalSquared);
 }

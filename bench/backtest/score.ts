@@ -166,13 +166,18 @@ export function scoreByQueue(callers: readonly HeardCaller[]): GroupScore[] {
   return [...byQueue(callers).map(([queue, members]) => scoreGroup(queue, members)), scoreGroup('all', callers)];
 }
 
+/** One score per state callers found (heard.ts `FOUND`, in that order), each labelled by `label`. */
+const byState = (callers: readonly HeardCaller[], label: (state: string) => string) => FOUND.map((state) => scoreGroup(label(state), callers.filter((caller) => caller.found === state)));
+
+/** The groups where somebody was scored, then everyone's. */
+const withEveryone = (groups: GroupScore[], callers: readonly HeardCaller[]) => [...groups.filter((score) => score.scored > 0), scoreGroup('all', callers)];
+
 /**
  * One score per state callers found their queue in (heard.ts `FOUND`, in that order; states where
  * nobody was scored are left out), then everyone's: where the error and the broken promises come from.
  */
 export function scoreByFound(callers: readonly HeardCaller[]): GroupScore[] {
-  const states = FOUND.map((state) => scoreGroup(state, callers.filter((caller) => caller.found === state)));
-  return [...states.filter((score) => score.scored > 0), scoreGroup('all', callers)];
+  return withEveryone(byState(callers, (state) => state), callers);
 }
 
 /**
@@ -182,8 +187,8 @@ export function scoreByFound(callers: readonly HeardCaller[]): GroupScore[] {
  */
 export function scoreByFoundAndPriority(callers: readonly HeardCaller[]): GroupScore[] {
   const priorities = [...new Set(callers.map((caller) => caller.priority))].sort((a, b) => b - a);
-  const groups = priorities.flatMap((priority) => FOUND.map((state) => scoreGroup(`priority ${priority}: ${state}`, callers.filter((caller) => caller.priority === priority && caller.found === state))));
-  return [...groups.filter((score) => score.scored > 0), scoreGroup('all', callers)];
+  const groups = priorities.flatMap((priority) => byState(callers.filter((caller) => caller.priority === priority), (state) => `priority ${priority}: ${state}`));
+  return withEveryone(groups, callers);
 }
 
 /** Each group's share of the estimator's squared error over the callers of `all` (its last group). */
