@@ -13,7 +13,7 @@ import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../
 import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
-import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts } from './backtest/hindsight';
+import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByFound, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts, type RoomByFound } from './backtest/hindsight';
 import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
@@ -72,6 +72,8 @@ interface FileResult {
   byFoundAndPriority: GroupScore[];
   /** At the headline cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
   hindsight: Record<HindsightFacts, Hindsight>[];
+  /** At the headline cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
+  roomByFound: RoomByFound[];
   seconds: number;
 }
 
@@ -90,6 +92,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   let byFound: GroupScore[] = [];
   let byFoundAndPriority: GroupScore[] = [];
   let hindsight: Record<HindsightFacts, Hindsight>[] = [];
+  let roomByFound: RoomByFound[] = [];
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
@@ -97,6 +100,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
       byFound = scoreByFound(heard);
       if (new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
       hindsight = hindsightByQueue(heard);
+      roomByFound = hindsightByFound(heard);
     }
   }
   const byLoginGap = new Map<number, GroupScore[]>();
@@ -107,7 +111,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   }
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(`${name}: ${report.tasks} tasks, ${timeline.workers.length} agents, ${CADENCES.length} cadences${exported ? '' : ` and ${byLoginGap.size - 1} other login gaps`} in ${seconds.toFixed(1)} s\n`);
-  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, byFound, byFoundAndPriority, hindsight, seconds };
+  return { file: name, kind: source.kind, report, timeline, eligibilityResolved: exported?.eligibilityResolved ?? null, byCadence, byLoginGap, byFound, byFoundAndPriority, hindsight, roomByFound, seconds };
 }
 
 function sourceSection(result: FileResult, loginGap: number): string[] {
@@ -211,6 +215,14 @@ function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores
   return lines;
 }
 
+/** Over everyone, the RMSE ratio had only one state's callers been told their cell's mean, per family of facts. */
+function roomTable(rows: RoomByFound[]): string[] {
+  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE over all callers, only these in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const lines = [`| what the caller's queue looked like | callers scored | ${families.join(' | ')} |`, `|${' --- |'.repeat(2 + families.length)}`];
+  for (const { found, scored, rmseRatio } of rows) lines.push(`| ${found} | ${scored} | ${HINDSIGHT_FACTS.map((facts) => ratioText(rmseRatio[facts])).join(' | ')} |`);
+  return lines;
+}
+
 /** One row of headline figures over all callers, for the cadence and login-rule tables. */
 function overallRow(label: string, scores: GroupScore[]): string {
   const all = scores.find((score) => score.group === 'all')!;
@@ -278,6 +290,10 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       `The least default/original RMSE a rule could have had if it told every caller of a cell (the same families of facts) one number: the mean of the cell's waits, known afterwards. Fit on the month it scores: where it is above the estimator issue's goal over all callers (${GOALS.overallRatio.toFixed(2)}), no rule deciding from those facts meets it.`,
       '',
       ...hindsightErrorTable(result.hindsight, headlineScores),
+      '',
+      `Where that room is: over all callers, the default/original RMSE had only the callers of one state (what they found, as above) been told their cell's mean, everyone else what the default told them (${ratioText(headlineScores.find((score) => score.group === 'all')!.ratio.value)} as told). Each cell holds callers of one state, so the states' shares of the gap between the two add up to it; above the default's ratio, the default already does better there than one number per cell.`,
+      '',
+      ...roomTable(result.roomByFound),
       '',
     );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import type { HeardCaller } from '../bench/backtest/heard';
-import { HINDSIGHT_FACTS, hindsightByQueue, hindsightCell, phraseTrueInHindsight, rmseRatioInHindsight } from '../bench/backtest/hindsight';
+import { HINDSIGHT_FACTS, hindsightByFound, hindsightByQueue, hindsightCell, phraseTrueInHindsight, rmseRatioInHindsight, rmseRatioInHindsightFor } from '../bench/backtest/hindsight';
+import { FOUND } from '../bench/backtest/heard';
 
 interface Made {
   queue?: string;
@@ -110,6 +111,50 @@ describe('the hindsight bound on phrase truth with the promise kept', () => {
     expect(rmseRatioInHindsight(byPriority, 'reading, default and priority')).toBe(0);
     // The original exactly right: no ratio.
     expect(rmseRatioInHindsight(repeat(3, { wait: 20 }), 'reading')).toBeNaN();
+  });
+
+  it('says where the room is: the ratio over everyone had only one state\'s callers been told their cell\'s mean', () => {
+    // The original's error over A and B: 10 × 5² + 8 × 10² + 2 × 180². The default tells A 0 (right)
+    // and B 40 s: 8 × 30² + 2 × 160². B in hindsight, as above: 8 × 38² + 2 × 152².
+    const originalSquared = 10 * 25 + 8 * 10 ** 2 + 2 * 180 ** 2;
+    const defaultOnB = 8 * 30 ** 2 + 2 * 160 ** 2;
+    const ignored = [heard({ wait: 900, outcome: 'abandoned' }), heard({ wait: 900, ours: null }), heard({ wait: 900, original: null, found: 'free slot' })];
+    const callers = [...cellA, ...cellB, ...ignored];
+    // A was told its mean already: no room there.
+    expect(rmseRatioInHindsightFor(callers, 'reading', 'free slot')).toBeCloseTo(Math.sqrt(defaultOnB / originalSquared), 10);
+    expect(rmseRatioInHindsightFor(callers, 'reading', 'callers waiting in its line')).toBeCloseTo(Math.sqrt((8 * 38 ** 2 + 2 * 152 ** 2) / originalSquared), 10);
+    // A state nobody found changes nothing.
+    expect(rmseRatioInHindsightFor(callers, 'reading', 'own line empty, no free slot')).toBeCloseTo(Math.sqrt(defaultOnB / originalSquared), 10);
+    const rows = hindsightByFound(callers);
+    expect(rows.map(({ found, scored }) => [found, scored])).toEqual([['free slot', 10], ['callers waiting in its line', 10]]);
+    expect(rows[1]!.rmseRatio['reading and default']).toBeCloseTo(rows[1]!.rmseRatio.reading, 10);
+    expect(rmseRatioInHindsightFor(repeat(3, { wait: 20 }), 'reading', 'callers waiting in its line')).toBeNaN();
+  });
+
+  it('splits the gap between the default and the hindsight into the states\' shares, which add up to it (generated callers)', () => {
+    const made = fc.record({
+      found: fc.constantFrom(...FOUND),
+      available: fc.integer({ min: 0, max: 4 }),
+      wait: fc.integer({ min: 0, max: 600 }),
+      ours: fc.integer({ min: 0, max: 600 }),
+      original: fc.integer({ min: 0, max: 600 }),
+      priority: fc.integer({ min: 0, max: 1 }),
+      abandoned: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(made, { minLength: 1, maxLength: 30 }), fc.constantFrom(...HINDSIGHT_FACTS), (made, facts) => {
+        const callers = made.map((m) => heard({ ...m, outcome: m.abandoned ? 'abandoned' : 'accepted' }));
+        const answered = callers.filter((caller) => caller.outcome === 'accepted');
+        const originalSquared = answered.reduce((sum, caller) => sum + (caller.estimates.original! - caller.waitSeconds) ** 2, 0);
+        if (originalSquared === 0) return FOUND.every((found) => Number.isNaN(rmseRatioInHindsightFor(callers, facts, found)));
+        const asTold = answered.reduce((sum, caller) => sum + (caller.estimates.default! - caller.waitSeconds) ** 2, 0) / originalSquared;
+        const gaps = FOUND.map((found) => asTold - rmseRatioInHindsightFor(callers, facts, found) ** 2);
+        const total = asTold - rmseRatioInHindsight(callers, facts) ** 2;
+        // A gap may be negative: the default tells callers of one cell different numbers, and can beat its mean.
+        return Math.abs(gaps.reduce((sum, gap) => sum + gap, 0) - total) <= 1e-9 * Math.max(1, asTold);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('is no more than the error of any other number per cell (generated cells)', () => {

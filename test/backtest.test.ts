@@ -396,6 +396,9 @@ describe('npm run backtest', () => {
     // One number per cell, in hindsight: a ratio for each family of facts, then the default's.
     expect(tables).toContain('### In hindsight: one number per cell, refresh every 30 s');
     expect(tables).toMatch(/^\| \*\*all\*\* \| \d+ \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \|$/m);
+    // Where that room is: a row per state some scored caller found, a ratio per family of facts.
+    expect(tables).toMatch(/^Where that room is: .*\((\d\.\d\d|n\/a) as told\)/m);
+    expect(tables).toMatch(/^\| (free slot|own line empty, no free slot|callers waiting in its line) \| \d+ \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \|$/m);
   }, 120_000);
 
   it('takes the default\'s parameters with --parameters, and refuses ones it does not know or out of range', async () => {

@@ -8,11 +8,12 @@
  * its dual, and its least squared error is each cell's spread about its mean. A reference, like the
  * simulation's oracle: fit on the month it scores, not an estimator. Where it stays under the
  * original's phrase truth, no rule deciding from those facts meets both the phrase goal and the promise
- * goal on that month; where its RMSE ratio is above a goal, no such rule meets that goal.
+ * goal on that month; where its RMSE ratio is above a goal, no such rule meets that goal. Split by what
+ * callers found, it says in which state that room lies.
  */
 import { PROMISE_LIMIT_SECONDS } from '../../src/estimator';
 import { announce } from '../../src/speech';
-import type { HeardCaller } from './heard';
+import { FOUND, type Found, type HeardCaller } from './heard';
 import { GOALS } from './goals';
 import { bothGaveNumber, byQueue } from './score';
 
@@ -129,6 +130,12 @@ export function phraseTrueInHindsight(group: string, callers: readonly HeardCall
  * original's error is 0 or nobody was scored.
  */
 export function rmseRatioInHindsight(callers: readonly HeardCaller[], facts: HindsightFacts): number {
+  const { cellSquared, originalSquared } = squaredErrors(callers, facts);
+  return originalSquared === 0 ? NaN : Math.sqrt(cellSquared / originalSquared);
+}
+
+/** The squared error of telling each cell its mean, and the original's, over the answered callers both gave a number. */
+function squaredErrors(callers: readonly HeardCaller[], facts: HindsightFacts): { cellSquared: number; originalSquared: number } {
   let cellSquared = 0;
   let originalSquared = 0;
   for (const { answered, originalSquared: original } of cellsOf(callers, facts).values()) {
@@ -137,7 +144,25 @@ export function rmseRatioInHindsight(callers: readonly HeardCaller[], facts: Hin
     const mean = answered.reduce((sum, wait) => sum + wait, 0) / answered.length;
     cellSquared += answered.reduce((sum, wait) => sum + (wait - mean) ** 2, 0);
   }
-  return originalSquared === 0 ? NaN : Math.sqrt(cellSquared / originalSquared);
+  return { cellSquared, originalSquared };
+}
+
+/** An answered caller both estimators gave a number: whom RMSE is over. */
+const isScored = (caller: HeardCaller) => caller.outcome === 'accepted' && bothGaveNumber(caller);
+
+/**
+ * Where the room is: over all the callers, the default/original RMSE had only the callers who found
+ * `found` been told their cell's mean (known afterwards), everyone else what the default told them.
+ * Every cell holds callers of one state, so the states' shares of the gap add up to the whole gap. A
+ * share can be negative: the default tells a cell's callers different numbers, and can beat its mean.
+ * NaN when the original's error is 0.
+ */
+export function rmseRatioInHindsightFor(callers: readonly HeardCaller[], facts: HindsightFacts, found: Found): number {
+  const scored = callers.filter(isScored);
+  const { cellSquared } = squaredErrors(scored.filter((caller) => caller.found === found), facts);
+  const defaultSquared = scored.filter((caller) => caller.found !== found).reduce((sum, caller) => sum + (caller.estimates.default! - caller.waitSeconds) ** 2, 0);
+  const { originalSquared } = squaredErrors(scored, facts);
+  return originalSquared === 0 ? NaN : Math.sqrt((cellSquared + defaultSquared) / originalSquared);
 }
 
 /** One group's hindsight on one family of facts: the phrase bound with the promise kept, and the least RMSE ratio. */
@@ -148,4 +173,18 @@ export function hindsightByQueue(callers: readonly HeardCaller[]): Record<Hindsi
   const bounds = (group: string, members: readonly HeardCaller[], limit: number) =>
     Object.fromEntries(HINDSIGHT_FACTS.map((facts) => [facts, { ...phraseTrueInHindsight(group, members, limit, facts), rmseRatio: rmseRatioInHindsight(members, facts) }])) as Record<HindsightFacts, Hindsight>;
   return [...byQueue(callers).map(([queue, members]) => bounds(queue, members, GOALS.brokenPerQueue)), bounds('all', callers, GOALS.brokenOverall)];
+}
+
+/** One state's row of where the room is: its scored callers and, per family of facts, the ratio of `rmseRatioInHindsightFor`. */
+export interface RoomByFound {
+  found: Found;
+  scored: number;
+  rmseRatio: Record<HindsightFacts, number>;
+}
+
+/** `rmseRatioInHindsightFor` for every state some scored caller found, in FOUND's order. */
+export function hindsightByFound(callers: readonly HeardCaller[]): RoomByFound[] {
+  return FOUND.map((found) => ({ found, scored: callers.filter((caller) => caller.found === found && isScored(caller)).length }))
+    .filter(({ scored }) => scored > 0)
+    .map(({ found, scored }) => ({ found, scored, rmseRatio: Object.fromEntries(HINDSIGHT_FACTS.map((facts) => [facts, rmseRatioInHindsightFor(callers, facts, found)])) as Record<HindsightFacts, number> }));
 }
