@@ -14,7 +14,7 @@ import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type Estima
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
 import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByFound, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts, type RoomByFound } from './backtest/hindsight';
-import { headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
+import { everyone, headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
 const COMMITTED_MONTHS = ['bench/data/january.txt.gz', 'bench/data/february.txt.gz'];
@@ -225,7 +225,7 @@ function roomTable(rows: RoomByFound[]): string[] {
 
 /** One row of headline figures over all callers, for the cadence and login-rule tables. */
 function overallRow(label: string, scores: GroupScore[]): string {
-  const all = scores.find((score) => score.group === 'all')!;
+  const all = everyone(scores);
   const d = all.estimators.default;
   const o = all.estimators.original;
   const { worst } = worstQueue(scores);
@@ -291,7 +291,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       '',
       ...hindsightErrorTable(result.hindsight, headlineScores),
       '',
-      `Where that room is: over all callers, the default/original RMSE had only the callers of one state (what they found, as above) been told their cell's mean, everyone else what the default told them (${ratioText(headlineScores.find((score) => score.group === 'all')!.ratio.value)} as told). Each cell holds callers of one state, so the states' shares of the gap between the two add up to it; above the default's ratio, the default already does better there than one number per cell.`,
+      `Where that room is: over all callers, the default/original RMSE had only the callers of one state (what they found, as above) been told their cell's mean, everyone else what the default told them (${ratioText(everyone(headlineScores).ratio.value)} as told). Each cell holds callers of one state, so the states' shares of the gap between the two add up to it; above the default's ratio, the default already does better there than one number per cell.`,
       '',
       ...roomTable(result.roomByFound),
       '',

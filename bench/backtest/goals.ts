@@ -3,7 +3,7 @@
  * and what is missed with by how much, per queue where the goal is per queue (queues of at least
  * MIN_QUEUE_CALLERS scored callers). Pure: the tests judge scores made by hand.
  */
-import { MIN_QUEUE_CALLERS, worstQueue, type GroupScore } from './score';
+import { everyone, MIN_QUEUE_CALLERS, worstQueue, type GroupScore } from './score';
 
 export interface GoalVerdict {
   goal: string;
@@ -47,7 +47,7 @@ const points = (share: number, threshold: number) => `${past(100 * share, 100 * 
 
 /** The goals at the headline cadence (`scores`) and the other cadences' overall ratio (`otherCadences`, cadence in seconds → scores). */
 export function backtestGoals(scores: readonly GroupScore[], otherCadences: ReadonlyMap<number, readonly GroupScore[]>): GoalVerdict[] {
-  const all = scores.find((score) => score.group === 'all')!;
+  const all = everyone(scores);
   const { judged } = worstQueue(scores);
   const groups = [all, ...judged];
   const verdicts: GoalVerdict[] = [];
@@ -105,7 +105,7 @@ export function backtestGoals(scores: readonly GroupScore[], otherCadences: Read
     measured: percent(longer, GOALS.wrongAndLonger),
     misses: longer <= GOALS.wrongAndLonger ? [] : [`${percent(longer, GOALS.wrongAndLonger)}, by ${points(longer, GOALS.wrongAndLonger)}`],
   });
-  const cadences = [...otherCadences].map(([cadence, other]) => ({ cadence, ratio: other.find((score) => score.group === 'all')!.ratio.value }));
+  const cadences = [...otherCadences].map(([cadence, other]) => ({ cadence, ratio: everyone(other).ratio.value }));
   verdicts.push({
     goal: 'below the original over all callers at the slower cadences',
     measured: cadences.map(({ cadence, ratio: value }) => `${cadence} s ${beside(value, 1, 2)}`).join(', ') || 'no other cadence',

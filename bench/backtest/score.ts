@@ -198,6 +198,9 @@ export function squaredErrorShares(scores: readonly GroupScore[], name: Estimato
   return scores.map((score) => (total === 0 ? NaN : sse(score) / total));
 }
 
+/** Everyone's score in a list of group scores (the group 'all'). */
+export const everyone = (scores: readonly GroupScore[]): GroupScore => scores.find((score) => score.group === 'all')!;
+
 /** A ratio with two decimals; n/a when the original's error is 0 or nobody was scored. */
 export const ratioText = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 
@@ -215,7 +218,7 @@ export function worstQueue(scores: readonly GroupScore[]): { judged: GroupScore[
  * `backtest <file>: default/original RMSE = X (worst queue NAME Y), phrase true A% (original B%), range coverage C%, "less than a minute" broken D% (N callers, Q queues)`.
  */
 export function headline(file: string, scores: readonly GroupScore[]): string {
-  const all = scores.find((score) => score.group === 'all')!;
+  const all = everyone(scores);
   const { judged, worst } = worstQueue(scores);
   const percent = (value: number) => (Number.isFinite(value) ? (100 * value).toFixed(1) : 'n/a');
   const worstText = worst === null ? 'worst queue none' : `worst queue ${worst.group} ${ratioText(worst.ratio.value)}`;
