@@ -15,7 +15,7 @@ import { PROMISE_LIMIT_SECONDS } from '../../src/estimator';
 import { announce } from '../../src/speech';
 import { FOUND, type Found, type HeardCaller } from './heard';
 import { GOALS } from './goals';
-import { bothGaveNumber, byQueue } from './score';
+import { bothGaveNumber, byQueue, isScored } from './score';
 
 /** The queue's own mean wait of the window (the original's estimate) and the default's estimate in these bands: under 15, 30, 60, 120 s, or longer. */
 export const WAIT_BAND_EDGES = [15, 30, 60, 120] as const;
@@ -147,9 +147,6 @@ function squaredErrors(callers: readonly HeardCaller[], facts: HindsightFacts): 
   return { cellSquared, originalSquared };
 }
 
-/** An answered caller both estimators gave a number: whom RMSE is over. */
-const isScored = (caller: HeardCaller) => caller.outcome === 'accepted' && bothGaveNumber(caller);
-
 /**
  * Where the room is: over all the callers, the default/original RMSE had only the callers who found
  * `found` been told their cell's mean (known afterwards), everyone else what the default told them.
@@ -159,9 +156,10 @@ const isScored = (caller: HeardCaller) => caller.outcome === 'accepted' && bothG
  */
 export function rmseRatioInHindsightFor(callers: readonly HeardCaller[], facts: HindsightFacts, found: Found): number {
   const scored = callers.filter(isScored);
+  const squared = (told: number | null, caller: HeardCaller) => (told! - caller.waitSeconds) ** 2;
   const { cellSquared } = squaredErrors(scored.filter((caller) => caller.found === found), facts);
-  const defaultSquared = scored.filter((caller) => caller.found !== found).reduce((sum, caller) => sum + (caller.estimates.default! - caller.waitSeconds) ** 2, 0);
-  const { originalSquared } = squaredErrors(scored, facts);
+  const defaultSquared = scored.filter((caller) => caller.found !== found).reduce((sum, caller) => sum + squared(caller.estimates.default, caller), 0);
+  const originalSquared = scored.reduce((sum, caller) => sum + squared(caller.estimates.original, caller), 0);
   return originalSquared === 0 ? NaN : Math.sqrt((cellSquared + defaultSquared) / originalSquared);
 }
 

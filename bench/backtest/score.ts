@@ -91,6 +91,9 @@ const share = (part: number, whole: number) => (whole === 0 ? NaN : part / whole
 /** Whether a caller is compared at all: both the default and the original gave them a number. */
 export const bothGaveNumber = (caller: HeardCaller) => caller.estimates.default !== null && caller.estimates.original !== null;
 
+/** Whether a caller is scored (in RMSE, MAE, bias, phrase truth): answered, and given a number by both. */
+export const isScored = (caller: HeardCaller) => caller.outcome === 'accepted' && bothGaveNumber(caller);
+
 /** The callers of each queue, by queue name. */
 export function byQueue(callers: readonly HeardCaller[]): [string, HeardCaller[]][] {
   const queues = [...new Set(callers.map((caller) => caller.queue))].sort();
@@ -100,7 +103,7 @@ export function byQueue(callers: readonly HeardCaller[]): [string, HeardCaller[]
 /** Scores one group of callers (a queue's, or everyone's). */
 export function scoreGroup(group: string, callers: readonly HeardCaller[]): GroupScore {
   const answered = callers.filter((caller) => caller.outcome === 'accepted');
-  const scored = answered.filter(bothGaveNumber);
+  const scored = callers.filter(isScored);
   const heard = callers.filter(bothGaveNumber);
   const estimators = {} as Record<EstimatorName, EstimatorScore>;
   for (const name of ESTIMATOR_NAMES) {
