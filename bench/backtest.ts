@@ -66,8 +66,8 @@ interface FileResult {
   byCadence: Map<number, GroupScore[]>;
   /** Scores at the headline cadence with the other login gaps (call logs only). */
   byLoginGap: Map<number, GroupScore[]>;
-  /** Scores at the headline cadence by what callers found their queue like (heard.ts `FOUND`). */
-  byFound: GroupScore[];
+  /** Scores at each cadence by what callers found their queue like (heard.ts `FOUND`). */
+  byFound: Map<number, GroupScore[]>;
   /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
   byFoundAndPriority: GroupScore[];
   /** At the headline cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
@@ -89,15 +89,15 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   const ids = exported ? { workspaceSid: exported.workspaceSid, queueSids: exported.queueSids } : {};
   for (const skipped of report.skipped) process.stderr.write(`${name}: skipped ${skipped.count} row(s), ${skipped.reason}: line${skipped.count > 1 ? 's' : ''} ${skipped.firstLines.join(', ')}${skipped.count > skipped.firstLines.length ? ', …' : ''}\n`);
   const byCadence = new Map<number, GroupScore[]>();
-  let byFound: GroupScore[] = [];
+  const byFound = new Map<number, GroupScore[]>();
   let byFoundAndPriority: GroupScore[] = [];
   let hindsight: Record<HindsightFacts, Hindsight>[] = [];
   let roomByFound: RoomByFound[] = [];
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
+    byFound.set(refreshSeconds, scoreByFound(heard));
     if (refreshSeconds === HEADLINE_CADENCE) {
-      byFound = scoreByFound(heard);
       if (new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
       hindsight = hindsightByQueue(heard);
       roomByFound = hindsightByFound(heard);
@@ -263,7 +263,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       '',
       'Every caller by what their queue looked like in the reading they heard, as the default saw it: a free slot (an agent Available, nobody waiting: told 0), nobody waiting in the queue but no free slot (every agent busy, or callers waiting in the other queues of its pool), or callers waiting in its line. Answered at once: waited 0 s. Shares of the squared error are over all scored callers.',
       '',
-      ...foundTable(result.byFound),
+      ...foundTable(result.byFound.get(HEADLINE_CADENCE)!),
       '',
     );
     if (result.byFoundAndPriority.length > 0) {
@@ -298,6 +298,17 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
     for (const [cadence, scores] of result.byCadence) lines.push(overallRow(`${cadence} s`, scores));
+    for (const [cadence, scores] of result.byFound) {
+      if (cadence === HEADLINE_CADENCE) continue;
+      lines.push(
+        '',
+        `### What callers found, refresh every ${cadence} s`,
+        '',
+        `The same states when the reading is taken every ${cadence} s. A caller hears a reading up to ${cadence} s old, and the line may have moved since: compare the share answered at once of callers who heard others waiting with the ${HEADLINE_CADENCE} s table. The goals are judged every ${HEADLINE_CADENCE} s; this shows where a slower schedule loses.`,
+        '',
+        ...foundTable(scores),
+      );
+    }
     if (result.byLoginGap.size > 0) {
       lines.push('', `### The login rule, refresh every ${HEADLINE_CADENCE} s`, '', `| longest gap in a stretch | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
       for (const [gap, scores] of [...result.byLoginGap].sort((a, b) => a[0] - b[0])) lines.push(overallRow(`${gap} min${gap === loginGap ? ' (the rule)' : ''}`, scores));

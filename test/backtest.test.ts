@@ -375,6 +375,13 @@ describe('npm run backtest', () => {
     const tables = readFileSync(join(out, 'backtest.md'), 'utf8');
     expect(tables).toContain('## two-days.txt.gz');
     expect(tables).toContain('| 120 s |');
+    // What callers found at the slower cadences too: every caller of that cadence in its "all" row.
+    for (const cadence of [120, 300]) {
+      const found = tables.split(`### What callers found, refresh every ${cadence} s`)[1]!.split('###')[0]!;
+      const cadenceRow = tables.split('\n').find((line) => line.startsWith(`| ${cadence} s |`))!;
+      expect(found).toContain(`| **all** | ${cadenceRow.split(' | ')[1]} |`);
+      expect(found).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
+    }
     expect(tables).toContain('| 30 min (the rule) |');
     expect(tables).toContain('### What callers found, refresh every 30 s');
     // Every fourth caller is a priority customer (TaskRouter priority 1): the states split by priority, highest first.
