@@ -70,8 +70,8 @@ interface FileResult {
   byFound: Map<number, GroupScore[]>;
   /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
   byFoundAndPriority: GroupScore[];
-  /** At the headline cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
-  hindsight: Record<HindsightFacts, Hindsight>[];
+  /** At each cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
+  hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>;
   /** At the headline cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
   roomByFound: RoomByFound[];
   seconds: number;
@@ -91,15 +91,15 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   const byCadence = new Map<number, GroupScore[]>();
   const byFound = new Map<number, GroupScore[]>();
   let byFoundAndPriority: GroupScore[] = [];
-  let hindsight: Record<HindsightFacts, Hindsight>[] = [];
+  const hindsight = new Map<number, Record<HindsightFacts, Hindsight>[]>();
   let roomByFound: RoomByFound[] = [];
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
     byFound.set(refreshSeconds, scoreByFound(heard));
+    hindsight.set(refreshSeconds, hindsightByQueue(heard));
     if (refreshSeconds === HEADLINE_CADENCE) {
       if (new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
-      hindsight = hindsightByQueue(heard);
       roomByFound = hindsightByFound(heard);
     }
   }
@@ -215,6 +215,26 @@ function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores
   return lines;
 }
 
+/** Everyone's row of both hindsight tables, one row per cadence. */
+function hindsightByCadenceTable(hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>, byCadence: Map<number, GroupScore[]>): string[] {
+  const phraseColumns = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'phrase true in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const errorColumns = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const lines = [
+    `| refresh every | callers scored | ${phraseColumns.join(' | ')} | phrase true default / original | "less than a minute" broken default / original | ${errorColumns.join(' | ')} | the default's |`,
+    `|${' --- |'.repeat(5 + phraseColumns.length + errorColumns.length)}`,
+  ];
+  for (const [cadence, bounds] of hindsight) {
+    const all = bounds.find((bound) => bound.reading.group === 'all')!;
+    const score = everyone(byCadence.get(cadence)!);
+    const d = score.estimators.default;
+    const o = score.estimators.original;
+    lines.push(
+      `| ${cadence} s | ${all.reading.scored} | ${HINDSIGHT_FACTS.map((facts) => pct(all[facts].phraseTrue)).join(' | ')} | ${pct(d.phraseTrue)} / ${pct(o.phraseTrue)} | ${pct(d.underMinuteBroken)} / ${pct(o.underMinuteBroken)} | ${HINDSIGHT_FACTS.map((facts) => ratioText(all[facts].rmseRatio)).join(' | ')} | ${ratioText(score.ratio.value)} |`,
+    );
+  }
+  return lines;
+}
+
 /** Over everyone, the RMSE ratio had only one state's callers been told their cell's mean, per family of facts. */
 function roomTable(rows: RoomByFound[]): string[] {
   const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE over all callers, only these in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
@@ -281,7 +301,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       '',
       `The most often a rule could have told callers a true phrase while "less than a minute" broke (a wait over ${PROMISE_LIMIT_SECONDS} s) for at most ${pct(GOALS.brokenPerQueue)} of a queue's callers told it, ${pct(GOALS.brokenOverall)} over everyone (the estimator issue's limits), if it gave one phrase to every caller who found the same. The facts of the reading: the queue × what they found (above) × agents Available (0, 1, 2, ${AVAILABLE_CAP} or more) × the queue's own mean wait of the window (the original's estimate: none, under ${WAIT_BAND_EDGES.join(', ')} s, or longer); the second family adds the default's estimate in the same bands (0 apart), the third also the caller's TaskRouter priority. Each knows every wait afterwards. An upper bound (bench/backtest/hindsight.ts), fit on the month it scores: a reference, not an estimator. Where it is under the original's phrase truth, no rule deciding from those facts can keep the promise and be true as often as the original there.`,
       '',
-      ...hindsightTable(result.hindsight, headlineScores),
+      ...hindsightTable(result.hindsight.get(HEADLINE_CADENCE)!, headlineScores),
       '',
     );
     lines.push(
@@ -289,7 +309,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       '',
       `The least default/original RMSE a rule could have had if it told every caller of a cell (the same families of facts) one number: the mean of the cell's waits, known afterwards. Fit on the month it scores: where it is above the estimator issue's goal over all callers (${GOALS.overallRatio.toFixed(2)}), no rule deciding from those facts meets it.`,
       '',
-      ...hindsightErrorTable(result.hindsight, headlineScores),
+      ...hindsightErrorTable(result.hindsight.get(HEADLINE_CADENCE)!, headlineScores),
       '',
       `Where that room is: over all callers, the default/original RMSE had only the callers of one state (what they found, as above) been told their cell's mean, everyone else what the default told them (${ratioText(everyone(headlineScores).ratio.value)} as told). Each cell holds callers of one state, so the states' shares of the gap between the two add up to it; above the default's ratio, the default already does better there than one number per cell.`,
       '',
@@ -298,6 +318,14 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
     );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
     for (const [cadence, scores] of result.byCadence) lines.push(overallRow(`${cadence} s`, scores));
+    lines.push(
+      '',
+      '### In hindsight, at every cadence',
+      '',
+      `Over all callers, the two bounds above at each cadence: the most often a rule giving one phrase per cell could have been true with "less than a minute" broken for at most ${pct(GOALS.brokenOverall)} of the callers told it, and the least default/original RMSE of one number per cell. Where the phrase bound is under the original's phrase truth, the original's phrase at that cadence comes with more broken promises than the goal allows.`,
+      '',
+      ...hindsightByCadenceTable(result.hindsight, result.byCadence),
+    );
     for (const [cadence, scores] of result.byFound) {
       if (cadence === HEADLINE_CADENCE) continue;
       lines.push(

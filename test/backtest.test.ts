@@ -382,6 +382,9 @@ describe('npm run backtest', () => {
       expect(found).toContain(`| **all** | ${cadenceRow.split(' | ')[1]} |`);
       expect(found).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
     }
+    // Both hindsight bounds over all callers at every cadence: three phrase bounds, the two estimators' figures, three ratios and the default's.
+    const byCadence = tables.split('### In hindsight, at every cadence')[1]!.split('###')[0]!;
+    for (const cadence of [30, 120, 300]) expect(byCadence).toMatch(new RegExp(`^\\| ${cadence} s \\| \\d+ \\|( [\\d.]+% \\|){3} [\\d.]+% / [\\d.]+% \\| [\\d.]+% / [\\d.]+% \\|( (\\d\\.\\d\\d|n/a) \\|){4}$`, 'm'));
     expect(tables).toContain('| 30 min (the rule) |');
     expect(tables).toContain('### What callers found, refresh every 30 s');
     // Every fourth caller is a priority customer (TaskRouter priority 1): the states split by priority, highest first.
