@@ -73,7 +73,7 @@ interface FileResult {
   /** At each cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
   hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>;
   /** At the headline cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
-  roomByFound: RoomByFound[];
+  roomByFound: Map<number, RoomByFound[]>;
   seconds: number;
 }
 
@@ -92,16 +92,14 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
   const byFound = new Map<number, GroupScore[]>();
   let byFoundAndPriority: GroupScore[] = [];
   const hindsight = new Map<number, Record<HindsightFacts, Hindsight>[]>();
-  let roomByFound: RoomByFound[] = [];
+  const roomByFound = new Map<number, RoomByFound[]>();
   for (const refreshSeconds of CADENCES) {
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
     byFound.set(refreshSeconds, scoreByFound(heard));
     hindsight.set(refreshSeconds, hindsightByQueue(heard));
-    if (refreshSeconds === HEADLINE_CADENCE) {
-      if (new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
-      roomByFound = hindsightByFound(heard);
-    }
+    roomByFound.set(refreshSeconds, hindsightByFound(heard));
+    if (refreshSeconds === HEADLINE_CADENCE && new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
   }
   const byLoginGap = new Map<number, GroupScore[]>();
   if (!exported) {
@@ -313,7 +311,7 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
       '',
       `Where that room is: over all callers, the default/original RMSE had only the callers of one state (what they found, as above) been told their cell's mean, everyone else what the default told them (${ratioText(everyone(headlineScores).ratio.value)} as told). Each cell holds callers of one state, so the states' shares of the gap between the two add up to it; above the default's ratio, the default already does better there than one number per cell.`,
       '',
-      ...roomTable(result.roomByFound),
+      ...roomTable(result.roomByFound.get(HEADLINE_CADENCE)!),
       '',
     );
     lines.push('### Cadence', '', `| refresh every | ${OVERALL_HEADER[0]!.slice(2)}`, `| --- | ${OVERALL_HEADER[1]!.slice(2)}`);
@@ -335,6 +333,10 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
         `The same states when the reading is taken every ${cadence} s. A caller hears a reading up to ${cadence} s old, and the line may have moved since: compare the share answered at once of callers who heard others waiting with the ${HEADLINE_CADENCE} s table. The goals are judged every ${HEADLINE_CADENCE} s; this shows where a slower schedule loses.`,
         '',
         ...foundTable(scores),
+        '',
+        `Where the room of one number per cell is at this cadence, as in "Where that room is" (${ratioText(everyone(result.byCadence.get(cadence)!).ratio.value)} as told):`,
+        '',
+        ...roomTable(result.roomByFound.get(cadence)!),
       );
     }
     if (result.byLoginGap.size > 0) {

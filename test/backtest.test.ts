@@ -381,6 +381,9 @@ describe('npm run backtest', () => {
       const cadenceRow = tables.split('\n').find((line) => line.startsWith(`| ${cadence} s |`))!;
       expect(found).toContain(`| **all** | ${cadenceRow.split(' | ')[1]} |`);
       expect(found).toMatch(/^\| \*\*all\*\* \| \d+ \| [\d.]+ \| .* \| 100\.0% \/ 100\.0% \|/m);
+      // … and where the room of one number per cell is there, told beside the cadence's own ratio.
+      expect(found).toContain(`(${cadenceRow.split(' | ')[2]!.split(' ')[0]} as told):`);
+      expect(found).toMatch(/^\| (free slot|own line empty, no free slot|callers waiting in its line) \| \d+ \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \| (\d\.\d\d|n\/a) \|$/m);
     }
     // Both hindsight bounds over all callers at every cadence: three phrase bounds, the two estimators' figures, three ratios and the default's.
     const byCadence = tables.split('### In hindsight, at every cadence')[1]!.split('###')[0]!;
