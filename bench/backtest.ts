@@ -72,7 +72,7 @@ interface FileResult {
   byFoundAndPriority: GroupScore[];
   /** At each cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
   hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>;
-  /** At the headline cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
+  /** At each cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
   roomByFound: Map<number, RoomByFound[]>;
   seconds: number;
 }
