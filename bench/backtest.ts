@@ -181,9 +181,12 @@ function goalsTable(byCadence: Map<number, GroupScore[]>): string[] {
 /** Each family of facts' column in the hindsight tables, after "facts of the reading". */
 const FAMILY_COLUMN: Record<HindsightFacts, string> = { reading: 'facts of the reading', 'reading and default': "… and the default's estimate", 'reading, default and priority': "… and the caller's priority" };
 
+/** One header per family of facts, the first led by what the columns hold (`lead`), each followed by `suffix`. */
+const familyColumns = (lead: string, suffix = '') => HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? lead : ''}${FAMILY_COLUMN[facts]}${suffix}`);
+
 /** The hindsight bound per queue (the promise goal's per-queue limit) and over everyone (its overall limit), beside what the default and the original did. */
 function hindsightTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
-  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'phrase true in hindsight: ' : ''}${FAMILY_COLUMN[facts]} (cells)`);
+  const families = familyColumns('phrase true in hindsight: ', ' (cells)');
   const lines = [
     `| queue | callers scored | "less than a minute" broken at most | ${families.join(' | ')} | phrase true default / original | "less than a minute" broken default / original |`,
     `|${' --- |'.repeat(5 + families.length)}`,
@@ -203,7 +206,7 @@ const hindsightLabel = ({ group, scored }: Hindsight) => (group === 'all' ? '**a
 
 /** The least default/original RMSE of one number per cell, per queue and over everyone, beside the default's. */
 function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores: GroupScore[]): string[] {
-  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const families = familyColumns('default/original RMSE in hindsight: ');
   const lines = [`| queue | callers scored | ${families.join(' | ')} | the default\'s |`, `|${' --- |'.repeat(3 + families.length)}`];
   for (const bound of bounds) {
     const { reading } = bound;
@@ -215,8 +218,8 @@ function hindsightErrorTable(bounds: Record<HindsightFacts, Hindsight>[], scores
 
 /** Everyone's row of both hindsight tables, one row per cadence. */
 function hindsightByCadenceTable(hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>, byCadence: Map<number, GroupScore[]>): string[] {
-  const phraseColumns = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'phrase true in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
-  const errorColumns = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const phraseColumns = familyColumns('phrase true in hindsight: ');
+  const errorColumns = familyColumns('default/original RMSE in hindsight: ');
   const lines = [
     `| refresh every | callers scored | ${phraseColumns.join(' | ')} | phrase true default / original | "less than a minute" broken default / original | ${errorColumns.join(' | ')} | the default's |`,
     `|${' --- |'.repeat(5 + phraseColumns.length + errorColumns.length)}`,
@@ -235,7 +238,7 @@ function hindsightByCadenceTable(hindsight: Map<number, Record<HindsightFacts, H
 
 /** Over everyone, the RMSE ratio had only one state's callers been told their cell's mean, per family of facts. */
 function roomTable(rows: RoomByFound[]): string[] {
-  const families = HINDSIGHT_FACTS.map((facts) => `${facts === 'reading' ? 'default/original RMSE over all callers, only these in hindsight: ' : ''}${FAMILY_COLUMN[facts]}`);
+  const families = familyColumns('default/original RMSE over all callers, only these in hindsight: ');
   const lines = [`| what the caller's queue looked like | callers scored | ${families.join(' | ')} |`, `|${' --- |'.repeat(2 + families.length)}`];
   for (const { found, scored, rmseRatio } of rows) lines.push(`| ${found} | ${scored} | ${HINDSIGHT_FACTS.map((facts) => ratioText(rmseRatio[facts])).join(' | ')} |`);
   return lines;
