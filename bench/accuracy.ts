@@ -20,7 +20,7 @@ import { Simulation } from '../dev/simulation/engine';
 import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
 import { LEAN_FIELDS } from '../dev/taskrouter-double';
 import { queuePools, workerAttributes } from '../src/taskrouter/pools';
-import { advanceHistory, DEFAULT_PARAMETERS, poolViews, type PoolView, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
+import { advanceHistory, answerAt, DEFAULT_PARAMETERS, poolViews, windowWaitFor, type PoolView, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type WaitModel, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
 import { percentile, rmseRatioInterval } from './bootstrap';
@@ -59,6 +59,8 @@ export interface Caller {
   arrivedAtMs: number;
   /** The observation of the snapshot the caller would have been answered from; null before the first. */
   observation: QueueObservation | null;
+  /** When that snapshot's statistics were read. */
+  snapshotAtMs: number;
   /** The queue's history as the refresher held it at that snapshot (this reading folded in). */
   history: QueueHistory | null;
   /** The queue's pool at that snapshot, when it shares workers with other queues. */
@@ -107,7 +109,7 @@ export interface Settings {
 export function replicate(scenario: Scenario, replication: number, settings: Settings, recordEvents = false): { callers: Caller[]; simulation: Simulation } {
   const seeded = { ...scenario, seed: (scenario.seed + 7919 * replication) >>> 0 };
   const { refreshSeconds, windowMinutes, lean } = settings;
-  type Cached = Pick<Caller, 'observation' | 'history' | 'pool' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
+  type Cached = Pick<Caller, 'observation' | 'snapshotAtMs' | 'history' | 'pool' | 'noAgentsAtSnapshot' | 'servableAtSnapshot'>;
   let snapshot = new Map<string, Cached>();
   const waiting = new Map<number, Caller>();
   const callers: Caller[] = [];
@@ -122,6 +124,7 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
         replication,
         arrivedAtMs: task.arrivedAtMs,
         observation: cached?.observation ?? null,
+        snapshotAtMs: cached?.snapshotAtMs ?? task.arrivedAtMs,
         history: cached?.history ?? null,
         pool: cached?.pool ?? null,
         noAgentsAtSnapshot: cached?.noAgentsAtSnapshot ?? false,
@@ -160,7 +163,7 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
         const key = `${queue.sid} ${channel}`;
         // As a looping refresher keeps it: the previous history advanced by this reading.
         const history = advanceHistory(snapshot.get(key)?.history ?? null, observation, refreshSeconds, t);
-        next.set(key, { observation, history, pool: null, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
+        next.set(key, { observation, snapshotAtMs: t, history, pool: null, noAgentsAtSnapshot: (realtime['total_eligible_workers'] as number) > 0 && agents === 0, servableAtSnapshot: agents > 0 && (observation.tasksWaiting ?? 0) > 0 });
       }
     }
     for (const channel of channels) {
@@ -188,9 +191,19 @@ function runScenario(name: string, settings: Settings): ScenarioRun {
   return { name: scenario.name, set, scenario, replications, callers };
 }
 
-/** The default's answer to one caller: its estimate and range, from the snapshot's reading and history. */
-export function defaultFor(caller: Caller, parameters: EstimatorParameters): RangedEstimate | null {
-  return caller.observation ? estimateWait('default', caller.observation, caller.history, parameters, caller.pool) : null;
+/** The default's estimate and range as a caller heard them, and the model they come from. */
+type DefaultAnswer = RangedEstimate & { model: WaitModel | null };
+
+/**
+ * The default's answer to one caller: its estimate, range and model from the snapshot's reading and
+ * history, aged by the time between that snapshot and the caller's arrival as get-queue-times ages it.
+ */
+export function defaultFor(caller: Caller, parameters: EstimatorParameters): DefaultAnswer | null {
+  if (!caller.observation) return null;
+  const estimate = estimateWait('default', caller.observation, caller.history, parameters, caller.pool);
+  const answer = answerAt({ ...estimate, windowWaitSeconds: windowWaitFor('default', estimate, caller.observation) }, (caller.arrivedAtMs - caller.snapshotAtMs) / 1000);
+  if (answer === null) return { ...estimate, model: null };
+  return { ...estimate, estimatedWaitSeconds: answer.seconds, waitRange: answer.range, model: answer.model };
 }
 
 /** default, original and oracle for one caller (in SCORERS order). */
@@ -200,8 +213,8 @@ function estimatesOf(caller: Caller, parameters: EstimatorParameters, ours: Rang
 }
 
 /** What the default tells a caller in `style`: the phrase chosen from its model. */
-function defaultPhrase(estimate: RangedEstimate, style: SpeechStyle) {
-  return spokenWait({ meanSeconds: estimate.estimatedWaitSeconds!, shape: estimate.waitShape ?? 1 }, style);
+function defaultPhrase(estimate: DefaultAnswer, style: SpeechStyle) {
+  return spokenWait(estimate.model!, style);
 }
 
 interface Score {
@@ -225,7 +238,7 @@ interface ScenarioScore {
   /** The default's phrase, chosen from its model, came true: per speech style. */
   phraseTrue: Record<SpeechStyle, number>;
   coverage: number;
-  /** Coverage among the callers given a wait (estimate above 0), and their share of the callers scored. */
+  /** Coverage among the callers given a wait (a reading with an estimate above 0: not a free slot, however aged), and their share of the callers scored. */
   coverageWhenWaiting: number;
   shareWaiting: number;
   medianWidth: number;
@@ -285,7 +298,7 @@ function quickScore(run: ScenarioRun, parameters: EstimatorParameters, settings:
 
 function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settings: Settings): ScenarioScore {
   const rows = scoredCallers(run, parameters, settings);
-  const common = rows.filter((row) => row.estimates.every((estimate) => estimate !== null)) as { caller: Caller; ours: RangedEstimate; estimates: [number, number, number] }[];
+  const common = rows.filter((row) => row.estimates.every((estimate) => estimate !== null)) as { caller: Caller; ours: DefaultAnswer; estimates: [number, number, number] }[];
   const scores = {} as Record<Scorer, Score>;
   SCORERS.forEach((scorer, index) => {
     let absolute = 0;
@@ -332,7 +345,7 @@ function scoreScenario(run: ScenarioRun, parameters: EstimatorParameters, settin
     const range = ours.waitRange!;
     const inside = caller.waitSeconds >= range.low && caller.waitSeconds <= range.high;
     if (inside) covered++;
-    if (ours.estimatedWaitSeconds! > 0) {
+    if (ours.model!.meanSeconds > 0) {
       waitGiven++;
       if (inside) waitGivenCovered++;
     }

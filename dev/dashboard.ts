@@ -8,15 +8,15 @@ import type { Redis } from '@upstash/redis';
 import { readAllEntries, readRefreshRecord } from '../src/cache/read';
 import { refreshAgeMs } from '../src/cache/entry';
 import type { Simulation, ResolvedTask } from './simulation/engine';
-import { probabilityBetween, spokenWait } from '../src/estimator';
+import { answerAt, probabilityBetween, spokenWait, toldSeconds, type WaitModel } from '../src/estimator';
 
 /**
  * The phrase a caller hears and, where it is not the rounded mean, why: it is the likeliest minute
  * under the model (a mean of 1 min 58 s can be told "about 1 minute"), with the share of waits it holds.
  */
-export function phraseOf(meanSeconds: number | null, shape: number): { phrase: string | null; phraseWhy: string | null } {
-  if (meanSeconds === null) return { phrase: null, phraseWhy: null };
-  const model = { meanSeconds, shape };
+export function phraseOf(model: WaitModel | null): { phrase: string | null; phraseWhy: string | null } {
+  if (model === null) return { phrase: null, phraseWhy: null };
+  const meanSeconds = toldSeconds(model);
   const spoken = spokenWait(model, DEFAULT_SPEECH_STYLE);
   const rounded = meanSeconds < 60 ? 0 : roundMinutes(meanSeconds);
   if (spoken.minutes === rounded) return { phrase: spoken.phrase, phraseWhy: null };
@@ -86,26 +86,29 @@ export async function startDashboard(options: { sim: () => Simulation; redis: Re
     const now = sim.now();
     const { entries, meta } = await read();
     const since = Math.max(firstSampleAt ?? now, now - HISTORY_MINUTES * 60_000);
+    // The local stack's clocks are one machine's: the refresher's offset to Redis is all it takes.
+    const dataAgeSeconds = meta ? refreshAgeMs(meta, { redisNowMs: Date.now() + meta.clockOffsetMs, localNowMs: Date.now() }, Date.now()) / 1000 : null;
     const rows = entries
       .sort((a, b) => a.queueName.localeCompare(b.queueName) || a.channel.localeCompare(b.channel))
       .map((entry) => {
         const realtime = sim.realtime(entry.queueSid, entry.channel);
         const noAgents = entry.reason !== undefined && NO_AGENTS.has(entry.reason);
+        // What a caller asking now hears: the reading aged as get-queue-times ages it.
+        const answer = answerAt(entry, dataAgeSeconds ?? 0);
         return {
           queueSid: entry.queueSid,
           queueName: entry.queueName,
           channel: entry.channel,
           status: noAgents ? 'no_agents' : entry.estimatedWaitSeconds === null ? 'no_data' : 'ok',
-          estimatedWaitSeconds: entry.estimatedWaitSeconds,
-          waitRange: entry.waitRange,
-          ...phraseOf(entry.estimatedWaitSeconds, entry.waitShape ?? 1),
+          estimatedWaitSeconds: answer?.seconds ?? null,
+          waitRange: answer?.range ?? null,
+          ...phraseOf(answer?.model ?? null),
           confidence: entry.confidence,
           reason: entry.reason ?? null,
           tasksWaiting: entry.tasksWaiting,
           longestWaitSeconds: realtime['longest_task_waiting_age'] as number,
           availableWorkers: entry.availableWorkers,
-          // The local stack's clocks are one machine's: the refresher's offset to Redis is all it takes.
-          dataAgeSeconds: meta ? Math.round(refreshAgeMs(meta, { redisNowMs: Date.now() + meta.clockOffsetMs, localNowMs: Date.now() }, Date.now()) / 1000) : null,
+          dataAgeSeconds: dataAgeSeconds === null ? null : Math.round(dataAgeSeconds),
           liveTasksWaiting: (realtime['tasks_by_status'] as { pending: number }).pending,
           estimates: (estimates.get(key(entry.queueSid, entry.channel)) ?? []).filter((point) => point.t >= since),
           actual: (actual.get(key(entry.queueSid, entry.channel)) ?? []).filter((point) => point.t >= since),

@@ -4,7 +4,7 @@
  */
 import type { Redis } from '@upstash/redis';
 import type { RefresherConfig, TwilioCredentials } from './config';
-import { advanceHistory, decodeHistory, DEFAULT_PARAMETERS, encodeHistory, estimateWait, poolViews, type EstimatorParameters, type QueueObservation } from './estimator';
+import { advanceHistory, decodeHistory, DEFAULT_PARAMETERS, encodeHistory, estimateWait, poolViews, windowWaitFor, type EstimatorParameters, type QueueObservation } from './estimator';
 import type { QueueWaitEntry } from './cache/entry';
 import { alignBase, basePools, beginRefresh, previousHistories, readBase, sortedSids, writeSnapshot, type RefreshStart, type Snapshot, type WriteBase, type WriteReport } from './cache/write';
 import { ConfigError } from './errors';
@@ -106,6 +106,9 @@ export function buildSnapshot(
         const { estimatedWaitSeconds, waitRange, waitShape, confidence, reason } = estimateWait(config.estimator, queue.observation, queueHistory, parameters, pools.get(queue.queueSid) ?? null);
         const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
         if (reason) entry.reason = reason;
+        // What an aged reading moves towards (estimator/answer.ts).
+        const window = windowWaitFor(config.estimator, { estimatedWaitSeconds, confidence }, queue.observation);
+        if (window !== null) entry.windowWaitSeconds = window;
         return entry;
       }),
     );

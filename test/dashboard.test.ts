@@ -24,10 +24,10 @@ const DEMO_QUEUES = ['Billing', 'Sales', 'Spanish', 'Support', 'Technical', 'VIP
 describe('why the dashboard says the phrase it says', () => {
   it('explains a phrase that is not the rounded mean: it is the likeliest minute, with its share of waits', () => {
     // A mean of 1 min 58 s with an exponential-like spread: "about 1 minute" holds the most probability.
-    expect(phraseOf(118, 1)).toEqual({ phrase: 'about 1 minute', phraseWhy: expect.stringMatching(/^told "about 1 minute": the likeliest minute, \d+% of waits$/) });
-    expect(phraseOf(118, 5)).toEqual({ phrase: 'about 2 minutes', phraseWhy: null });
-    expect(phraseOf(0, 1)).toEqual({ phrase: 'less than a minute', phraseWhy: null });
-    expect(phraseOf(null, 1)).toEqual({ phrase: null, phraseWhy: null });
+    expect(phraseOf({ meanSeconds: 118, shape: 1 })).toEqual({ phrase: 'about 1 minute', phraseWhy: expect.stringMatching(/^told "about 1 minute": the likeliest minute, \d+% of waits$/) });
+    expect(phraseOf({ meanSeconds: 118, shape: 5 })).toEqual({ phrase: 'about 2 minutes', phraseWhy: null });
+    expect(phraseOf({ meanSeconds: 0, shape: 1 })).toEqual({ phrase: 'less than a minute', phraseWhy: null });
+    expect(phraseOf(null)).toEqual({ phrase: null, phraseWhy: null });
   });
 });
 

@@ -4,6 +4,8 @@ import { staticWorkspace } from '../dev/workspace-model';
 import twilio from 'twilio';
 import { createHash } from 'node:crypto';
 import { refreshOnce } from '../src/refresh';
+import { liveKeys, STAMP_FIELD } from '../src/cache/layout';
+import { answerAt, spokenWait } from '../src/estimator';
 import { logLine, startTestStack, type TestStack } from './helpers';
 
 const model = staticWorkspace({ queueCount: 40, seed: 21 });
@@ -99,6 +101,38 @@ describe('get-queue-times', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ waitTime: 300, status: 'fallback', stale: true, reason: 'cache_unavailable', phrase: 'about 5 minutes' });
+  });
+
+  it('answers from the reading aged by its age: five minutes on, the answer has moved towards the window\'s wait', async () => {
+    const waitKey = liveKeys(model.workspaceSid).wait('voice');
+    type Stored = { estimatedWaitSeconds: number | null; waitShape: number; windowWaitSeconds?: number; waitRange: { low: number; high: number } };
+    // A queue no other test reads, whose estimate and window's wait differ by half a minute or more.
+    const { [STAMP_FIELD]: _stamp, ...entries } = await stack.engine.client.hgetall(waitKey);
+    const [agedSid, stored] = Object.entries(entries)
+      .map(([sid, raw]) => [sid, JSON.parse(raw) as Stored] as const)
+      .find(([sid, entry]) => sid !== queue.sid && entry.estimatedWaitSeconds !== null && entry.windowWaitSeconds !== undefined && Math.abs(entry.estimatedWaitSeconds - entry.windowWaitSeconds) >= 30)!;
+    const window = stored.windowWaitSeconds!;
+    /** The Function's answer is the model at its own age, which the rounded ageSeconds gives within half a second. */
+    const expectAged = (body: { ageSeconds: number; waitTime: number; phrase: string }) => {
+      const expected = [-0.5, 0, 0.5].map((shift) => answerAt(stored, body.ageSeconds + shift)!);
+      expect(body.waitTime).toBeGreaterThanOrEqual(Math.min(...expected.map((answer) => answer.seconds)));
+      expect(body.waitTime).toBeLessThanOrEqual(Math.max(...expected.map((answer) => answer.seconds)));
+      expect(expected.map((answer) => spokenWait(answer.model, 'approximate').phrase)).toContain(body.phrase);
+    };
+    const first = await (await fetch(`${functions.url}/get-queue-times?queueSid=${agedSid}`)).json();
+    expectAged(first);
+    // The refresh that wrote the entry, dated five minutes earlier.
+    const stamp = (await stack.engine.client.hget(waitKey, STAMP_FIELD))!;
+    const [sequence, readAtMs, offsetMs] = stamp.split(',').map(Number) as [number, number, number];
+    await stack.engine.client.hset(waitKey, { [STAMP_FIELD]: `${sequence},${readAtMs - 300_000},${offsetMs}` });
+    try {
+      const later = await (await fetch(`${functions.url}/get-queue-times?queueSid=${agedSid}`)).json();
+      expect(later.ageSeconds).toBeGreaterThanOrEqual(first.ageSeconds + 300);
+      expectAged(later);
+      expect(Math.abs(later.waitTime - window)).toBeLessThan(Math.abs(first.waitTime - window));
+    } finally {
+      await stack.engine.client.hset(waitKey, { [STAMP_FIELD]: stamp });
+    }
   });
 });
 

@@ -41,6 +41,11 @@ describeWithRealRedis('refresh at scale', () => {
     expect(lookup.refresh.readAtMs).toBeGreaterThan(Date.now() - 60_000);
     const byName = await readQueue(stack.redis, model.workspaceSid, 'voice', { queueName: `  ${queue.friendlyName.toUpperCase()} ` });
     expect(byName.found && byName.entry).toEqual(entry);
+    // Beside the estimate, what an aged reading moves towards: the window's mean wait, two significant figures.
+    const stats = model.cumulative(queue.sid, { startMs: model.now() - 15 * 60_000, endMs: model.now(), taskChannel: 'voice', splitByWaitTime: undefined });
+    const mean = (stats['wait_duration_in_queue_until_accepted'] as { avg: number }).avg;
+    expect(entry.estimatedWaitSeconds).not.toBeNull();
+    expect(entry.windowWaitSeconds).toBe(Math.round(Number(mean.toPrecision(2))));
   });
 
   it('keeps each queue\'s history in Redis, packed, so a fresh process (a cron job) goes on from it like a looping one', async () => {

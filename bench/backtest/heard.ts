@@ -3,11 +3,12 @@
  * (dev/replay/replay.ts), read every `refreshSeconds` as the refresher reads them (observationFrom),
  * each reading turned into a snapshot by the refresher's own `buildSnapshot`, its history carried from
  * the reading before as a looping refresher carries it. A caller hears the last snapshot taken before
- * their task appears in the statistics.
+ * their task appears in the statistics, aged by the time between that reading and their call, as
+ * get-queue-times ages it.
  */
 import { Replay } from '../../dev/replay/replay';
 import { outcomeOf, type Timeline } from '../../dev/replay/timeline';
-import { decodeHistory, estimateWait, freeSlot, noAgents, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueHistory, type QueueObservation, type WaitRange } from '../../src/estimator';
+import { answerAt, decodeHistory, estimateWait, freeSlot, noAgents, QUICK_ANSWER_SECONDS, type EstimatorName, type EstimatorParameters, type QueueHistory, type QueueObservation, type WaitModel, type WaitRange } from '../../src/estimator';
 import { DEFAULT_LOGGED_OUT_ACTIVITIES } from '../../src/config';
 import { buildSnapshot } from '../../src/refresh';
 import { queuePools, workerAttributes } from '../../src/taskrouter/pools';
@@ -50,6 +51,8 @@ export interface HeardCaller {
   /** The default's range and model shape (its phrase comes from them). */
   range: WaitRange | null;
   shape: number | null;
+  /** The default's whole model as the caller heard it (estimator/answer.ts); absent: the estimate and shape alone. */
+  model?: WaitModel;
   /** What the caller's queue looked like in the reading they heard. */
   found: Found;
   /** Agents Available for the caller's queue in that reading (`total_available_workers`); null when not reported. */
@@ -121,7 +124,9 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
       const entry = entries.get(`${queueSid} ${task.channel}`)!;
       const observation: QueueObservation = snapshot.inputs.get(task.channel)!.get(queueSid)!;
       const history = decodeHistory(snapshot.history.get(task.channel)!.get(queueSid));
-      const estimates = { default: entry.estimatedWaitSeconds } as Record<EstimatorName, number | null>;
+      // What get-queue-times would have answered when the caller asked: the reading aged by then.
+      const answer = answerAt(entry, (task.enteredAtMs - readAtMs) / 1000);
+      const estimates = { default: answer?.seconds ?? null } as Record<EstimatorName, number | null>;
       for (const name of OTHER_ESTIMATORS) estimates[name] = estimateWait(name, observation, history).estimatedWaitSeconds;
       heard.push({
         queue: task.queue,
@@ -131,8 +136,9 @@ export function heardCallers(timeline: Timeline, options: HeardOptions): HeardCa
         priority: task.priority,
         waitSeconds: ((task.acceptedAtMs ?? task.canceledAtMs)! - task.enteredAtMs) / 1000,
         estimates,
-        range: entry.waitRange,
+        range: answer?.range ?? null,
         shape: entry.waitShape ?? null,
+        ...(answer ? { model: answer.model } : {}),
         found: foundBy(observation, history),
         availableWorkers: observation.availableWorkers,
       });

@@ -67,7 +67,7 @@ function phraseOf(caller: HeardCaller, name: EstimatorName): Told {
   const seconds = caller.estimates[name];
   if (seconds === null) return null;
   if (name === 'default') {
-    const spoken = spokenWait({ meanSeconds: seconds, shape: caller.shape ?? 1 }, 'approximate');
+    const spoken = spokenWait(caller.model ?? { meanSeconds: seconds, shape: caller.shape ?? 1 }, 'approximate');
     return { minSeconds: spoken.minSeconds, maxSeconds: spoken.maxSeconds, underMinute: spoken.minutes === 0 };
   }
   const phrase = announce(seconds, 'approximate');

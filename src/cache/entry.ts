@@ -17,6 +17,12 @@ export interface QueueWaitEntry {
   waitRange: WaitRange | null;
   /** The gamma shape of the wait model behind the range (hold music's remaining wait); absent in older entries. */
   waitShape?: number | null;
+  /**
+   * The queue's mean wait of the window, two significant figures: what the answer moves towards as the
+   * reading ages (estimator/answer.ts). Absent in older entries, from other estimators, and when the
+   * window accepted nothing.
+   */
+  windowWaitSeconds?: number;
   confidence: Confidence;
   reason?: EstimateReason;
   tasksWaiting: number | null;

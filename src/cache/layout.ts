@@ -4,7 +4,7 @@
  * Per workspace, under `qwt:v3:{WS}:`
  *   refresh            hash   the refresh record: run number, when the statistics were read, the
  *                            clock offset, the channels, when the last full write happened (RefreshRecord)
- *   wait:{channel}     hash   queue SID → compact entry JSON (~150 bytes): what get-queue-times needs,
+ *   wait:{channel}     hash   queue SID → compact entry JSON (~200 bytes): what get-queue-times needs,
  *                            and STAMP_FIELD → the refresh that wrote them (sequence, read time, offset)
  *   state:{channel}    string the refresher's own packed state (src/cache/state.ts): per queue in SID order
  *                            the digest of its entry and its estimator history, so a fresh refresher

@@ -12,14 +12,15 @@
  *   times per cycle; a clip longer than the interval is refused by the configuration. Without it the
  *   clip plays once per cycle, and announcements come once per clip.
  * - The remaining wait of a caller who has waited t seconds is the estimator's model's conditional
- *   expectation (`expectedRemainingWait`), not the estimate minus t, never below
- *   MINIMUM_ANNOUNCED_SECONDS while they wait.
+ *   expectation (`remainingMean`; the model aged by the reading's age, as get-queue-times ages it), not
+ *   the estimate minus t, never below MINIMUM_ANNOUNCED_SECONDS while they wait.
  * The TwiML is built here, not with the `twilio` package, so this Function loads nothing heavy.
  * Always valid TwiML: a bad or missing parameter only means no announcement.
  */
 import type { Redis } from '@upstash/redis';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
-import { expectedRemainingWait, spokenWait } from '../estimator';
+import { modelAt, remainingMean, spokenWait, type AgedPart } from '../estimator';
+import { refreshAgeMs } from '../cache/entry';
 import { isSid } from '../sids';
 import { announce, fill, type SpeechWords } from '../speech';
 import { readQueueCached } from './wait-time';
@@ -62,18 +63,26 @@ export function parseHoldMusicRequest(event: Record<string, unknown>, nowSeconds
   };
 }
 
-/** What the announcement is computed from: an estimate and its model's gamma shape (null: a bare figure from the flow). */
+/**
+ * What the announcement is computed from: the reading's estimate and its model's gamma shape (null: a
+ * bare figure from the flow), and the window's part when the reading has aged (estimator/answer.ts).
+ */
 export interface HoldEstimate {
   seconds: number;
   shape: number | null;
+  aged?: AgedPart;
 }
 
 /** The queue's current estimate when the request names a queue, else the flow's; undefined when neither can be had. */
 export async function estimateFor(config: WaitTimeConfig, redis: Redis, request: HoldMusicRequest, log: (line: string) => void = () => undefined): Promise<HoldEstimate | undefined> {
   if (request.queueSid !== undefined) {
     try {
-      const lookup = await readQueueCached(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, Date.now());
-      if (lookup.found && lookup.entry.estimatedWaitSeconds !== null) return { seconds: lookup.entry.estimatedWaitSeconds, shape: lookup.entry.waitShape ?? 1 };
+      const nowMs = Date.now();
+      const lookup = await readQueueCached(config, redis, { queue: { queueSid: request.queueSid }, channel: request.channel }, nowMs);
+      if (lookup.found) {
+        const model = modelAt(lookup.entry, refreshAgeMs(lookup.refresh, lookup.clock, nowMs) / 1000);
+        if (model !== null) return { seconds: model.meanSeconds, shape: model.shape, ...(model.aged ? { aged: model.aged } : {}) };
+      }
     } catch (error) {
       // A cache failure costs the caller an announcement, never the music; the log says why.
       log(`no announcement from the cache: ${error instanceof Error ? error.message : String(error)}`);
@@ -110,11 +119,12 @@ export function holdMusicTwiml(config: HoldMusicConfig, request: HoldMusicReques
     // The phrase comes from the wait still to come under the estimate's model, as get-queue-times'
     // does from the whole wait; a caller still waiting is never told less than the minimum.
     const waited = nowSeconds - request.since;
-    const remaining = expectedRemainingWait(estimate.seconds, estimate.shape ?? 1, waited);
+    const model = { meanSeconds: estimate.seconds, shape: estimate.shape ?? 1, waitedSeconds: waited, ...(estimate.aged ? { aged: estimate.aged } : {}) };
+    const remaining = remainingMean(model);
     const phrase =
       remaining < config.minimumAnnouncedSeconds || estimate.shape === null
         ? announce(Math.max(config.minimumAnnouncedSeconds, remaining), config.speechStyle, words).phrase
-        : spokenWait({ meanSeconds: estimate.seconds, shape: estimate.shape, waitedSeconds: waited }, config.speechStyle, words).phrase;
+        : spokenWait(model, config.speechStyle, words).phrase;
     parts.push(`<Say${sayAttributes(config)}>${escapeXml(fill(words.holdAnnouncement, { phrase }))}</Say>`);
     next = nowSeconds + config.announceEverySeconds;
   }

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { CHANNEL_PATTERN, DEFAULT_CHANNEL, type WaitTimeConfig } from '../config';
 import { CacheError } from '../errors';
-import { spokenWait, type Confidence, type EstimateReason, type WaitRange } from '../estimator';
+import { answerAt, spokenWait, type Confidence, type EstimateReason, type WaitRange } from '../estimator';
 import { isSid } from '../sids';
 import { announce, roundMinutes, type SpeechWords } from '../speech';
 import { normaliseQueueName } from '../cache/layout';
@@ -127,16 +127,20 @@ function spokenMinutes(seconds: number): number {
  */
 export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLookup, { found: true }>, nowMs: number, words: SpeechWords): QueueWaitTime {
   const { entry, refresh, clock } = lookup;
-  const ageSeconds = Math.round(refreshAgeMs(refresh, clock, nowMs) / 1000);
-  const waitTime = entry.estimatedWaitSeconds;
-  const model = waitTime === null ? null : { meanSeconds: waitTime, shape: entry.waitShape ?? 1 };
+  const ageMs = refreshAgeMs(refresh, clock, nowMs);
+  const ageSeconds = Math.round(ageMs / 1000);
+  // The answer at this moment: the reading's, moving towards the window's wait as the reading ages.
+  const answer = answerAt(entry, ageMs / 1000);
+  const model = answer?.model ?? null;
+  const waitTime = answer?.seconds ?? null;
+  const waitRange = answer?.range ?? null;
   // The approximate phrase gives waitMinutes, and is the phrase too in the default style: chosen once.
-  // The range style speaks the stored range: the same model's quantiles, as the flow also gets them.
+  // The range style speaks the range the flow also gets.
   const approximate = model === null ? null : spokenWait(model, 'approximate', words);
   let phrase: string | null = null;
-  if (model !== null && approximate !== null) {
+  if (model !== null && approximate !== null && waitTime !== null) {
     if (config.speechStyle === 'approximate') phrase = approximate.phrase;
-    else if (config.speechStyle === 'range' && entry.waitRange) phrase = announce(model.meanSeconds, 'range', words, entry.waitRange).phrase;
+    else if (config.speechStyle === 'range' && waitRange) phrase = announce(waitTime, 'range', words, waitRange).phrase;
     else phrase = spokenWait(model, config.speechStyle, words).phrase;
   }
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
@@ -147,7 +151,7 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
     waitTime,
     waittime: waitTime,
     waitMinutes: approximate === null ? null : approximate.minutes,
-    waitRange: waitTime === null ? null : (entry.waitRange ?? null),
+    waitRange,
     tasksWaiting: entry.tasksWaiting,
     availableWorkers: entry.availableWorkers,
     updatedAt: new Date(refresh.readAtMs).toISOString(),

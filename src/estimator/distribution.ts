@@ -1,7 +1,10 @@
 /**
  * The predicted distribution of a caller's wait: a gamma with the estimate as its mean and the model's
- * shape (wait.ts `waitShape`), or no wait at all when the estimate is 0 (a free slot). The same model
- * gives the range, the phrase (phrase.ts) and hold music's remaining wait after `waited` seconds.
+ * shape (wait.ts `waitShape`), or no wait at all when the estimate is 0 (a free slot). A caller who asks
+ * after the reading was taken gets a mixture (answer.ts `modelAt`): with the weight `aged.weight` the
+ * reading no longer describes the line and the wait is the window's, read as exponential with the
+ * window's mean wait. The same model gives the range, the phrase (phrase.ts) and hold music's remaining
+ * wait after `waited` seconds.
  */
 import { gammaCdf, gammaQuantile } from '../gamma';
 
@@ -12,16 +15,54 @@ export interface WaitModel {
   shape: number;
   /** Seconds the caller has already waited; the model is then of the wait still to come. */
   waitedSeconds?: number;
+  /** The share of callers the reading no longer describes, and their wait's mean (absent: none). */
+  aged?: AgedPart;
+}
+
+/** The part of the model that comes from the window instead of the reading. */
+export interface AgedPart {
+  /** Its weight, 0–1. */
+  weight: number;
+  /** The window's mean wait, seconds: the mean of an exponential. */
+  meanSeconds: number;
 }
 
 /** The gamma shape actually used: stored shapes are rounded and may be missing in old entries. */
 const usableShape = (model: WaitModel) => Math.max(0.01, model.shape);
 
+/** One part of the mixture: a gamma of this mean and shape (mean 0: no wait at all). */
+interface Part {
+  weight: number;
+  mean: number;
+  shape: number;
+}
+
+/** The model's parts: the reading's, and the window's when the reading has aged. */
+function partsOf(model: WaitModel): Part[] {
+  const reading: Part = { weight: 1, mean: Math.max(0, model.meanSeconds), shape: usableShape(model) };
+  const aged = model.aged;
+  if (!aged || !(aged.weight > 0)) return [reading];
+  const weight = Math.min(1, aged.weight);
+  return [
+    { ...reading, weight: 1 - weight },
+    { weight, mean: Math.max(0, aged.meanSeconds), shape: 1 },
+  ];
+}
+
+const partCdf = (part: Part, seconds: number) => (part.mean <= 0 ? 1 : gammaCdf(part.shape, seconds / (part.mean / part.shape)));
+
+/** The model's mean: the estimate a caller is told (the reading's estimate until it ages). */
+export function modelMean(model: WaitModel): number {
+  return partsOf(model).reduce((sum, part) => sum + part.weight * part.mean, 0);
+}
+
+/** Whether the model has a single gamma (or no wait) part, whose quantiles need no search. */
+const isSingle = (model: WaitModel) => partsOf(model).length === 1;
+
 /** P(total wait ≤ seconds) under the unconditioned model. */
 function totalCdf(model: WaitModel, seconds: number): number {
-  if (model.meanSeconds <= 0) return seconds >= 0 ? 1 : 0;
-  const shape = usableShape(model);
-  return gammaCdf(shape, Math.max(0, seconds) / (model.meanSeconds / shape));
+  if (seconds < 0) return 0;
+  return partsOf(model).reduce((sum, part) => sum + part.weight * partCdf(part, seconds), 0);
 }
 
 /**
@@ -34,18 +75,23 @@ export function remainingCdf(model: WaitModel, seconds: number): number {
   const waited = Math.max(0, model.waitedSeconds ?? 0);
   if (waited === 0) return totalCdf(model, seconds);
   const survived = 1 - totalCdf(model, waited);
-  if (survived < 1e-9) return 1 - Math.exp(-seconds / Math.max(1, model.meanSeconds / usableShape(model)));
+  if (survived < 1e-9) return 1 - Math.exp(-seconds / Math.max(1, farTailScale(model)));
   return (totalCdf(model, waited + seconds) - totalCdf(model, waited)) / survived;
 }
 
+/** The largest of the parts' gaps between departures (mean ÷ shape): the far tail's. */
+const farTailScale = (model: WaitModel) => Math.max(...partsOf(model).map((part) => part.mean / part.shape));
+
 /**
- * The remaining wait's p-quantile under the model (0 for a free slot): the gamma's own quantile for a
- * caller who has not waited yet, else found by bisection on remainingCdf. The search stops at about a
- * day and a half (122,880 s), so a nonsense model cannot loop.
+ * The remaining wait's p-quantile under the model (0 for a free slot, or where no wait holds at least
+ * p): the gamma's own quantile for a caller who has not waited yet under a single part, else found by
+ * bisection on remainingCdf. The search stops at about a day and a half (122,880 s), so a nonsense
+ * model cannot loop.
  */
 export function remainingQuantile(model: WaitModel, p: number): number {
-  if (model.meanSeconds <= 0) return 0;
-  if (!model.waitedSeconds) return gammaQuantile(p, usableShape(model), model.meanSeconds);
+  if (modelMean(model) <= 0) return 0;
+  if (!model.waitedSeconds && isSingle(model)) return gammaQuantile(p, usableShape(model), model.meanSeconds);
+  if (remainingCdf(model, 0) >= p) return 0;
   let low = 0;
   let high = 60;
   while (remainingCdf(model, high) < p && high < 24 * 3600) high *= 2;
@@ -60,6 +106,28 @@ export function remainingQuantile(model: WaitModel, p: number): number {
 /** P(low < remaining wait ≤ high). */
 export function probabilityBetween(model: WaitModel, lowSeconds: number, highSeconds: number): number {
   return Math.max(0, remainingCdf(model, highSeconds) - (lowSeconds <= 0 ? 0 : remainingCdf(model, lowSeconds)));
+}
+
+/**
+ * The expected remaining wait under a model of any parts, for a caller who has waited
+ * `model.waitedSeconds`: each part's expected remaining wait (expectedRemainingWait), weighted by the
+ * part's weight and by its chance of lasting that long. When no part gives that any chance left, the
+ * far tail's gap between departures.
+ */
+export function remainingMean(model: WaitModel): number {
+  const waited = Math.max(0, model.waitedSeconds ?? 0);
+  // Not waited yet: the whole mean, the reading's atom at 0 (a free slot) included. Once a caller has
+  // waited, nobody is left in the atom.
+  if (waited === 0) return modelMean(model);
+  let weight = 0;
+  let sum = 0;
+  for (const part of partsOf(model)) {
+    if (part.mean <= 0) continue;
+    const survived = part.weight * (1 - partCdf(part, waited));
+    weight += survived;
+    sum += survived * expectedRemainingWait(part.mean, part.shape, waited);
+  }
+  return weight < 1e-12 ? (modelMean(model) <= 0 ? 0 : farTailScale(model)) : sum / weight;
 }
 
 /**
