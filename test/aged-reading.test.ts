@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  estimateWait, expectedRemainingWait, modelAt, modelMean, promiseHolds, rangeOf, READING_TIME_CONSTANT_SECONDS, remainingCdf, remainingMean, remainingQuantile, spokenWait, toldSeconds, waitRange, windowWait, windowWaitFor,
+  answerAt, estimateWait, expectedRemainingWait, modelAt, modelMean, promiseHolds, rangeOf, READING_TIME_CONSTANT_SECONDS, remainingCdf, remainingMean, remainingQuantile, spokenWait, toldSeconds, waitRange, windowWait, windowWaitFor,
 } from '../src/estimator';
 import { loadWaitTimeConfig } from '../src/config';
 import { describeEntry } from '../src/endpoints/wait-time';
@@ -36,6 +36,18 @@ describe('a model whose reading has aged: a mixture with the window', () => {
     expect(remainingMean({ meanSeconds: 300, shape: 8, waitedSeconds: 120 })).toBeCloseTo(expectedRemainingWait(300, 8, 120), 9);
   });
 
+  it('far past every part\'s mass, the wait still to come is the slower part\'s gap between departures', () => {
+    // Shape 50, mean 100 (gaps of 2 s) beside an exponential of mean 1: after an hour neither has weight
+    // left, and the tail that decays slowest, the 2 s gap, is what remains.
+    const far = { meanSeconds: 100, shape: 50, aged: { weight: 0.5, meanSeconds: 1 }, waitedSeconds: 3600 };
+    expect(remainingMean(far)).toBeCloseTo(2, 9);
+    expect(remainingMean({ meanSeconds: 100, shape: 50, waitedSeconds: 3600 })).toBeCloseTo(2, 9);
+    expect(remainingQuantile(far, 0.5)).toBeCloseTo(2 * Math.log(2), 6);
+    // A free slot with nothing else: nobody waits on past 0.
+    expect(remainingMean({ meanSeconds: 0, shape: 1, waitedSeconds: 30 })).toBe(0);
+    expect(remainingMean({ meanSeconds: 0, shape: 1, aged: { weight: 0.5, meanSeconds: 0 }, waitedSeconds: 30 })).toBe(0);
+  });
+
   it('a weight of 0 is the reading\'s own model, for any reading', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3600 }), fc.double({ min: 0.3, max: 60, noNaN: true }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (mean, shape, p) => {
@@ -66,7 +78,9 @@ describe('the answer at the moment a caller asks (modelAt)', () => {
   it('an entry without the window\'s wait (written before it existed, or by another estimator) is the reading at any age', () => {
     expect(modelAt({ estimatedWaitSeconds: 200, waitShape: 3 }, 900)).toEqual({ meanSeconds: 200, shape: 3 });
     expect(modelAt({ estimatedWaitSeconds: 200 }, 900)).toEqual({ meanSeconds: 200, shape: 1 });
+    expect(modelAt({ estimatedWaitSeconds: 200, waitShape: 3, windowWaitSeconds: null }, 900)).toEqual({ meanSeconds: 200, shape: 3 });
     expect(modelAt({ estimatedWaitSeconds: null, windowWaitSeconds: 50 }, 900)).toBeNull();
+    expect(answerAt({ estimatedWaitSeconds: null, windowWaitSeconds: 50, waitRange: null }, 900)).toBeNull();
   });
 
   it('the range at once is the stored range, for any reading', () => {

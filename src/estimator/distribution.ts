@@ -122,12 +122,13 @@ export function remainingMean(model: WaitModel): number {
   let weight = 0;
   let sum = 0;
   for (const part of partsOf(model)) {
-    if (part.mean <= 0) continue;
+    // An atom at 0 has nobody left past any wait: it adds nothing to either sum.
     const survived = part.weight * (1 - partCdf(part, waited));
     weight += survived;
     sum += survived * expectedRemainingWait(part.mean, part.shape, waited);
   }
-  return weight < 1e-12 ? (modelMean(model) <= 0 ? 0 : farTailScale(model)) : sum / weight;
+  // Past every part's mass: the far tail's gap between departures (0 when every part is an atom).
+  return weight < 1e-12 ? farTailScale(model) : sum / weight;
 }
 
 /**
