@@ -201,7 +201,7 @@ type DefaultAnswer = RangedEstimate & { model: WaitModel | null };
 export function defaultFor(caller: Caller, parameters: EstimatorParameters): DefaultAnswer | null {
   if (!caller.observation) return null;
   const estimate = estimateWait('default', caller.observation, caller.history, parameters, caller.pool);
-  const answer = answerAt({ ...estimate, windowWaitSeconds: windowWaitFor('default', estimate, caller.observation) }, (caller.arrivedAtMs - caller.snapshotAtMs) / 1000);
+  const answer = answerAt({ ...estimate, windowWaitSeconds: windowWaitFor('default', estimate.estimatedWaitSeconds, caller.observation) }, (caller.arrivedAtMs - caller.snapshotAtMs) / 1000);
   if (answer === null) return { ...estimate, model: null };
   return { ...estimate, estimatedWaitSeconds: answer.seconds, waitRange: answer.range, model: answer.model };
 }

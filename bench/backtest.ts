@@ -13,7 +13,7 @@ import { DEFAULT_LOGIN_GAP_MINUTES, type SourceReport, type Timeline } from '../
 import { DEFAULT_PARAMETERS, ESTIMATOR_NAMES, PROMISE_LIMIT_SECONDS, type EstimatorParameters } from '../src/estimator';
 import { heardCallers } from './backtest/heard';
 import { backtestGoals, GOALS } from './backtest/goals';
-import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByFound, hindsightByQueue, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts, type RoomByFound } from './backtest/hindsight';
+import { AVAILABLE_CAP, HINDSIGHT_FACTS, hindsightByFound, hindsightByQueue, hindsightOfEveryone, WAIT_BAND_EDGES, type Hindsight, type HindsightFacts, type RoomByFound } from './backtest/hindsight';
 import { everyone, headline, MIN_QUEUE_CALLERS, ratioText, scoreByFound, scoreByFoundAndPriority, scoreByQueue, squaredErrorShares, worstQueue, type GroupScore } from './backtest/score';
 import { benchArguments, parametersOption, positiveIntegerOption, usageError } from './cli';
 
@@ -70,7 +70,7 @@ interface FileResult {
   byFound: Map<number, GroupScore[]>;
   /** The same for each priority the callers had (score.ts `scoreByFoundAndPriority`); empty when they all had one. */
   byFoundAndPriority: GroupScore[];
-  /** At each cadence, each queue's and everyone's: the bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts. */
+  /** The bound on phrase truth with the promise kept and the least RMSE ratio, per family of facts: each queue's and everyone's at the headline cadence, everyone's alone at the others (their tables use no other row). */
   hindsight: Map<number, Record<HindsightFacts, Hindsight>[]>;
   /** At each cadence, over everyone: the RMSE ratio had only one state's callers been told their cell's mean. */
   roomByFound: Map<number, RoomByFound[]>;
@@ -97,7 +97,7 @@ function backtestFile(source: Source, loginGap: number, windowMinutes: number, p
     const heard = heardCallers(timeline, { refreshSeconds, windowMinutes, name, parameters, ...ids });
     byCadence.set(refreshSeconds, scoreByQueue(heard));
     byFound.set(refreshSeconds, scoreByFound(heard));
-    hindsight.set(refreshSeconds, hindsightByQueue(heard));
+    hindsight.set(refreshSeconds, refreshSeconds === HEADLINE_CADENCE ? hindsightByQueue(heard) : [hindsightOfEveryone(heard)]);
     roomByFound.set(refreshSeconds, hindsightByFound(heard));
     if (refreshSeconds === HEADLINE_CADENCE && new Set(heard.map((caller) => caller.priority)).size > 1) byFoundAndPriority = scoreByFoundAndPriority(heard);
   }

@@ -107,7 +107,7 @@ export function buildSnapshot(
         const entry: QueueWaitEntry = { queueSid: queue.queueSid, queueName: queue.queueName, channel, estimatedWaitSeconds, waitRange, waitShape, confidence, tasksWaiting: queue.observation.tasksWaiting, availableWorkers: queue.observation.availableWorkers };
         if (reason) entry.reason = reason;
         // What an aged reading moves towards (estimator/answer.ts).
-        const window = windowWaitFor(config.estimator, { estimatedWaitSeconds, confidence }, queue.observation);
+        const window = windowWaitFor(config.estimator, estimatedWaitSeconds, queue.observation);
         if (window !== null) entry.windowWaitSeconds = window;
         return entry;
       }),

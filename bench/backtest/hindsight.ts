@@ -168,9 +168,15 @@ export type Hindsight = HindsightBound & { rmseRatio: number };
 
 /** Per group (every queue by name at the promise goal's per-queue limit, then everyone at its overall limit): its hindsight on each family of facts. */
 export function hindsightByQueue(callers: readonly HeardCaller[]): Record<HindsightFacts, Hindsight>[] {
-  const bounds = (group: string, members: readonly HeardCaller[], limit: number) =>
-    Object.fromEntries(HINDSIGHT_FACTS.map((facts) => [facts, { ...phraseTrueInHindsight(group, members, limit, facts), rmseRatio: rmseRatioInHindsight(members, facts) }])) as Record<HindsightFacts, Hindsight>;
-  return [...byQueue(callers).map(([queue, members]) => bounds(queue, members, GOALS.brokenPerQueue)), bounds('all', callers, GOALS.brokenOverall)];
+  return [...byQueue(callers).map(([queue, members]) => hindsightOf(queue, members, GOALS.brokenPerQueue)), hindsightOfEveryone(callers)];
+}
+
+/** Everyone's row of hindsightByQueue alone: the promise at its overall limit. */
+export const hindsightOfEveryone = (callers: readonly HeardCaller[]) => hindsightOf('all', callers, GOALS.brokenOverall);
+
+/** One group's bounds, per family of facts: phrase truth with the promise broken for at most `limit`, and the least RMSE ratio. */
+function hindsightOf(group: string, members: readonly HeardCaller[], limit: number): Record<HindsightFacts, Hindsight> {
+  return Object.fromEntries(HINDSIGHT_FACTS.map((facts) => [facts, { ...phraseTrueInHindsight(group, members, limit, facts), rmseRatio: rmseRatioInHindsight(members, facts) }])) as Record<HindsightFacts, Hindsight>;
 }
 
 /** One state's row of where the room is: its scored callers and, per family of facts, the ratio of `rmseRatioInHindsightFor`. */

@@ -131,17 +131,16 @@ export function describeEntry(config: WaitTimeConfig, lookup: Extract<QueueLooku
   const ageSeconds = Math.round(ageMs / 1000);
   // The answer at this moment: the reading's, moving towards the window's wait as the reading ages.
   const answer = answerAt(entry, ageMs / 1000);
-  const model = answer?.model ?? null;
   const waitTime = answer?.seconds ?? null;
   const waitRange = answer?.range ?? null;
   // The approximate phrase gives waitMinutes, and is the phrase too in the default style: chosen once.
   // The range style speaks the range the flow also gets.
-  const approximate = model === null ? null : spokenWait(model, 'approximate', words);
+  const approximate = answer === null ? null : spokenWait(answer.model, 'approximate', words);
   let phrase: string | null = null;
-  if (model !== null && approximate !== null && waitTime !== null) {
+  if (answer !== null && approximate !== null) {
     if (config.speechStyle === 'approximate') phrase = approximate.phrase;
-    else if (config.speechStyle === 'range' && waitRange) phrase = announce(waitTime, 'range', words, waitRange).phrase;
-    else phrase = spokenWait(model, config.speechStyle, words).phrase;
+    else if (config.speechStyle === 'range' && answer.range) phrase = announce(answer.seconds, 'range', words, answer.range).phrase;
+    else phrase = spokenWait(answer.model, config.speechStyle, words).phrase;
   }
   const status = waitTime !== null ? 'ok' : entry.reason === 'no_eligible_workers' || entry.reason === 'all_agents_logged_out' ? 'no_agents' : 'no_data';
   return {

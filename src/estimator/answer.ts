@@ -7,7 +7,7 @@
  */
 import { modelMean, remainingQuantile, type WaitModel } from './distribution';
 import type { QueueObservation } from './observation';
-import { RANGE_HIGH_QUANTILE, RANGE_LOW_QUANTILE, originalEstimate, type EstimatorName, type WaitEstimate, type WaitRange } from './wait';
+import { RANGE_HIGH_QUANTILE, RANGE_LOW_QUANTILE, originalEstimate, type EstimatorName, type WaitRange } from './wait';
 
 /**
  * How fast a reading stops describing the line, seconds: chosen on January's log over the three cadences
@@ -33,8 +33,8 @@ export function windowWait(observation: QueueObservation): number | null {
 }
 
 /** The window's wait an entry stores beside an estimate: the default's, when it has a number. */
-export function windowWaitFor(name: EstimatorName, estimate: WaitEstimate, observation: QueueObservation): number | null {
-  return name === 'default' && estimate.estimatedWaitSeconds !== null ? windowWait(observation) : null;
+export function windowWaitFor(name: EstimatorName, estimatedWaitSeconds: number | null, observation: QueueObservation): number | null {
+  return name === 'default' && estimatedWaitSeconds !== null ? windowWait(observation) : null;
 }
 
 /** The model of the wait of a caller who asks `ageSeconds` after the reading; null when the reading has no estimate. */
