@@ -23,8 +23,22 @@ function logGamma(a: number): number {
 
 /** P(shape, x): the probability that a gamma(shape, scale 1) variable is at most x. */
 export function gammaCdf(shape: number, x: number): number {
+  return regularizedLowerGamma(shape, logGamma(shape), x);
+}
+
+/**
+ * P(shape, ·) for one shape, for callers that evaluate it many times (a quantile's search): ln Γ(shape)
+ * is worked out once, and shape 1 (the exponential) is its closed form, 1 − e^(−x).
+ */
+export function gammaCdfOf(shape: number): (x: number) => number {
+  if (shape === 1) return (x) => (x <= 0 ? 0 : -Math.expm1(-x));
+  const logGammaShape = logGamma(shape);
+  return (x) => regularizedLowerGamma(shape, logGammaShape, x);
+}
+
+function regularizedLowerGamma(shape: number, logGammaShape: number, x: number): number {
   if (x <= 0) return 0;
-  const logPrefix = shape * Math.log(x) - x - logGamma(shape);
+  const logPrefix = shape * Math.log(x) - x - logGammaShape;
   if (x < shape + 1) {
     let term = 1 / shape;
     let sum = term;
@@ -57,12 +71,13 @@ export function gammaCdf(shape: number, x: number): number {
 /** The p-quantile of a gamma distribution with this shape and mean (bisection on the CDF). */
 export function gammaQuantile(p: number, shape: number, mean: number): number {
   if (!(p > 0 && p < 1) || !(shape > 0) || !(mean > 0)) throw new RangeError('gammaQuantile needs 0 < p < 1, shape > 0 and mean > 0');
+  const cdf = gammaCdfOf(shape);
   let low = 0;
   let high = Math.max(1, shape);
-  while (gammaCdf(shape, high) < p) high *= 2;
+  while (cdf(high) < p) high *= 2;
   for (let i = 0; i < 100 && high - low > 1e-9 * high; i++) {
     const mid = (low + high) / 2;
-    if (gammaCdf(shape, mid) < p) low = mid;
+    if (cdf(mid) < p) low = mid;
     else high = mid;
   }
   return ((low + high) / 2) * (mean / shape);

@@ -1,5 +1,5 @@
 /** The gamma distribution against closed forms: Erlang CDFs, exponential quantiles, the chi-square median. */
-import { gammaCdf, gammaQuantile } from '../src/gamma';
+import { gammaCdf, gammaCdfOf, gammaQuantile } from '../src/gamma';
 
 /** Erlang(k) CDF at x (scale 1): 1 − e^(−x) Σ_{n<k} x^n / n!. */
 function erlangCdf(k: number, x: number): number {
@@ -30,6 +30,16 @@ describe('gammaCdf', () => {
     expect(gammaCdf(0.5, 0.5)).toBeCloseTo(0.6826894921, 8);
     // Below one half, against the recurrence: P(a, x) = P(a + 1, x) + x^a e^−x / Γ(a + 1), Γ(1.25) = 0.9064024770554771.
     for (const x of [0.05, 0.7, 3]) expect(gammaCdf(0.25, x)).toBeCloseTo(gammaCdf(1.25, x) + (x ** 0.25 * Math.exp(-x)) / 0.9064024770554771, 10);
+  });
+});
+
+describe('gammaCdfOf', () => {
+  it('is gammaCdf for one shape, the exponential by its closed form', () => {
+    for (const shape of [0.25, 1, 2.5, 12]) {
+      const cdf = gammaCdfOf(shape);
+      for (const x of [-1, 0, 0.01, 0.7, shape, 3 * shape + 5]) expect(cdf(x)).toBeCloseTo(gammaCdf(shape, x), 12);
+    }
+    for (const x of [0.001, 1, 30]) expect(gammaCdfOf(1)(x)).toBeCloseTo(1 - Math.exp(-x), 15);
   });
 });
 

@@ -6,7 +6,7 @@
  * window's mean wait. The same model gives the range, the phrase (phrase.ts) and hold music's remaining
  * wait after `waited` seconds.
  */
-import { gammaCdf, gammaQuantile } from '../gamma';
+import { gammaCdf, gammaCdfOf, gammaQuantile } from '../gamma';
 
 export interface WaitModel {
   /** The estimate: the model's mean, seconds (0: answered at once). */
@@ -49,7 +49,13 @@ function partsOf(model: WaitModel): Part[] {
   ];
 }
 
-const partCdf = (part: Part, seconds: number) => (part.mean <= 0 ? 1 : gammaCdf(part.shape, seconds / (part.mean / part.shape)));
+/** A part's CDF, seconds → probability, built once for many evaluations (mean 0: no wait at all). */
+function partCdfOf(part: Part): (seconds: number) => number {
+  if (part.mean <= 0) return () => 1;
+  const cdf = gammaCdfOf(part.shape);
+  const scale = part.mean / part.shape;
+  return (seconds) => cdf(seconds / scale);
+}
 
 /** The model's mean: the estimate a caller is told (the reading's estimate until it ages). */
 export function modelMean(model: WaitModel): number {
@@ -59,24 +65,36 @@ export function modelMean(model: WaitModel): number {
 /** Whether the model has a single gamma (or no wait) part, whose quantiles need no search. */
 const isSingle = (model: WaitModel) => partsOf(model).length === 1;
 
-/** P(total wait ≤ seconds) under the unconditioned model. */
-function totalCdf(model: WaitModel, seconds: number): number {
-  if (seconds < 0) return 0;
-  return partsOf(model).reduce((sum, part) => sum + part.weight * partCdf(part, seconds), 0);
-}
-
 /**
  * P(the wait still to come ≤ seconds): for a caller who has waited t, P(W ≤ t + s | W > t). Far in the
  * tail, where the model gives W > t no weight left, the remaining wait is taken as one more gap between
  * departures (exponential with the gamma's scale), as in expectedRemainingWait.
  */
 export function remainingCdf(model: WaitModel, seconds: number): number {
-  if (seconds < 0) return 0;
+  return remainingCdfOf(model)(seconds);
+}
+
+/**
+ * remainingCdf as a function of the seconds, the model's parts and its conditioning worked out once: a
+ * quantile's search and the phrase's candidates evaluate it many times.
+ */
+export function remainingCdfOf(model: WaitModel): (seconds: number) => number {
+  const parts = partsOf(model).map((part) => ({ weight: part.weight, cdf: partCdfOf(part) }));
+  const total = (seconds: number) => {
+    if (seconds < 0) return 0;
+    let sum = 0;
+    for (const part of parts) sum += part.weight * part.cdf(seconds);
+    return sum;
+  };
   const waited = Math.max(0, model.waitedSeconds ?? 0);
-  if (waited === 0) return totalCdf(model, seconds);
-  const survived = 1 - totalCdf(model, waited);
-  if (survived < 1e-9) return 1 - Math.exp(-seconds / Math.max(1, farTailScale(model)));
-  return (totalCdf(model, waited + seconds) - totalCdf(model, waited)) / survived;
+  if (waited === 0) return total;
+  const reached = total(waited);
+  const survived = 1 - reached;
+  if (survived < 1e-9) {
+    const scale = Math.max(1, farTailScale(model));
+    return (seconds) => (seconds < 0 ? 0 : 1 - Math.exp(-seconds / scale));
+  }
+  return (seconds) => (seconds < 0 ? 0 : (total(waited + seconds) - reached) / survived);
 }
 
 /** The largest of the parts' gaps between departures (mean ÷ shape): the far tail's. */
@@ -91,13 +109,14 @@ const farTailScale = (model: WaitModel) => Math.max(...partsOf(model).map((part)
 export function remainingQuantile(model: WaitModel, p: number): number {
   if (modelMean(model) <= 0) return 0;
   if (!model.waitedSeconds && isSingle(model)) return gammaQuantile(p, usableShape(model), model.meanSeconds);
-  if (remainingCdf(model, 0) >= p) return 0;
+  const cdf = remainingCdfOf(model);
+  if (cdf(0) >= p) return 0;
   let low = 0;
   let high = 60;
-  while (remainingCdf(model, high) < p && high < 24 * 3600) high *= 2;
+  while (cdf(high) < p && high < 24 * 3600) high *= 2;
   for (let i = 0; i < 40; i++) {
     const mid = (low + high) / 2;
-    if (remainingCdf(model, mid) < p) low = mid;
+    if (cdf(mid) < p) low = mid;
     else high = mid;
   }
   return high;
@@ -105,7 +124,12 @@ export function remainingQuantile(model: WaitModel, p: number): number {
 
 /** P(low < remaining wait ≤ high). */
 export function probabilityBetween(model: WaitModel, lowSeconds: number, highSeconds: number): number {
-  return Math.max(0, remainingCdf(model, highSeconds) - (lowSeconds <= 0 ? 0 : remainingCdf(model, lowSeconds)));
+  return probabilityBetweenOf(remainingCdfOf(model), lowSeconds, highSeconds);
+}
+
+/** P(low < remaining wait ≤ high) from a model's remainingCdfOf. */
+export function probabilityBetweenOf(cdf: (seconds: number) => number, lowSeconds: number, highSeconds: number): number {
+  return Math.max(0, cdf(highSeconds) - (lowSeconds <= 0 ? 0 : cdf(lowSeconds)));
 }
 
 /**
@@ -123,7 +147,7 @@ export function remainingMean(model: WaitModel): number {
   let sum = 0;
   for (const part of partsOf(model)) {
     // An atom at 0 has nobody left past any wait: it adds nothing to either sum.
-    const survived = part.weight * (1 - partCdf(part, waited));
+    const survived = part.weight * (1 - partCdfOf(part)(waited));
     weight += survived;
     sum += survived * expectedRemainingWait(part.mean, part.shape, waited);
   }

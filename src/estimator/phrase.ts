@@ -9,7 +9,7 @@
  * - range: the predicted range in whole minutes.
  */
 import { ENGLISH, fill, type SpeechStyle, type SpeechWords } from '../speech';
-import { modelMean, probabilityBetween, remainingCdf, remainingQuantile, type WaitModel } from './distribution';
+import { modelMean, probabilityBetweenOf, remainingCdf, remainingCdfOf, remainingQuantile, type WaitModel } from './distribution';
 import { RANGE_HIGH_QUANTILE, RANGE_LOW_QUANTILE } from './wait';
 
 /** A phrase, the actual waits it is true for (seconds), and the whole minutes it says (0: under a minute). */
@@ -63,10 +63,11 @@ function approximate(model: WaitModel, words: SpeechWords): SpokenWait {
   // hold more than the 0.1% left, less than the likeliest one holds.
   const horizon = remainingQuantile(model, 0.999);
   for (let minutes = 1; minutes * 60 <= horizon + 150; minutes = nextStep(minutes)) candidates.push(about(minutes, words));
+  const cdf = remainingCdfOf(model);
   let best = candidates[0]!;
   let bestProbability = -1;
   for (const candidate of candidates) {
-    const probability = probabilityBetween(model, candidate.minSeconds, candidate.maxSeconds);
+    const probability = probabilityBetweenOf(cdf, candidate.minSeconds, candidate.maxSeconds);
     if (probability > bestProbability + 1e-12) {
       best = candidate;
       bestProbability = probability;
