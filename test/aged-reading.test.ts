@@ -48,6 +48,19 @@ describe('a model whose reading has aged: a mixture with the window', () => {
     expect(remainingMean({ meanSeconds: 0, shape: 1, aged: { weight: 0.5, meanSeconds: 0 }, waitedSeconds: 30 })).toBe(0);
   });
 
+  it('no wait is shorter than none: the CDF is 0 below 0 seconds, atoms, waits begun and the far tail alike', () => {
+    const models = [
+      { meanSeconds: 0, shape: 1 },
+      { meanSeconds: 0, shape: 1, aged: { weight: 0.4, meanSeconds: 100 } },
+      { meanSeconds: 200, shape: 2, aged: { weight: 0.5, meanSeconds: 100 }, waitedSeconds: 60 },
+      { meanSeconds: 100, shape: 50, waitedSeconds: 3600 },
+    ];
+    for (const model of models) {
+      expect(remainingCdf(model, -1)).toBe(0);
+      expect(remainingCdf(model, 0)).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('a weight of 0 is the reading\'s own model, for any reading', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3600 }), fc.double({ min: 0.3, max: 60, noNaN: true }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (mean, shape, p) => {
