@@ -23,8 +23,8 @@ and a dashboard. Ctrl-C stops all of it.
 Options (environment variable in brackets):
   --scenario <name>        simulated workspace: ${listScenarios().join(', ')} (default demo) [SCENARIO]
   --speed <factor>         simulated seconds per real second, 1..600 (default 1) [SIM_SPEED];
-                           readings still age in real seconds, so above 1 callers hear
-                           answers as if the line had moved <factor> times less since
+                           readings age in real seconds, so above 1 an answer takes a
+                           reading for <factor> times fresher than it is in the simulation
   --refresh-seconds <s>    refresher period, 5..3600 (default 10) [REFRESH_SECONDS]
   --functions-port <port>  twilio-run port (default 3000) [FUNCTIONS_PORT]
   --dashboard-port <port>  dashboard port (default 3001) [DASHBOARD_PORT]
