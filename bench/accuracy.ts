@@ -487,7 +487,8 @@ ${ticks}${yTicks}${band}${dots}
 /**
  * Chooses the default's parameters on the tuning scenarios only: the estimate's three (head-of-line
  * weight, own-wait weight, drain evidence) by the geometric mean of default/original RMSE over a grid,
- * then the model variance whose range coverage is closest to 80% on average.
+ * then the rate evidence by the same measure, then the model variance whose range coverage is closest
+ * to 80% on average.
  */
 function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
   const tuning = runs.filter((run) => run.set === 'tuning');
@@ -502,6 +503,13 @@ function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
         if (geometric < best.geometric) best = { parameters, geometric };
       }
     }
+  }
+  // Then how far a rate from few acceptances gives way to the window's mean wait, by the same measure.
+  for (const rateEvidence of [0, 0.5, 1, 2, 3, 10]) {
+    const parameters = { ...best.parameters, rateEvidence };
+    const geometric = geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
+    process.stdout.write(`tune: rateEvidence ${rateEvidence}: geometric mean default/original RMSE on tuning = ${geometric.toFixed(3)}\n`);
+    if (geometric < best.geometric) best = { parameters, geometric };
   }
   let chosen = best.parameters;
   let closest = Infinity;

@@ -172,12 +172,31 @@ describe('the comparison estimators and their guards', () => {
 describe('the default', () => {
   it('is 0 with a free slot, and the queue-length wait at the drain rate now moved towards head of line', () => {
     expect(defaultEstimate(observation({ tasksWaiting: 0, availableWorkers: 2, tasksInService: 1 }))).toEqual({ estimatedWaitSeconds: 0, confidence: 'high' });
-    const parameters = { headOfLineWeight: 0.25, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0 };
+    const parameters = { headOfLineWeight: 0.25, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0, rateEvidence: 0 };
     const rate = 5 / 75;
     const byLength = [0, 1, 2, 3, 4].reduce((sum, ahead) => sum + 1 / (rate + ahead * (2 / 3100)), 0);
     expect(defaultEstimate(observation(), seen(2.5), parameters).estimatedWaitSeconds).toBe(Math.round(byLength + (120 - byLength) * 0.25));
     // Nobody waiting and no free slot: the next departure, no head of line to lean on.
     expect(defaultEstimate(observation({ tasksWaiting: 0 }), seen(2.5), parameters).estimatedWaitSeconds).toBe(Math.round(1 / rate));
+  });
+
+  it('moves a rate measured from few acceptances towards the window\'s mean wait, rateEvidence ÷ (A + rateEvidence) of the way', () => {
+    const off = { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0, rateEvidence: 0 };
+    const on = { ...off, rateEvidence: 1 };
+    // Nobody waiting, one busy slot on average and one in service: the next departure in 900 s ÷ A.
+    const thin = observation({ tasksWaiting: 0, tasksInService: 1, tasksAccepted: 1, avgWaitUntilAcceptedSeconds: 40, tasksCanceled: 0 });
+    expect(defaultEstimate(thin, seen(1), off).estimatedWaitSeconds).toBe(900);
+    // One acceptance: half way from 900 s to the 40 s the window's caller waited.
+    expect(defaultEstimate(thin, seen(1), on).estimatedWaitSeconds).toBe(470);
+    expect(defaultEstimate(thin, seen(1), { ...off, rateEvidence: 3 }).estimatedWaitSeconds).toBe(Math.round(900 + (40 - 900) * 0.75));
+    // 99 acceptances: a hundredth of the way.
+    const thick = { ...thin, tasksAccepted: 99 };
+    expect(defaultEstimate(thick, seen(1), on).estimatedWaitSeconds).toBe(Math.round(900 / 99 + (40 - 900 / 99) / 100));
+    // No mean wait of its own to move towards: the rate's estimate as it is.
+    expect(defaultEstimate({ ...thin, avgWaitUntilAcceptedSeconds: null }, seen(1), on).estimatedWaitSeconds).toBe(900);
+    // A queue in a pool counts the pool's acceptances: 59 behind it here, so a sixtieth of the way.
+    const pool = { observation: { ...thin, tasksAccepted: 59, avgWaitUntilAcceptedSeconds: 10 }, history: seen(1), queues: 2 };
+    expect(defaultEstimate(thin, seen(1), on, pool).estimatedWaitSeconds).toBe(Math.round(900 / 59 + (40 - 900 / 59) / 60));
   });
 
   it('falls back to the window\'s mean wait without tasks_by_status or acceptances', () => {
@@ -209,13 +228,13 @@ describe('predicted range', () => {
 
   it('is the gamma quantiles of the estimate: 10% and 90% of an exponential for one departure ahead', () => {
     const o = observation({ tasksWaiting: 0, tasksAccepted: 1e9 });
-    const range = waitRange(o, { estimatedWaitSeconds: 100, confidence: 'high' }, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0 });
+    const range = waitRange(o, { estimatedWaitSeconds: 100, confidence: 'high' }, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0, rateEvidence: 0 });
     expect(range).toEqual({ low: Math.floor(-100 * Math.log(0.9)), high: Math.ceil(-100 * Math.log(0.1)) });
   });
 
   it('stores the model\'s shape: 1 / (1/(waiting + 1) + 1/acceptances + model variance), two decimals', () => {
     // 4 waiting → 5 ahead; 30 acceptances; variance 0.15: 1 / (0.2 + 0.0333 + 0.15) = 2.61.
-    expect(estimateWait('default', observation(), null, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0.15, ownWaitWeight: 0 }).waitShape).toBe(2.61);
+    expect(estimateWait('default', observation(), null, { headOfLineWeight: 0, drainEvidence: 0, rangeModelVariance: 0.15, ownWaitWeight: 0, rateEvidence: 0 }).waitShape).toBe(2.61);
     expect(estimateWait('default', observation({ eligibleWorkers: 0 })).waitShape).toBeNull();
   });
 });

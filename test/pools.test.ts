@@ -120,12 +120,14 @@ describe('the default estimate in a pool', () => {
     const small = observation({ tasksWaiting: 1, longestWaitSeconds: 30, availableWorkers: 0, tasksInService: 1, tasksAccepted: 3, avgWaitUntilAcceptedSeconds: 40, totalWaitAcceptedSeconds: 120, tasksCanceled: 0, totalWaitCanceledSeconds: 0 });
     const pool = observation({ tasksWaiting: 10, longestWaitSeconds: 200, availableWorkers: 0, tasksInService: 7, tasksAccepted: 60, avgWaitUntilAcceptedSeconds: 50, totalWaitAcceptedSeconds: 3000, tasksCanceled: 0, totalWaitCanceledSeconds: 0 });
     const poolView = { observation: pool, history: history(7), queues: 2 };
-    const alone = { ...DEFAULT_PARAMETERS, headOfLineWeight: 0, ownWaitWeight: 0 };
+    const alone = { ...DEFAULT_PARAMETERS, headOfLineWeight: 0, ownWaitWeight: 0, rateEvidence: 0 };
     // The pool drains 7 busy slots at 60 acceptances / 900 s of 7 busy on average: 60/900 per second.
     const byPool = queueLengthWait(11, 60 / 900, 0);
     expect(defaultEstimate(small, history(1), alone, poolView).estimatedWaitSeconds).toBe(Math.round(byPool));
     expect(defaultEstimate(small, history(1), { ...alone, headOfLineWeight: 0.5 }, poolView).estimatedWaitSeconds).toBe(Math.round(byPool + (200 - byPool) * 0.5));
     expect(defaultEstimate(small, history(1), { ...alone, ownWaitWeight: 0.5 }, poolView).estimatedWaitSeconds).toBe(Math.round(byPool + (40 - byPool) * 0.5));
+    // Without a mean wait of its own (none of its callers accepted in the window), the pool's estimate stands.
+    expect(defaultEstimate({ ...small, tasksAccepted: 0 }, history(1), { ...alone, ownWaitWeight: 0.5, rateEvidence: 1 }, poolView).estimatedWaitSeconds).toBe(Math.round(byPool));
     // Alone, the queue's own throughput (3 in 900 s) says its next caller waits far longer.
     expect(defaultEstimate(small, history(1), alone).estimatedWaitSeconds).toBe(Math.round(queueLengthWait(2, 3 / 900, 0)));
     // The own-wait weight only corrects a pool's estimate.

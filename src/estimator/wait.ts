@@ -54,9 +54,16 @@ export interface EstimatorParameters {
    * (priorities, agents of its own).
    */
   ownWaitWeight: number;
+  /**
+   * Acceptances in the window (the pool's, for a queue in one) at which the rate-based estimate and the
+   * queue's own mean wait of the window weigh alike: with A acceptances the estimate moves
+   * rateEvidence ÷ (A + rateEvidence) of the way towards that mean wait, which needs no rate. A rate
+   * measured from one or two acceptances, as on a small queue or at night, says little; 0 turns it off.
+   */
+  rateEvidence: number;
 }
 
-export const DEFAULT_PARAMETERS: EstimatorParameters = { headOfLineWeight: 0.4, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0.5 };
+export const DEFAULT_PARAMETERS: EstimatorParameters = { headOfLineWeight: 0.4, drainEvidence: 0, rangeModelVariance: 0, ownWaitWeight: 0.5, rateEvidence: 1 };
 
 export const ESTIMATOR_NAMES = ['default', 'original', 'head-of-line', 'queue-length'] as const;
 export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
@@ -142,6 +149,8 @@ export function queueLengthEstimate(o: QueueObservation, history: QueueHistory |
  * - a queue that shares workers (`pool`, estimator/pool.ts): the same with the pool's waiting callers,
  *   drain rate, abandonment and oldest caller, then moved `ownWaitWeight` of the way towards the
  *   queue's own mean wait of the window;
+ * - either way, with A acceptances in the window (the pool's), moved rateEvidence ÷ (A + rateEvidence)
+ *   of the way towards the queue's own mean wait of the window: a rate from few acceptances says little;
  * - no statistics of the line at all: the window's mean wait, of low confidence.
  */
 export function defaultEstimate(o: QueueObservation, history: QueueHistory | null = null, parameters: EstimatorParameters = DEFAULT_PARAMETERS, pool: PoolView | null = null): WaitEstimate {
@@ -151,10 +160,9 @@ export function defaultEstimate(o: QueueObservation, history: QueueHistory | nul
   // Queues that share workers: the work ahead in the whole pool, drained at the pool's rate.
   const basis = pool ?? { observation: o, history };
   const line = basis.observation;
-  if (line.tasksWaiting === null) {
-    const mean = originalEstimate(o).estimatedWaitSeconds;
-    return mean === null ? unknown('missing_statistics') : known(mean, 'low', 'missing_statistics');
-  }
+  // The queue's own mean wait of the window (the original's estimate), which needs no rate.
+  const mean = originalEstimate(o).estimatedWaitSeconds;
+  if (line.tasksWaiting === null) return mean === null ? unknown('missing_statistics') : known(mean, 'low', 'missing_statistics');
   const rate = drainRatePerSecond(line, basis.history, parameters.drainEvidence);
   // No drain rate (nothing accepted in the window, or a window of no length): the original's answer.
   if (rate === null) return originalEstimate(o);
@@ -163,8 +171,11 @@ export function defaultEstimate(o: QueueObservation, history: QueueHistory | nul
   const blended = head === null ? byLength : byLength + (head - byLength) * parameters.headOfLineWeight;
   // A pool's queue length cannot see how TaskRouter orders this queue's callers among the pool's
   // (priorities, agents of its own): the queue's own recent waits correct it.
-  const own = pool ? originalEstimate(o).estimatedWaitSeconds : null;
-  return graded(o, own === null ? blended : blended + (own - blended) * parameters.ownWaitWeight);
+  const pooled = pool && mean !== null ? blended + (mean - blended) * parameters.ownWaitWeight : blended;
+  // A rate measured from few acceptances is noisy: shrink towards the mean wait, which needs none.
+  // (A drain rate rests on at least one acceptance, so the share is well defined.)
+  const thin = parameters.rateEvidence / ((line.tasksAccepted ?? 0) + parameters.rateEvidence);
+  return graded(o, mean === null ? pooled : pooled + (mean - pooled) * thin);
 }
 
 type Estimator = (o: QueueObservation, history: QueueHistory | null, parameters: EstimatorParameters, pool: PoolView | null) => WaitEstimate;
