@@ -33,6 +33,9 @@ tuning and validation scenarios (dev/scenarios/tuning, dev/scenarios/validation)
 
 Options:
   --scenario <name|path>   score only these (repeatable); a name from either set, or a .json path
+  --set <set>              score only that set's scenarios, tuning or validation; --set tuning keeps
+                           the validation scenarios out of sight (and out of the last line) while
+                           parameters are chosen
   --lean                   feed the estimators only the fields of the spec's example of the bulk list
   --tune                   grid-search the default's parameters on the tuning scenarios and print the best
   --parameters <json>      score with these parameters instead, e.g. '{"ownWaitWeight":0.6}' (unnamed
@@ -534,6 +537,7 @@ function main(): void {
     'min-callers': { type: 'string' },
     'max-callers': { type: 'string' },
     scenario: { type: 'string', multiple: true },
+    set: { type: 'string' },
     out: { type: 'string' },
     lean: { type: 'boolean', default: false },
     tune: { type: 'boolean', default: false },
@@ -541,6 +545,8 @@ function main(): void {
   }, USAGE);
   if (!values) return;
   if (values.tune && values.parameters !== undefined) usageError('--tune and --parameters are two ways to choose the parameters: give one', USAGE);
+  if (values.set !== undefined && values.set !== 'tuning' && values.set !== 'validation') usageError(`--set must be tuning or validation, not '${values.set}'`, USAGE);
+  if (values.set !== undefined && values.scenario !== undefined) usageError('--set and --scenario are two ways to choose the scenarios: give one', USAGE);
   const given = parametersOption(values.parameters, USAGE);
   const settings: Settings = {
     refreshSeconds: positiveIntegerOption(values['refresh-seconds'] ?? process.env['REFRESH_SECONDS'], 30, '--refresh-seconds', USAGE),
@@ -549,7 +555,8 @@ function main(): void {
     maxCallers: positiveIntegerOption(values['max-callers'], 6000, '--max-callers', USAGE),
     lean: values.lean === true,
   };
-  const names = values.scenario ?? [...listScenarios('tuning'), ...listScenarios('validation')];
+  const sets: ScenarioSet[] = values.set === 'tuning' || values.set === 'validation' ? [values.set] : ['tuning', 'validation'];
+  const names = values.scenario ?? sets.flatMap((set) => listScenarios(set));
   const runs: ScenarioRun[] = [];
   for (const name of names) {
     const started = Date.now();

@@ -1,10 +1,11 @@
 /**
- * `npm run bench:accuracy` as a user runs it: the default's parameters given on the command line, and
- * the command lines it refuses.
+ * `npm run bench:accuracy` as a user runs it: the default's parameters given on the command line, one
+ * set of scenarios alone, and the command lines it refuses.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listScenarios } from '../dev/simulation/scenario';
 import { runCommand } from './helpers';
 
 const accuracy = (args: string[]) => runCommand('bench/accuracy.ts', args);
@@ -24,11 +25,25 @@ describe('npm run bench:accuracy', () => {
     expect(written).toContain('given with --parameters');
   }, 120_000);
 
+  it('scores only the tuning scenarios with --set tuning: no validation scenario in the file or the last line', async () => {
+    const out = join(scratch, 'tuning');
+    const result = await accuracy(['--set', 'tuning', '--min-callers', '1', '--max-callers', '200', '--out', out]);
+    expect(result.code).toBe(0);
+    const written = readFileSync(join(out, 'accuracy.md'), 'utf8');
+    expect(written).toContain('### Tuning scenarios');
+    expect(written).not.toContain('Validation scenarios');
+    expect(written).not.toContain('| trickle |');
+    expect(written).toContain('| low-volume |');
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`\\(${listScenarios('tuning').length} scenarios, \\d+ callers\\)$`));
+  }, 300_000);
+
   it('refuses --tune with --parameters, and parameters it does not know, before simulating anything', async () => {
     for (const [args, message] of [
       [['--tune', '--parameters', '{}'], '--tune and --parameters are two ways to choose the parameters: give one'],
       [['--parameters', '{"ownWaitWeight":-0.1}'], '--parameters: ownWaitWeight must be a number from 0 to 1'],
       [['--parameters', 'null'], '--parameters must be a JSON object'],
+      [['--set', 'training'], "--set must be tuning or validation, not 'training'"],
+      [['--set', 'tuning', '--scenario', 'mms'], '--set and --scenario are two ways to choose the scenarios: give one'],
     ] as const) {
       const refused = await accuracy([...args]);
       expect(refused.code).toBe(2);
