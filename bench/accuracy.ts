@@ -495,13 +495,13 @@ ${ticks}${yTicks}${band}${dots}
  */
 function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
   const tuning = runs.filter((run) => run.set === 'tuning');
-  if (tuning.length === 0) throw new Error('--tune needs the tuning scenarios (leave out --scenario, or name tuning ones)');
+  const geometricOn = (parameters: EstimatorParameters) => geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
   let best = { parameters: DEFAULT_PARAMETERS, geometric: Infinity };
   for (const headOfLineWeight of [0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]) {
     for (const ownWaitWeight of [0, 0.25, 0.5, 0.6, 0.75]) {
       for (const drainEvidence of [0, 5, 20, 1e9]) {
         const parameters = { ...DEFAULT_PARAMETERS, headOfLineWeight, ownWaitWeight, drainEvidence };
-        const geometric = geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
+        const geometric = geometricOn(parameters);
         process.stdout.write(`tune: headOfLineWeight ${headOfLineWeight}, ownWaitWeight ${ownWaitWeight}, drainEvidence ${drainEvidence}: geometric mean default/original RMSE on tuning = ${geometric.toFixed(3)}\n`);
         if (geometric < best.geometric) best = { parameters, geometric };
       }
@@ -510,7 +510,7 @@ function tune(runs: ScenarioRun[], settings: Settings): EstimatorParameters {
   // Then how far a rate from few acceptances gives way to the window's mean wait, by the same measure.
   for (const rateEvidence of [0, 0.5, 1, 2, 3, 10]) {
     const parameters = { ...best.parameters, rateEvidence };
-    const geometric = geometricMean(tuning.map((run) => quickScore(run, parameters, settings).ratio));
+    const geometric = geometricOn(parameters);
     process.stdout.write(`tune: rateEvidence ${rateEvidence}: geometric mean default/original RMSE on tuning = ${geometric.toFixed(3)}\n`);
     if (geometric < best.geometric) best = { parameters, geometric };
   }
@@ -557,6 +557,7 @@ function main(): void {
   };
   const sets: ScenarioSet[] = values.set === 'tuning' || values.set === 'validation' ? [values.set] : ['tuning', 'validation'];
   const names = values.scenario ?? sets.flatMap((set) => listScenarios(set));
+  if (values.tune && !names.some((name) => listScenarios('tuning').includes(name))) usageError('--tune needs the tuning scenarios: leave out --scenario and --set, give --set tuning, or name tuning ones', USAGE);
   const runs: ScenarioRun[] = [];
   for (const name of names) {
     const started = Date.now();

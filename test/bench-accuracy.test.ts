@@ -44,6 +44,8 @@ describe('npm run bench:accuracy', () => {
       [['--parameters', 'null'], '--parameters must be a JSON object'],
       [['--set', 'training'], "--set must be tuning or validation, not 'training'"],
       [['--set', 'tuning', '--scenario', 'mms'], '--set and --scenario are two ways to choose the scenarios: give one'],
+      [['--tune', '--set', 'validation'], '--tune needs the tuning scenarios'],
+      [['--tune', '--scenario', 'trickle'], '--tune needs the tuning scenarios'],
     ] as const) {
       const refused = await accuracy([...args]);
       expect(refused.code).toBe(2);
