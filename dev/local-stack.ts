@@ -141,7 +141,10 @@ export async function startFunctions(env: Record<string, string>, options: Funct
   await assertPortsFree([{ port, option: '--functions-port' }]);
   const dir = mkdtempSync(join(tmpdir(), 'qwt-env-'));
   const envFile = join(dir, '.env');
-  writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));
+  // twilio-run's process.env becomes this file. A body its Express cannot parse (malformed JSON) is
+  // refused 400 before any Function runs: in production mode Express says only "Bad Request" there,
+  // where it would otherwise send the parser's stack trace.
+  writeFileSync(envFile, Object.entries({ NODE_ENV: 'production', ...env }).map(([key, value]) => `${key}=${value}`).join('\n'));
   const bin = join(PROJECT_ROOT, 'node_modules', '.bin', 'twilio-run');
   const cwd = options.root ?? PROJECT_ROOT;
   const args = ['start', '--port', String(port), '--env', envFile, '--cwd', cwd, ...(options.warm ? ['--no-live', '--no-fork-process'] : [])];

@@ -130,3 +130,12 @@ it(`lookup-queue-sid answers ${RUNS} generated bad requests with 400/404 JSON`, 
 it(`hold-music answers ${RUNS} generated bad requests with valid TwiML`, async () => {
   await corpus('hold-music', (status, type, body) => status === 200 && type.includes('xml') && TWIML.test(body));
 }, 600_000);
+
+it('a body twilio-run cannot parse (malformed JSON) is refused with 400 before any Function runs, without a stack trace', async () => {
+  for (const path of ['get-queue-times', 'lookup-queue-sid', 'hold-music']) {
+    const response = await fetch(`${functions.url}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"queueName": "Support' });
+    const body = await response.text();
+    expect([path, response.status]).toEqual([path, 400]);
+    expect(body).not.toMatch(/SyntaxError|node_modules|at .+\.js:\d+/);
+  }
+}, 60_000);
