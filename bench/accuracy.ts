@@ -17,14 +17,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Simulation } from '../dev/simulation/engine';
-import { listScenarios, loadScenario, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
+import { listScenarios, meanHandleSeconds, type Scenario, type ScenarioSet } from '../dev/simulation/scenario';
 import { LEAN_FIELDS } from '../dev/taskrouter-double';
 import { queuePools, workerAttributes } from '../src/taskrouter/pools';
 import { advanceHistory, answerAt, DEFAULT_PARAMETERS, poolViews, windowWaitFor, type PoolView, estimateWait, QUICK_ANSWER_SECONDS, spokenWait, type WaitModel, type EstimatorParameters, type QueueHistory, type QueueObservation, type RangedEstimate } from '../src/estimator';
 import { announce, DEFAULT_SPEECH_STYLE, SPEECH_STYLES, type SpeechStyle } from '../src/speech';
 import { observationFrom } from '../src/taskrouter/reader';
 import { percentile, rmseRatioInterval } from './bootstrap';
-import { benchOptions, parametersOption, positiveIntegerOption, usageError } from './cli';
+import { benchOptions, parametersOption, positiveIntegerOption, scenarioOption, usageError } from './cli';
 
 const USAGE = `Usage: npm run bench:accuracy -- [options]
 
@@ -180,8 +180,7 @@ export function replicate(scenario: Scenario, replication: number, settings: Set
 }
 
 /** Replicates until enough answered callers have an estimate from all three scorers. */
-function runScenario(name: string, settings: Settings): ScenarioRun {
-  const scenario = loadScenario(name);
+function runScenario(name: string, scenario: Scenario, settings: Settings): ScenarioRun {
   const set: ScenarioRun['set'] = listScenarios('tuning').includes(name) ? 'tuning' : listScenarios('validation').includes(name) ? 'validation' : 'other';
   const callers: Caller[] = [];
   let replications = 0;
@@ -558,10 +557,12 @@ function main(): void {
   const sets: ScenarioSet[] = values.set === 'tuning' || values.set === 'validation' ? [values.set] : ['tuning', 'validation'];
   const names = values.scenario ?? sets.flatMap((set) => listScenarios(set));
   if (values.tune && !names.some((name) => listScenarios('tuning').includes(name))) usageError('--tune needs the tuning scenarios: leave out --scenario and --set, give --set tuning, or name tuning ones', USAGE);
+  // Every scenario read before any is simulated: a misspelt one is refused at once, not after the others ran.
+  const scenarios = names.map((name) => scenarioOption(name, USAGE));
   const runs: ScenarioRun[] = [];
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     const started = Date.now();
-    const run = runScenario(name, settings);
+    const run = runScenario(name, scenarios[index]!, settings);
     runs.push(run);
     process.stderr.write(`${run.name} (${run.set}): ${run.replications} replication(s), ${run.callers.length} callers, ${Date.now() - started} ms\n`);
   }

@@ -1,5 +1,6 @@
 /** The benchmarks' command lines, parsed one way. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadScenario, ScenarioError, type Scenario } from '../dev/simulation/scenario';
 import { DEFAULT_PARAMETERS, type EstimatorParameters } from '../src/estimator';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -18,6 +19,16 @@ export function positiveIntegerOption(value: string | undefined, fallback: numbe
   const parsed = Number(value ?? fallback);
   if (!Number.isInteger(parsed) || parsed < 1) usageError(`${name} must be a positive whole number`, usage);
   return parsed;
+}
+
+/** A scenario named or given by path, or its problem (no such scenario: the known ones listed) with usage, exit 2. */
+export function scenarioOption(nameOrPath: string, usage: string): Scenario {
+  try {
+    return loadScenario(nameOrPath);
+  } catch (error) {
+    if (error instanceof ScenarioError) usageError(error.message, usage);
+    throw error;
+  }
 }
 
 /**

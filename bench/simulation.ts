@@ -6,8 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Simulation } from '../dev/simulation/engine';
-import { loadScenario } from '../dev/simulation/scenario';
-import { benchOptions } from './cli';
+import { benchOptions, scenarioOption } from './cli';
 
 const USAGE = `Usage: npm run bench:simulation -- [--scenario scale] [--hours 1] [--long-hours 12]
 
@@ -22,7 +21,7 @@ function heapMb(): number {
 function main(): void {
   const values = benchOptions({ scenario: { type: 'string' }, hours: { type: 'string' }, 'long-hours': { type: 'string' }, out: { type: 'string' } }, USAGE);
   if (!values) return;
-  const scenario = loadScenario(values.scenario ?? 'scale');
+  const scenario = scenarioOption(values.scenario ?? 'scale', USAGE);
   const hours = Number(values.hours ?? 1);
   const longHours = Number(values['long-hours'] ?? 12);
   if (!(hours > 0) || !(longHours >= hours)) {

@@ -37,7 +37,7 @@ describe('npm run bench:accuracy', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`\\(${listScenarios('tuning').length} scenarios, \\d+ callers\\)$`));
   }, 300_000);
 
-  it('refuses --tune with --parameters, and parameters it does not know, before simulating anything', async () => {
+  it('refuses --tune with --parameters, parameters and scenarios it does not know, before simulating anything', async () => {
     for (const [args, message] of [
       [['--tune', '--parameters', '{}'], '--tune and --parameters are two ways to choose the parameters: give one'],
       [['--parameters', '{"ownWaitWeight":-0.1}'], '--parameters: ownWaitWeight must be a number from 0 to 1'],
@@ -46,11 +46,14 @@ describe('npm run bench:accuracy', () => {
       [['--set', 'tuning', '--scenario', 'mms'], '--set and --scenario are two ways to choose the scenarios: give one'],
       [['--tune', '--set', 'validation'], '--tune needs the tuning scenarios'],
       [['--tune', '--scenario', 'trickle'], '--tune needs the tuning scenarios'],
+      // A misspelt scenario after a good one: refused before the good one is simulated, the known ones listed.
+      [['--scenario', 'mms', '--scenario', 'nope'], 'No scenario nope: '],
     ] as const) {
       const refused = await accuracy([...args]);
       expect(refused.code).toBe(2);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toContain(message);
+      expect(refused.stderr).not.toMatch(/replication\(s\)|    at /);
     }
   }, 60_000);
 });
