@@ -35,8 +35,13 @@ export class WorkflowConfigError extends Error {
   override readonly name = 'WorkflowConfigError';
 }
 
-/** A message for logs and error bodies: the error's own text, without stack or causes. */
+/**
+ * A message for logs and error bodies: the error's own text, without stack or causes. A command line
+ * node:util's parseArgs refused (an unknown option, a missing value) is the user's mistake, not a
+ * TypeError: its message alone.
+ */
 export function describeError(error: unknown): string {
+  if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) return error.message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

@@ -87,6 +87,10 @@ describe('status for monitors', () => {
   it('exits 2 on bad options or configuration', async () => {
     expect((await status([])).code).toBe(2);
     expect((await status(['--max-age', 'soon'])).code).toBe(2);
+    // A mistyped option is named as the user typed it, not as a TypeError.
+    const mistyped = await status(['--max-age', '60', '--maxage', '60']);
+    expect(mistyped.code).toBe(2);
+    expect(mistyped.stderr.split('\n')[0]).toMatch(/^Unknown option '--maxage'/);
     const unconfigured = await status(['--max-age', '60'], {});
     expect(unconfigured.code).toBe(2);
     expect(unconfigured.stderr).toMatch(/UPSTASH_REDIS_REST_URL is required/);
