@@ -41,7 +41,8 @@ export class WorkflowConfigError extends Error {
  * TypeError: its message alone.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) return error.message;
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_') && typeof message === 'string') return message;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

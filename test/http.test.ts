@@ -1,6 +1,7 @@
 /** Request validation: every parameter read with a stated purpose, and every failure a 4xx with a JSON body. */
 import { errorResponse, headerOf, HttpError, jsonResponse, secondsParameter, stringParameter, toHttpError, type ResponseLike } from '../src/endpoints/http';
-import { ConfigError } from '../src/errors';
+import { parseArgs } from 'node:util';
+import { ConfigError, describeError } from '../src/errors';
 
 class FakeResponse implements ResponseLike {
   status = 0;
@@ -61,6 +62,20 @@ describe('responses', () => {
     const own = new HttpError(401, 'unauthorized', 'no');
     expect(toHttpError(own, () => undefined)).toBe(own);
     expect(logged).toEqual([expect.stringMatching(/UPSTASH_REDIS_REST_TOKEN is required/), 'unexpected TypeError: boom']);
+  });
+
+  it('describes an error by its name and message, a command line parseArgs refused by its message alone', () => {
+    expect(describeError(new TypeError('boom'))).toBe('TypeError: boom');
+    expect(describeError('plain')).toBe('plain');
+    let refused: unknown;
+    try {
+      parseArgs({ args: ['--maxage'], options: { 'max-age': { type: 'string' } }, strict: true });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({ name: 'TypeError', code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+    expect(describeError(refused)).toBe((refused as Error).message);
+    expect(describeError(refused)).toMatch(/^Unknown option '--maxage'/);
   });
 
   it('reads headers case-insensitively as the runtime lower-cases them', () => {
