@@ -1,4 +1,7 @@
-import { loadFunctionCredentials, loadRefresherConfig, loadSignatureConfig, loadWaitTimeConfig, loadWorkflowSyncConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as config from '../src/config';
+import { loadFunctionCredentials, loadRefresherConfig, loadSignatureConfig, loadWaitTimeConfig, loadWorkflowSyncConfig, type EnvSource } from '../src/config';
 import { ConfigError } from '../src/errors';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
@@ -135,5 +138,35 @@ describe('hold music', () => {
     const accountSid = `AC${'a'.repeat(32)}`;
     expect(loadFunctionCredentials({ ACCOUNT_SID: accountSid, AUTH_TOKEN: 'token' })).toEqual({ accountSid, username: accountSid, password: 'token' });
     expect(problemsOf(() => loadFunctionCredentials({}))).toEqual([expect.stringMatching(/^ACCOUNT_SID is required \(provided by the Functions runtime/), expect.stringMatching(/^AUTH_TOKEN is required/)]);
+  });
+});
+
+describe('.env.example, the one place every variable is documented', () => {
+  it('documents every variable a configuration loader reads, and documents none that none reads', () => {
+    const documented = [...readFileSync(join(__dirname, '..', '.env.example'), 'utf8').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]!);
+    const read = new Set<string>();
+    const recording = (values: Record<string, unknown>) =>
+      new Proxy(values, {
+        get(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return target[key as string];
+        },
+      });
+    const loaders = Object.entries(config).filter(([name, value]) => name.startsWith('load') && typeof value === 'function') as [string, (source: EnvSource) => unknown][];
+    expect(loaders.length).toBeGreaterThanOrEqual(8);
+    // Unset, then every documented variable set (to a value no loader accepts): variables read only
+    // when another is set are read the second time. Each loader's refusal is expected here.
+    for (const values of [{}, Object.fromEntries(documented.map((name) => [name, 'x']))]) {
+      for (const [, load] of loaders) {
+        try {
+          load(recording(values));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+        }
+      }
+    }
+    // ACCOUNT_SID and AUTH_TOKEN are what Twilio's runtime gives a Function, not a setting of .env.
+    expect([...read].filter((name) => !documented.includes(name)).sort()).toEqual(['ACCOUNT_SID', 'AUTH_TOKEN']);
+    expect(documented.filter((name) => !read.has(name))).toEqual([]);
   });
 });
