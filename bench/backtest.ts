@@ -44,7 +44,8 @@ Options:
 Prints one line per file, in argument order, at the 30 s cadence:
   backtest <file>: default/original RMSE = X (worst queue NAME Y), phrase true A% (original B%), range
   coverage C%, "less than a minute" broken D% (N callers, Q queues)
-Exits 2 when a file cannot be read, is in no supported format, or is an export cut short.`;
+Exits 2 when a file cannot be read, is in no supported format, or is an export cut short (nothing is
+written), or when a file gives no caller to score (the report is written, saying why).`;
 
 /** The refresher's cadences: a looping refresher, the GitHub Action or cron, and QStash's slowest. */
 const CADENCES = [30, 120, 300];
@@ -255,6 +256,18 @@ function overallRow(label: string, scores: GroupScore[]): string {
 
 const OVERALL_HEADER = ['| callers scored | default/original RMSE (95% CI) | worst queue (≥ 500 callers) | bias s default / original | phrase true default / original | range coverage | "less than a minute" broken default / original |', '| --- | --- | --- | --- | --- | --- | --- |'];
 
+/**
+ * Why a file gave no caller to score at the headline cadence (null when it gave some): too short for
+ * the warm-up, or no answered call in any window a caller heard, so the original never had a number.
+ */
+function unscoredReason(result: FileResult, windowMinutes: number): string | null {
+  const all = everyone(result.byCadence.get(HEADLINE_CADENCE)!);
+  if (all.scored > 0) return null;
+  const warmUp = `the first ${windowMinutes} minutes are warm-up`;
+  if (all.answered === 0) return `no caller was answered after its first ${windowMinutes} minutes (${warmUp}): give a longer history`;
+  return `${all.answered} caller(s) were answered after the warm-up, but none was given a number by both the default and the original (the original needs a call answered in the ${windowMinutes} minutes before): give a longer or busier history`;
+}
+
 function markdown(results: FileResult[], loginGap: number, windowMinutes: number, parameters: EstimatorParameters): string {
   const lines = [
     '# Backtest on real call histories',
@@ -269,6 +282,12 @@ function markdown(results: FileResult[], loginGap: number, windowMinutes: number
   for (const result of results) {
     const headlineScores = result.byCadence.get(HEADLINE_CADENCE)!;
     lines.push(`## ${result.file}`, '', ...sourceSection(result, loginGap), '', `\`${headline(result.file, headlineScores)}\``, '');
+    const unscored = unscoredReason(result, windowMinutes);
+    if (unscored !== null) {
+      // Nothing to judge: every table below would be empty or NaN.
+      lines.push(`**No caller could be scored at ${HEADLINE_CADENCE} s:** ${unscored}.`, '');
+      continue;
+    }
     lines.push(
       `### The estimator issue's goals, refresh every ${HEADLINE_CADENCE} s`,
       '',
@@ -382,6 +401,10 @@ function main(): void {
   writeFileSync(join(out, 'backtest.md'), markdown(results, loginGap, windowMinutes, parameters));
   process.stderr.write(`wrote ${join(out, 'backtest.md')}\n`);
   for (const result of results) process.stdout.write(`${headline(result.file, result.byCadence.get(HEADLINE_CADENCE)!)}\n`);
+  // A file that gave nothing to score measured nothing: say why, and fail as for a file that cannot be used.
+  const unscored = results.map((result) => ({ file: result.file, reason: unscoredReason(result, windowMinutes) })).filter((entry) => entry.reason !== null);
+  for (const { file, reason } of unscored) process.stderr.write(`backtest: ${file}: no caller could be scored: ${reason}\n`);
+  if (unscored.length > 0) process.exitCode = 2;
 }
 
 main();

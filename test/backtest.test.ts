@@ -461,4 +461,23 @@ describe('npm run backtest', () => {
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("Unexpected argument 'january.txt': files follow --calls or --events");
   }, 60_000);
+
+  it('says why when a file gives no caller to score, writes the report without empty tables, and exits 2', async () => {
+    const header = 'queue,entered_at,answered_at,abandoned_at,agent,handle_end';
+    // One call, inside the first window after the history's first midnight (the warm-up).
+    writeFileSync(join(scratch, 'short.csv'), [header, 'Sales,2026-03-02T00:05:00Z,2026-03-02T00:06:00Z,,ana,2026-03-02T00:09:00Z'].join('\n'));
+    // Calls after the warm-up, but none answered in the window before them: the original has no number.
+    writeFileSync(join(scratch, 'sparse.csv'), [header, 'Sales,2026-03-02T00:00:00Z,2026-03-02T00:01:00Z,,ana,2026-03-02T00:05:00Z', 'Sales,2026-03-02T00:20:00Z,2026-03-02T00:20:30Z,,ana,2026-03-02T00:25:00Z'].join('\n'));
+    const out = join(scratch, 'unscored');
+    const result = await backtest(['--calls', join(scratch, 'short.csv'), join(scratch, 'sparse.csv'), '--out', out]);
+    expect(result.code).toBe(2);
+    // The contract lines still come, one per file.
+    expect(result.stdout.trim().split('\n').map((line) => line.split(':')[0])).toEqual(['backtest short.csv', 'backtest sparse.csv']);
+    expect(result.stderr).toContain('backtest: short.csv: no caller could be scored: no caller was answered after its first 15 minutes');
+    expect(result.stderr).toContain('backtest: sparse.csv: no caller could be scored: 1 caller(s) were answered after the warm-up, but none was given a number by both the default and the original');
+    const { readFileSync } = await import('node:fs');
+    const tables = readFileSync(join(out, 'backtest.md'), 'utf8');
+    expect(tables.match(/\*\*No caller could be scored at 30 s:\*\*/g)).toHaveLength(2);
+    expect(tables).not.toMatch(/NaN|### The estimator issue's goals/);
+  }, 60_000);
 });
