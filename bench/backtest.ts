@@ -263,8 +263,7 @@ const OVERALL_HEADER = ['| callers scored | default/original RMSE (95% CI) | wor
 function unscoredReason(result: FileResult, windowMinutes: number): string | null {
   const all = everyone(result.byCadence.get(HEADLINE_CADENCE)!);
   if (all.scored > 0) return null;
-  const warmUp = `the first ${windowMinutes} minutes are warm-up`;
-  if (all.answered === 0) return `no caller was answered after its first ${windowMinutes} minutes (${warmUp}): give a longer history`;
+  if (all.answered === 0) return `no caller was answered after its first ${windowMinutes} minutes, the warm-up: give a longer history`;
   return `${all.answered} caller(s) were answered after the warm-up, but none was given a number by both the default and the original (the original needs a call answered in the ${windowMinutes} minutes before): give a longer or busier history`;
 }
 
