@@ -556,13 +556,14 @@ function main(): void {
   };
   const sets: ScenarioSet[] = values.set === 'tuning' || values.set === 'validation' ? [values.set] : ['tuning', 'validation'];
   const names = values.scenario ?? sets.flatMap((set) => listScenarios(set));
-  if (values.tune && !names.some((name) => listScenarios('tuning').includes(name))) usageError('--tune needs the tuning scenarios: leave out --scenario and --set, give --set tuning, or name tuning ones', USAGE);
+  const tuningNames = listScenarios('tuning');
+  if (values.tune && !names.some((name) => tuningNames.includes(name))) usageError('--tune needs the tuning scenarios: leave out --scenario and --set, give --set tuning, or name tuning ones', USAGE);
   // Every scenario read before any is simulated: a misspelt one is refused at once, not after the others ran.
-  const scenarios = names.map((name) => scenarioOption(name, USAGE));
+  const chosen = names.map((name) => ({ name, scenario: scenarioOption(name, USAGE) }));
   const runs: ScenarioRun[] = [];
-  for (const [index, name] of names.entries()) {
+  for (const { name, scenario } of chosen) {
     const started = Date.now();
-    const run = runScenario(name, scenarios[index]!, settings);
+    const run = runScenario(name, scenario, settings);
     runs.push(run);
     process.stderr.write(`${run.name} (${run.set}): ${run.replications} replication(s), ${run.callers.length} callers, ${Date.now() - started} ms\n`);
   }

@@ -161,11 +161,12 @@ export function defaultEstimate(o: QueueObservation, history: QueueHistory | nul
   const basis = pool ?? { observation: o, history };
   const line = basis.observation;
   // The queue's own mean wait of the window (the original's estimate), which needs no rate.
-  const mean = originalEstimate(o).estimatedWaitSeconds;
+  const original = originalEstimate(o);
+  const mean = original.estimatedWaitSeconds;
   if (line.tasksWaiting === null) return mean === null ? unknown('missing_statistics') : known(mean, 'low', 'missing_statistics');
   const rate = drainRatePerSecond(line, basis.history, parameters.drainEvidence);
   // No drain rate (nothing accepted in the window, or a window of no length): the original's answer.
-  if (rate === null) return originalEstimate(o);
+  if (rate === null) return original;
   const byLength = queueLengthWait(line.tasksWaiting + 1, rate, abandonmentPerSecond(line));
   const head = line.tasksWaiting > 0 ? line.longestWaitSeconds : null;
   const blended = head === null ? byLength : byLength + (head - byLength) * parameters.headOfLineWeight;
