@@ -63,6 +63,12 @@ describe("the estimator issue's goals in the backtest", () => {
     expect(verdicts[8]).toMatchObject({ measured: 'no other cadence', misses: [] });
   });
 
+  it('does not judge a slower cadence that scored nobody, and says so instead of showing NaN', () => {
+    const nobody = { ...group('all', { scored: 0 }), ratio: { value: NaN, low: NaN, high: NaN } };
+    const verdicts = backtestGoals([group('all')], new Map([[120, [group('all', { ratio: 0.9 })]], [300, [nobody]]]));
+    expect(verdicts[8]).toEqual({ goal: 'below the original over all callers at the slower cadences', measured: '120 s 0.90, 300 s scored no caller', misses: ['300 s scored no caller: not judged'] });
+  });
+
   it('shows a figure with the decimals it takes to tell it from its threshold', () => {
     expect(beside(0.9995, 1, 2)).toBe('0.9995');
     expect(beside(0.84, 0.8, 2)).toBe('0.84');

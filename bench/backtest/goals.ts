@@ -105,11 +105,16 @@ export function backtestGoals(scores: readonly GroupScore[], otherCadences: Read
     measured: percent(longer, GOALS.wrongAndLonger),
     misses: longer <= GOALS.wrongAndLonger ? [] : [`${percent(longer, GOALS.wrongAndLonger)}, by ${points(longer, GOALS.wrongAndLonger)}`],
   });
-  const cadences = [...otherCadences].map(([cadence, other]) => ({ cadence, ratio: everyone(other).ratio.value }));
+  // A slower cadence can score nobody (a short file): that cadence is not judged, and says so.
+  const cadences = [...otherCadences].map(([cadence, other]) => {
+    const score = everyone(other);
+    return { cadence, ratio: score.scored > 0 ? score.ratio.value : null };
+  });
+  const cadenceFigure = ({ cadence, ratio: value }: { cadence: number; ratio: number | null }) => `${cadence} s ${value === null ? 'scored no caller' : beside(value, 1, 2)}`;
   verdicts.push({
     goal: 'below the original over all callers at the slower cadences',
-    measured: cadences.map(({ cadence, ratio: value }) => `${cadence} s ${beside(value, 1, 2)}`).join(', ') || 'no other cadence',
-    misses: cadences.filter(({ ratio: value }) => !(value < 1)).map(({ cadence, ratio: value }) => `${cadence} s ${beside(value, 1, 2)}`),
+    measured: cadences.map(cadenceFigure).join(', ') || 'no other cadence',
+    misses: cadences.filter(({ ratio: value }) => value === null || !(value < 1)).map((cadence) => (cadence.ratio === null ? `${cadenceFigure(cadence)}: not judged` : cadenceFigure(cadence))),
   });
   return verdicts;
 }
