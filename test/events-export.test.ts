@@ -16,7 +16,6 @@ import { loadScenario } from '../dev/simulation/scenario';
 import { startTaskRouterDouble, type Fault, type RequestInfo, type TaskRouterDouble } from '../dev/taskrouter-double';
 import { DEFAULT_PARAMETERS, estimateWait } from '../src/estimator';
 import { EVENT_DATA_READ } from '../src/taskrouter/events-export';
-import { matchesTargetWorkers } from '../src/taskrouter/target-workers';
 import { specValidators, type OpenApiSpec } from './openapi';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -220,30 +219,4 @@ describe('the round trip: an exported simulation backtests as bench:accuracy sco
       await setup.double.close();
     }
   }, 90_000);
-});
-
-describe('target_workers expressions', () => {
-  const agent = { routing: { skills: ['Sales', 'Support'], level: 3 }, languages: ['en', 'es'], team: 'blue' };
-  it.each([
-    ['routing.skills HAS "Sales"', true],
-    ['routing.skills HAS "sales"', true],
-    ['routing.skills HAS "Billing"', false],
-    ['worker.routing.skills HAS "Support"', true],
-    ['team == "blue" AND routing.level >= 3', true],
-    ['team == "red" OR routing.level > 5', false],
-    ['(team == "red" || team == "blue") && routing.level < 4', true],
-    ['team IN ["green", "blue"]', true],
-    ['languages IN ["fr"]', false],
-    ['team NOT IN ["blue"]', false],
-    ['team CONTAINS "lu"', true],
-    ['team != "blue"', false],
-    ['missing == "x"', false],
-    ['1==1', true],
-  ])('%s → %s', (expression, expected) => {
-    expect(matchesTargetWorkers(expression, agent)).toBe(expected);
-  });
-
-  it.each(['task.type == "vip"', 'routing.skills HAS', 'team ~ "blue"', 'team == "blue" AND'])('cannot decide %s: null, never a guess', (expression) => {
-    expect(matchesTargetWorkers(expression, agent)).toBeNull();
-  });
 });

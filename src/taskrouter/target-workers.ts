@@ -2,8 +2,11 @@
  * Which workers a TaskQueue's `target_workers` expression matches, from their attributes: the part of
  * TaskRouter's expression syntax a queue's target usually uses. Comparisons (`==`, `!=`, `>`, `<`, `>=`,
  * `<=`), `HAS`, `CONTAINS`, `IN`, `NOT IN`, `AND`/`&&`, `OR`/`||`, parentheses, strings, numbers,
- * booleans and lists; paths into the attributes (`routing.skills`, optionally `worker.`-prefixed).
- * Anything else (task attributes, functions) is not evaluated: the answer is then null, never a guess.
+ * booleans and lists; paths into the attributes (`routing.skills`, optionally `worker.`-prefixed, with
+ * array indices: `routing.skills[0]`). As TaskRouter's "Using TaskRouter Expressions" says, a scalar
+ * operator on an array is false, and so is an array operator on two scalars.
+ * Anything else (task attributes, functions, an object compared, a list on the left of `IN`, which that
+ * page does not define) is not evaluated: the answer is then null, never a guess.
  */
 
 type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
@@ -82,33 +85,26 @@ class Evaluator {
     const operator = this.take().toUpperCase();
     if (operator === 'NOT') {
       this.take('IN');
-      return !this.inList(left, this.value());
+      return this.inList(left, this.value(), true);
     }
     const right = this.value();
-    switch (operator) {
-      case '==':
-        return equal(left, right);
-      case '!=':
-        return !equal(left, right);
-      case '>':
-      case '<':
-      case '>=':
-      case '<=':
-        return compare(left, right, operator);
-      case 'HAS':
-        return Array.isArray(left) && left.some((item) => equal(item, right));
-      case 'CONTAINS':
-        return typeof left === 'string' && typeof right === 'string' && left.includes(right);
-      case 'IN':
-        return this.inList(left, right);
-      default:
-        throw new Unknown(`unknown operator ${operator}`);
-    }
+    if (operator === 'HAS') return Array.isArray(left) && left.some((item) => equal(item, right));
+    if (operator === 'IN') return this.inList(left, right, false);
+    if (!SCALAR_OPERATORS.has(operator)) throw new Unknown(`unknown operator ${operator}`);
+    if (isObject(left) || isObject(right)) throw new Unknown('an object compared');
+    // A scalar operator on an array is false, != included.
+    if (Array.isArray(left) || Array.isArray(right)) return false;
+    if (operator === '==') return equal(left, right);
+    if (operator === '!=') return !equal(left, right);
+    if (operator === 'CONTAINS') return typeof left === 'string' && typeof right === 'string' && left.includes(right);
+    return compare(left, right, operator);
   }
 
-  private inList(left: Value, right: Value): boolean {
-    if (!Array.isArray(right)) throw new Unknown('IN needs a list');
-    return Array.isArray(left) ? left.some((item) => right.some((candidate) => equal(item, candidate))) : right.some((candidate) => equal(left, candidate));
+  /** `IN` and `NOT IN`: a scalar on the left, a list on the right (false when both are scalars). */
+  private inList(left: Value, right: Value, negated: boolean): boolean {
+    if (Array.isArray(left) || isObject(left)) throw new Unknown('IN needs a scalar on its left');
+    if (!Array.isArray(right)) return false;
+    return right.some((candidate) => equal(left, candidate)) !== negated;
   }
 
   private value(): Value {
@@ -129,10 +125,22 @@ class Evaluator {
     if (KEYWORDS.has(upper) || !/^[A-Za-z_]/.test(token)) throw new Unknown(`unexpected "${token}"`);
     const path = token.startsWith('worker.') ? token.slice('worker.'.length) : token;
     if (path.startsWith('task.')) throw new Unknown('depends on the task');
-    const node = attributeAt(this.attributes, path);
+    let node = attributeAt(this.attributes, path);
+    // Array indices after the path: `routing.skills[0]`. (A list never follows a value directly.)
+    while (this.peek() === '[') {
+      this.take();
+      const index = this.take();
+      if (!/^\d+$/.test(index)) throw new Unknown(`index ${index}`);
+      this.take(']');
+      node = Array.isArray(node) ? node[Number(index)] : undefined;
+    }
     return node === undefined ? null : (node as Value);
   }
 }
+
+const SCALAR_OPERATORS = new Set(['==', '!=', '>', '<', '>=', '<=', 'CONTAINS']);
+
+const isObject = (value: Value): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function equal(left: Value, right: Value): boolean {
   if (typeof left === 'string' && typeof right === 'string') return left.toLowerCase() === right.toLowerCase();
@@ -140,6 +148,9 @@ function equal(left: Value, right: Value): boolean {
 }
 
 function compare(left: Value, right: Value, operator: string): boolean {
+  // Two strings: an order the syntax page does not define. Any other mix (a missing attribute's null
+  // included) is false.
+  if (typeof left === 'string' && typeof right === 'string') throw new Unknown('strings ordered');
   if (typeof left !== 'number' || typeof right !== 'number') return false;
   return operator === '>' ? left > right : operator === '<' ? left < right : operator === '>=' ? left >= right : left <= right;
 }
