@@ -48,7 +48,7 @@ function nextStep(minutes: number): number {
 }
 
 export function fill(template: string, values: Record<string, number | string>): string {
-  return template.replace(/\{(\w+)\}/g, (match, key: string) => (key in values ? String(values[key]) : match));
+  return template.replace(/\{(\w+)\}/g, (match, key: string) => (Object.hasOwn(values, key) ? String(values[key]) : match));
 }
 
 /**
@@ -108,7 +108,7 @@ export function parseSpeechWords(json: string | undefined): SpeechWords | string
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'SPEECH_WORDS must be a JSON object';
   const words: SpeechWords = { ...ENGLISH };
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(key in ENGLISH)) return `SPEECH_WORDS has an unknown key "${key}"; known: ${Object.keys(ENGLISH).join(', ')}`;
+    if (!Object.hasOwn(ENGLISH, key)) return `SPEECH_WORDS has an unknown key "${key}"; known: ${Object.keys(ENGLISH).join(', ')}`;
     if (typeof value !== 'string' || value.trim() === '') return `SPEECH_WORDS.${key} must be a non-empty string`;
     words[key as keyof SpeechWords] = value;
   }

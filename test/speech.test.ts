@@ -1,4 +1,4 @@
-import { announce, ENGLISH, parseSpeechWords, roundMinutes } from '../src/speech';
+import { announce, ENGLISH, fill, parseSpeechWords, roundMinutes } from '../src/speech';
 
 describe('speech', () => {
   it('rounds the way people talk: whole minutes to 10, then steps of 5', () => {
@@ -25,7 +25,11 @@ describe('speech', () => {
     expect(announce(300, 'approximate', words as typeof ENGLISH).phrase).toBe('unos 5 minutos');
     expect(parseSpeechWords('[]')).toBe('SPEECH_WORDS must be a JSON object');
     expect(parseSpeechWords('{"nope": "x"}')).toMatch(/unknown key "nope"/);
+    // Names every object has are not words either.
+    for (const key of ['toString', 'constructor', '__proto__']) expect(parseSpeechWords(`{"${key}": "x"}`)).toMatch(`unknown key "${key}"`);
     expect(parseSpeechWords('{"aboutMinutes": ""}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
+    // A placeholder that is not a value stays as written, even one named like an object's method.
+    expect(fill('{n} {low} {toString}', { n: 3 })).toBe('3 {low} {toString}');
   });
 
   it('the range style speaks the predicted range when there is one', () => {
