@@ -43,6 +43,29 @@ describe('pools from target_workers and the Workers list', () => {
     expect(workerAttributes('not json')).toEqual({});
     expect(workerAttributes('[1]')).toEqual({});
     expect(workerAttributes({ skills: ['b'] })).toEqual({ skills: ['b'] });
+    for (const none of ['null', '5', '"a"', ['a'], 5, null, undefined]) expect(workerAttributes(none)).toEqual({});
+  });
+
+  it('keys a pool by its smallest queue SID, whatever order the queues and workers come in', () => {
+    const queues = [queue('WQ3', 'c'), queue('WQ2', 'b'), queue('WQ1', 'a'), queue('WQ4', 'nobody')];
+    const { poolOf, resolvedShare } = queuePools(queues, [worker('c', 'b'), worker('b', 'a')]);
+    expect([...poolOf]).toEqual([['WQ3', 'WQ1'], ['WQ2', 'WQ1'], ['WQ1', 'WQ1']]);
+    expect(resolvedShare).toBe(1);
+    expect(queuePools([], [worker('a')])).toEqual({ poolOf: new Map(), resolvedShare: 1 });
+  });
+
+  it('joins no pool through a queue it could read for some workers but not all', () => {
+    // tag IN [...] is read for a worker whose tag is a string, not for one whose tag is a list.
+    const workers = [{ attributes: { routing: { skills: ['a'] }, tag: 'x' } }, { attributes: { tag: ['x'] } }];
+    const { poolOf, resolvedShare } = queuePools([queue('WQ1', 'a'), { sid: 'WQ2', targetWorkers: 'tag IN ["x"]' }], workers);
+    expect([...poolOf]).toEqual([]);
+    expect(resolvedShare).toBe(0.5);
+  });
+
+  it('indexes only the strings of a skill list', () => {
+    const workers = [{ attributes: { routing: { skills: [1, 'A', null] } } }, worker('a')];
+    expect([...queuePools([queue('WQ1', 'a'), queue('WQ2', '1')], workers).poolOf]).toEqual([]);
+    expect([...queuePools([queue('WQ1', 'a'), queue('WQ2', 'a')], workers).poolOf]).toEqual([['WQ1', 'WQ1'], ['WQ2', 'WQ1']]);
   });
 
   it('is learned by the refresher from the double: the Workers list, one page per 1,000 workers', async () => {

@@ -17,6 +17,11 @@ describe('speech', () => {
     expect(announce(200, 'range')).toEqual({ phrase: '3 to 4 minutes', minSeconds: 180, maxSeconds: 240 });
     expect(announce(17 * 60, 'range').phrase).toBe('15 to 20 minutes');
     expect(announce(17 * 60, 'approximate').phrase).toBe('about 15 minutes');
+    // At 10 minutes the steps become 5 minutes wide; a wait on a step's edge is past it.
+    expect(announce(600, 'approximate')).toEqual({ phrase: 'about 10 minutes', minSeconds: 450, maxSeconds: 750 });
+    expect(announce(17 * 60, 'approximate')).toMatchObject({ minSeconds: 750, maxSeconds: 1050 });
+    expect(announce(120, 'less-than')).toEqual({ phrase: 'less than 3 minutes', minSeconds: 0, maxSeconds: 180 });
+    expect(announce(120, 'range')).toEqual({ phrase: '2 to 3 minutes', minSeconds: 120, maxSeconds: 180 });
   });
 
   it('takes other languages\' words and refuses malformed ones', () => {
@@ -24,7 +29,12 @@ describe('speech', () => {
     expect(typeof words).toBe('object');
     expect(announce(300, 'approximate', words as typeof ENGLISH).phrase).toBe('unos 5 minutos');
     expect(parseSpeechWords('[]')).toBe('SPEECH_WORDS must be a JSON object');
-    expect(parseSpeechWords('{"nope": "x"}')).toMatch(/unknown key "nope"/);
+    expect(parseSpeechWords('{"nope": "x"}')).toBe(`SPEECH_WORDS has an unknown key "nope"; known: ${Object.keys(ENGLISH).join(', ')}`);
+    for (const notObject of ['null', '5', '"words"', 'not json']) expect(parseSpeechWords(notObject)).toBe('SPEECH_WORDS must be a JSON object');
+    expect(parseSpeechWords(undefined)).toBe(ENGLISH);
+    expect((words as typeof ENGLISH).holdAnnouncement).toBe(ENGLISH.holdAnnouncement);
+    expect(parseSpeechWords('{"aboutMinutes": 5}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
+    expect(parseSpeechWords('{"aboutMinutes": "  "}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
     // Names every object has are not words either.
     for (const key of ['toString', 'constructor', '__proto__']) expect(parseSpeechWords(`{"${key}": "x"}`)).toMatch(`unknown key "${key}"`);
     expect(parseSpeechWords('{"aboutMinutes": ""}')).toBe('SPEECH_WORDS.aboutMinutes must be a non-empty string');
@@ -36,6 +46,9 @@ describe('speech', () => {
     expect(announce(200, 'range', ENGLISH, { low: 130, high: 330 })).toEqual({ phrase: '2 to 6 minutes', minSeconds: 120, maxSeconds: 360 });
     expect(announce(80, 'range', ENGLISH, { low: 20, high: 170 })).toEqual({ phrase: 'less than 3 minutes', minSeconds: 0, maxSeconds: 180 });
     expect(announce(0, 'range', ENGLISH, { low: 0, high: 60 }).phrase).toBe('less than a minute');
+    // A range from the first minute's end on names its minutes; a range inside one minute spans one.
+    expect(announce(100, 'range', ENGLISH, { low: 60, high: 200 })).toEqual({ phrase: '1 to 4 minutes', minSeconds: 60, maxSeconds: 240 });
+    expect(announce(120, 'range', ENGLISH, { low: 120, high: 120 })).toEqual({ phrase: '2 to 3 minutes', minSeconds: 120, maxSeconds: 180 });
     // Other styles ignore the range.
     expect(announce(200, 'approximate', ENGLISH, { low: 130, high: 330 }).phrase).toBe('about 3 minutes');
   });
