@@ -6,7 +6,7 @@
 import { attributeAt, hasClause, matchesTargetWorkers } from '../src/taskrouter/target-workers';
 
 describe('target_workers expressions', () => {
-  const agent = { routing: { skills: ['Sales', 'Support'], level: 3 }, languages: ['en', 'es'], team: 'blue', active: true, level2: 3, quote: 'say "hi"', code: 'a1' };
+  const agent = { routing: { skills: ['Sales', 'Support'], level: 3 }, languages: ['en', 'es'], team: 'blue', active: true, level2: 3, quote: 'say "hi"', code: 'a1', nothing: null };
 
   it.each([
     ['routing.skills HAS "Sales"', true],
@@ -52,12 +52,18 @@ describe('target_workers expressions', () => {
     ['routing.level == "3"', false],
     ['missing > 2', false],
     ['level2 == 3', true],
+    ['routing.level < 3.25', true],
+    ['routing.level > 3.25', false],
     // Different types: false, as a missing attribute (null) against a number is.
     ['team > 3', false],
     ['routing.level > "a"', false],
     ['team == 3', false],
     ['routing.level CONTAINS "3"', false],
     ['code CONTAINS 1', false],
+    ['missing < 4', false],
+    ['routing.level > true', false],
+    // A key set to null and a key not there are both NULL.
+    ['nothing == missing', true],
     // Precedence (AND before OR), keywords in any case, constants, whitespace.
     ['team == "red" AND routing.level > 5 OR team == "blue"', true],
     ['team == "blue" OR team == "red" AND routing.level > 5', true],
