@@ -5,8 +5,8 @@
  * booleans and lists; paths into the attributes (`routing.skills`, optionally `worker.`-prefixed, with
  * array indices: `routing.skills[0]`). As TaskRouter's "Using TaskRouter Expressions" says, a scalar
  * operator on an array is false, and so is an array operator on two scalars.
- * Anything else (task attributes, functions, an object compared, a list on the left of `IN`, which that
- * page does not define) is not evaluated: the answer is then null, never a guess.
+ * Anything else (task attributes, functions, an object compared; a list left of `IN` or two strings
+ * ordered, which that page does not define) is not evaluated: the answer is null, never a guess.
  */
 
 type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
